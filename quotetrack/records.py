@@ -1,0 +1,102 @@
+"""The records that flow between stages: ingest → parse → match → resolve → store.
+
+Every character offset in these records refers to ``Article.text``, the cleaned
+text of the article; ``Article.source_offset`` maps one back to the source file.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Article:
+    """One article as ingested: cleaned text plus what the text says about itself."""
+
+    id: str
+    source: str
+    text: str
+    content_hash: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    dateline_place: str | None = None
+    dateline_agency: str | None = None
+    metadata: dict = field(default_factory=dict)
+    # (offset in text, offset in source) at the start of each kept stretch of the
+    # source, in order: what boilerplate removal and trimming left of the source.
+    segments: list[tuple[int, int]] = field(default_factory=lambda: [(0, 0)])
+
+    def source_offset(self, offset: int) -> int:
+        """Map an offset in ``text`` to the same character in the source text."""
+        starts = [clean for clean, _ in self.segments]
+        i = max(bisect.bisect_right(starts, offset) - 1, 0)
+        clean, source = self.segments[i]
+        return source + offset - clean
+
+
+@dataclass
+class Word:
+    """One syntactic word of a Stanza parse; ``head`` is a 0-based index, -1 for root."""
+
+    index: int
+    text: str
+    lemma: str
+    upos: str
+    xpos: str
+    feats: str
+    head: int
+    deprel: str
+    start: int
+    end: int
+
+
+@dataclass
+class Sentence:
+    index: int
+    start: int
+    end: int
+    paragraph: int
+    words: list[Word]
+
+
+@dataclass
+class ParsedArticle:
+    article: Article
+    model_id: str
+    sentences: list[Sentence]
+
+
+@dataclass
+class Span:
+    """A stretch of article text: ``text == article.text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Quote:
+    """One attribution: who (speaker) said what (content), signalled by which words (cue).
+
+    ``match`` fills the spans, ``rule_id``, ``type`` and ``sentence_index``;
+    ``resolve`` fills ``speaker`` (canonical), ``speaker_type``, ``role`` and
+    may replace a pronoun mention's referent via ``speaker_mention``/``speaker_span``.
+    """
+
+    article_id: str
+    sentence_index: int
+    rule_id: str
+    type: str  # direct | indirect | mixed
+    cue: Span | None
+    cue_lemma: str | None
+    content: Span
+    speaker_span: Span | None  # the mention as written: "he", "Gladkov", "the ministry"
+    category: str | None = None  # speech | belief | ...
+    channel: str | None = None  # Telegram, Twitter, video message, ...
+    speaker: str | None = None  # canonical name
+    speaker_type: str | None = None  # person | organisation | place | group
+    role: str | None = None  # "Kremlin spokesman", "governor of the Belgorod region"
+    referent_span: Span | None = None  # where a pronoun or short form's referent was written
