@@ -1,0 +1,375 @@
+"""Match stage: the one engine that runs the YAML dependency patterns over parsed sentences.
+
+A pattern is a list of nodes in the spirit of spaCy's DependencyMatcher: the first
+(anchor) node is a word satisfying its constraints; every later node is tied to an
+earlier one by a relation (``cue > speaker``: speaker is a child of cue). The match
+names the cue words, the speaker's head word and how to take the content span.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from .records import ParsedArticle, Quote, Sentence, Span, Word
+from .rules import REGEX_TIMEOUT, Node, Pattern, RuleSet
+
+OPENING, CLOSING = "“«„", "”»"
+TRIM = " \t\n\"“”‘’'«»„,;:.!?–—-"
+DIRECT_FLOOR = 0.9  # share of the content inside quotation marks that makes a quote "direct"
+
+
+def find_quotes(text: str) -> list[Span]:
+    """Spans inside quotation marks (curly, straight, guillemets); a quote left open ends its paragraph."""
+    spans: list[Span] = []
+    offset = 0
+    for paragraph in text.split("\n"):
+        opened: int | None = None
+        straight = False
+        for i, char in enumerate(paragraph):
+            if opened is None and (char in OPENING or char == '"'):
+                opened, straight = i + 1, char == '"'
+            elif opened is not None and ((char in CLOSING and not straight) or (char == '"' and straight)):
+                spans.append(Span(offset + opened, offset + i, paragraph[opened:i]))
+                opened = None
+        if opened is not None and paragraph[opened:].strip():
+            spans.append(Span(offset + opened, offset + len(paragraph), paragraph[opened:]))
+        offset += len(paragraph) + 1
+    return spans
+
+
+@dataclass
+class SentenceView:
+    """A sentence with the indexes the engine needs: children, subtree edges, quotation marks."""
+
+    sentence: Sentence
+    children: list[list[int]]
+    left: list[int]
+    right: list[int]
+    in_quote: list[bool]
+
+    @classmethod
+    def build(cls, sentence: Sentence, quotes: list[Span]) -> SentenceView:
+        words = sentence.words
+        children: list[list[int]] = [[] for _ in words]
+        left, right = list(range(len(words))), list(range(len(words)))
+        for word in words:
+            if word.head >= 0:
+                children[word.head].append(word.index)
+            seen, head = {word.index}, word.head
+            while head >= 0 and head not in seen:  # guard against cycles in odd parses
+                seen.add(head)
+                left[head], right[head] = min(left[head], word.index), max(right[head], word.index)
+                head = words[head].head
+        inside = [any(q.start <= w.start and w.end <= q.end for q in quotes) for w in words]
+        return cls(sentence, children, left, right, inside)
+
+    def related(self, index: int, rel: str) -> range | list[int]:
+        """Indexes of the words W such that ``word[index] rel W`` holds."""
+        words = self.sentence.words
+        head = words[index].head
+        if rel == ">":
+            return self.children[index]
+        if rel == "<":
+            return [head] if head >= 0 else []
+        if rel == ">>":
+            return [i for i in range(self.left[index], self.right[index] + 1) if i != index and self.dominates(index, i)]
+        if rel == "<<":
+            return self.ancestors(index)
+        if rel == ".":
+            return [index + 1] if index + 1 < len(words) else []
+        if rel == ".*":
+            return range(index + 1, len(words))
+        if rel == ";":
+            return [index - 1] if index > 0 else []
+        if rel == ";*":
+            return range(index)
+        siblings = [i for i in self.children[head] if i != index] if head >= 0 else []
+        after = [i for i in siblings if i > index]
+        before = [i for i in siblings if i < index]
+        return {"$+": after[:1], "$-": before[-1:], "$++": after, "$--": before}[rel]
+
+    def ancestors(self, index: int) -> list[int]:
+        found, head = [], self.sentence.words[index].head
+        while head >= 0 and head not in found:
+            found.append(head)
+            head = self.sentence.words[head].head
+        return found
+
+    def dominates(self, top: int, index: int) -> bool:
+        return top in self.ancestors(index)
+
+    def span(self, first: int, last: int, text: str) -> Span | None:
+        """The words first..last as a span, trimmed of spaces, quotation marks and edge punctuation."""
+        if first > last:
+            return None
+        words = self.sentence.words
+        return trimmed(Span(words[first].start, words[last].end, ""), text)
+
+
+def satisfies(word: Word, constraints: dict, view: SentenceView) -> bool:
+    """Does ``word`` meet every constraint of a node?"""
+    for key, wanted in constraints.items():
+        if key == "lower":
+            ok = word.text.lower() in wanted
+        elif key == "feats":
+            feats = dict(f.split("=", 1) for f in word.feats.split("|") if "=" in f)
+            ok = all(feats.get(name) in values for name, values in wanted.items())
+        elif key == "regex":
+            ok = wanted.fullmatch(word.text, timeout=REGEX_TIMEOUT) is not None
+        elif key == "in_quote":
+            ok = view.in_quote[word.index] == wanted
+        else:
+            ok = getattr(word, key) in wanted
+        if not ok:
+            return False
+    return True
+
+
+def node_fits(node: Node, word: Word, view: SentenceView) -> bool:
+    if not satisfies(word, node.constraints, view):
+        return False
+    return not (node.negated and any(satisfies(word, {k: v}, view) for k, v in node.negated.items()))
+
+
+def match_pattern(pattern: Pattern, view: SentenceView) -> list[dict[str, int]]:
+    """Every assignment of pattern nodes to word indexes, anchors in sentence order."""
+    words = view.sentence.words
+    anchor, rest = pattern.nodes[0], pattern.nodes[1:]
+    found: list[dict[str, int]] = []
+
+    def extend(bound: dict[str, int], position: int) -> None:
+        if position == len(rest):
+            found.append(dict(bound))
+            return
+        node = rest[position]
+        candidates = [
+            i for i in view.related(bound[node.source], node.rel)
+            if i not in bound.values() and node_fits(node, words[i], view)
+        ]
+        if node.absent:
+            if not candidates:
+                extend(bound, position + 1)
+            return
+        for i in candidates:
+            bound[node.id] = i
+            extend(bound, position + 1)
+            del bound[node.id]
+
+    for word in words:
+        if node_fits(anchor, word, view):
+            extend({anchor.id: word.index}, 0)
+    return found
+
+
+class Matcher:
+    """Runs a rule set over parsed articles and returns the quotes it finds."""
+
+    def __init__(self, rules: RuleSet):
+        self.rules = rules
+
+    def mention(self, view: SentenceView, head: int, text: str) -> Span | None:
+        """The speaker mention as written: the head word, its name-like dependents and the
+        proper nouns right next to them (the parser often splits "Governor Vyacheslav | Gladkov")."""
+        words = view.sentence.words
+        keep, stack = {head}, [head]
+        while stack:
+            top = stack.pop()
+            for child in view.children[top]:
+                deprel = words[child].deprel
+                if deprel in self.rules.mention_deprels and not (top == head and deprel in ("case", "mark")):
+                    keep.add(child)
+                    stack.append(child)
+        first, last = min(keep), max(keep)
+        while last + 1 < len(words) and words[last + 1].upos == "PROPN" and not view.in_quote[last + 1]:
+            last += 1
+        while first > 0 and words[first - 1].upos == "PROPN" and not view.in_quote[first - 1] \
+                and words[first - 1].deprel in self.rules.mention_deprels | {"nsubj"}:
+            first -= 1
+        return view.span(first, last, text)
+
+    def content(self, pattern: Pattern, bound: dict[str, int], view: SentenceView, clause: Span,
+                quotes: list[Span], text: str) -> Span | None:
+        """The content span the pattern asks for; None when the sentence does not offer one."""
+        spec, words = pattern.content, view.sentence.words
+        if "subtree" in spec:
+            node = bound[spec["subtree"]]
+            first, last = view.left[node], view.right[node]
+            # the parser splits long clauses into sibling clauses of the same relation: join them
+            for sibling in view.related(node, "$++"):
+                if words[sibling].deprel == words[node].deprel and view.left[sibling] == last + 1:
+                    last = view.right[sibling]
+            for name in spec.get("exclude", []):
+                other = bound[name]
+                if view.left[other] == first:
+                    first = view.right[other] + 1
+                elif view.right[other] == last:
+                    last = view.left[other] - 1
+            return view.span(first, last, text)
+        separator = spec.get("separator")
+        if "left_of" in spec:
+            first, last = 0, view.left[bound[spec["left_of"]]] - 1
+            if separator and not (last > 0 and words[last].text == separator):
+                return None
+            return view.span(first, last, text)
+        if "right_of" in spec:
+            first, last = view.right[bound[spec["right_of"]]] + 1, len(words) - 1
+            if separator and not (first < last and words[first].text == separator):
+                return None
+            return view.span(first, last, text)
+        return adjacent_quote(spec["quote"], clause, view.sentence, quotes, text)
+
+    def channel(self, cue_index: int, cue_lemma: str, view: SentenceView, content: Span) -> str | None:
+        """Where the text says the words were published: the cue's own channel or its modifiers."""
+        words = view.sentence.words
+        modifiers = [
+            " ".join(w.text for w in words[view.left[c]: view.right[c] + 1])
+            for c in view.children[cue_index]
+            if words[c].deprel.startswith("obl") and not (content.start <= words[c].start < content.end)
+        ]
+        for channel in self.rules.channels:
+            if any(channel.pattern.search(m, timeout=REGEX_TIMEOUT) for m in modifiers):
+                return channel.name
+        cue_word = self.rules.cue_word(cue_lemma)
+        return cue_word.channel if cue_word else None
+
+    def quote_type(self, content: Span, quotes: list[Span]) -> str:
+        quoted = sum(max(0, min(q.end, content.end) - max(q.start, content.start)) for q in quotes)
+        if quoted >= DIRECT_FLOOR * (content.end - content.start):
+            return "direct"
+        return "mixed" if quoted else "indirect"
+
+    def sentence_quotes(self, article_id: str, view: SentenceView, quotes: list[Span], text: str) -> list[Quote]:
+        found: list[Quote] = []
+        claimed: set[int] = set()
+        words = view.sentence.words
+        for pattern in self.rules.patterns:
+            for bound in match_pattern(pattern, view):
+                cue_indexes = sorted(bound[name] for name in pattern.cue)
+                if claimed.intersection(cue_indexes):
+                    continue
+                cue = Span(words[cue_indexes[0]].start, words[cue_indexes[-1]].end,
+                           text[words[cue_indexes[0]].start: words[cue_indexes[-1]].end])
+                speaker = self.mention(view, bound[pattern.speaker], text) if pattern.speaker else None
+                clause = Span(min(cue.start, speaker.start if speaker else cue.start),
+                              max(cue.end, speaker.end if speaker else cue.end), "")
+                content = self.content(pattern, bound, view, clause, quotes, text)
+                if content is None or len(content.text.split()) < pattern.min_words:
+                    continue
+                if speaker and content.start < speaker.end and speaker.start < content.end:
+                    continue
+                anchor = bound[pattern.cue[0]]
+                cue_lemma = " ".join(words[i].lemma.lower() for i in cue_indexes)
+                cue_word = self.rules.cue_word(words[anchor].lemma)
+                claimed.update(cue_indexes)
+                found.append(Quote(
+                    article_id=article_id,
+                    sentence_index=view.sentence.index,
+                    rule_id=pattern.id,
+                    type=self.quote_type(content, quotes),
+                    cue=cue,
+                    cue_lemma=cue_lemma,
+                    content=content,
+                    speaker_span=speaker,
+                    category=pattern.category or (cue_word.category if cue_word else "speech"),
+                    channel=self.channel(anchor, words[anchor].lemma, view, content),
+                ))
+        return found
+
+    def floating_quotes(self, parsed: ParsedArticle, quotes: list[Span], found: list[Quote]) -> list[Quote]:
+        """Quotations that open the sentence after an attributed one, with no cue of their own."""
+        rule = self.rules.floating
+        if rule is None:
+            return []
+        text, sentences = parsed.article.text, parsed.sentences
+        attributed = {q.sentence_index for q in found if q.speaker_span is not None}
+        floating = []
+        for quote in quotes:
+            if any(q.content.start < quote.end and quote.start < q.content.end for q in found):
+                continue
+            sentence = next((s for s in sentences if s.start <= quote.start < s.end), None)
+            content = trimmed(quote, text)
+            if (sentence is None or content is None or len(content.text.split()) < rule.min_words
+                    or text[sentence.start:quote.start].strip(TRIM)):
+                continue
+            if sentence.index - 1 in attributed | {q.sentence_index for q in floating}:
+                floating.append(Quote(parsed.article.id, sentence.index, rule.id, "direct", None, None,
+                                      content, None, category="speech"))
+        return floating
+
+    def article_quotes(self, parsed: ParsedArticle) -> list[Quote]:
+        """All quotes the patterns find in one article, in text order."""
+        text = parsed.article.text
+        quotes = find_quotes(text)
+        found = []
+        for sentence in parsed.sentences:
+            local = [q for q in quotes if q.start < sentence.end and sentence.start < q.end]
+            view = SentenceView.build(sentence, local)
+            found.extend(self.sentence_quotes(parsed.article.id, view, quotes, text))
+        found = untangle(found, text)
+        found.extend(self.floating_quotes(parsed, quotes, found))
+        found.sort(key=lambda q: (q.content.start, q.cue.start if q.cue else 0))
+        return found
+
+
+def untangle(found: list[Quote], text: str) -> list[Quote]:
+    """Settle cues that sit inside each other's content in one sentence.
+
+    Two quotes holding each other's cue come from a misparse: keep the longer content.
+    A content running on into a second cue that shares its speaker ("said … but claimed …")
+    ends before that cue.
+    """
+    def inside(span: Span | None, outer: Span) -> bool:
+        return span is not None and outer.start <= span.start and span.end <= outer.end
+
+    dropped: set[int] = set()
+    for i, q in enumerate(found):
+        for j, r in enumerate(found):
+            if i == j or q.sentence_index != r.sentence_index or i in dropped or j in dropped:
+                continue
+            if inside(r.cue, q.content) and inside(q.cue, r.content):
+                dropped.add(i if len(q.content.text) < len(r.content.text) else j)
+            elif inside(r.cue, q.content) and r.content.start > r.cue.start and not inside(r.speaker_span, q.content):
+                cut = regex.sub(r"(?:\W|\b(?:and|but|while|as well as)\b)*$", "", text[q.content.start:r.cue.start])
+                if cut.strip():
+                    q.content = trimmed(Span(q.content.start, q.content.start + len(cut), ""), text) or q.content
+    return [q for i, q in enumerate(found) if i not in dropped]
+
+
+def adjacent_quote(side: str, clause: Span, sentence: Sentence, quotes: list[Span], text: str) -> Span | None:
+    """The quotation right before the cue clause, opening a sentence ("“…,” she said"), or the
+    one right after it, introduced by a colon or closing the sentence ("he said: “…”")."""
+    if side == "before":
+        quote = next((q for q in reversed(quotes) if q.end <= clause.start), None)
+        if quote is None:
+            return None
+        gap = text[quote.end:clause.start]
+        paragraph_start = text.rfind("\n", 0, quote.start) + 1
+        opens = not text[max(paragraph_start, sentence_start(text, quote.start)):quote.start].strip(TRIM)
+        handed_over = regex.search(r"[,!?–—-]\W*$", text[quote.start:clause.start])  # “…,” she said
+        ok = opens and not gap.strip(TRIM) and handed_over is not None
+    else:
+        quote = next((q for q in quotes if q.start >= clause.end), None)
+        if quote is None:
+            return None
+        gap = text[clause.end:quote.start]
+        closes = quote.end >= sentence.end or not text[quote.end:sentence.end].strip(TRIM)
+        ok = not gap.strip(TRIM) and closes or gap.rstrip(TRIM.replace(":", "")).endswith(":") and len(gap.split()) <= 8
+    return trimmed(quote, text) if ok and "\n" not in gap else None
+
+
+def sentence_start(text: str, offset: int) -> int:
+    """Where the sentence around ``offset`` starts, judged from the text alone (., ! or ? then space)."""
+    found = max(text.rfind(mark, 0, offset) for mark in (". ", "! ", "? ", "\n"))
+    return found + 1 if found >= 0 else 0
+
+
+def trimmed(span: Span, text: str) -> Span | None:
+    """``span`` without edge spaces, quotation marks and punctuation; None when nothing is left."""
+    start, end = span.start, span.end
+    while start < end and text[start] in TRIM:
+        start += 1
+    while end > start and text[end - 1] in TRIM:
+        end -= 1
+    return Span(start, end, text[start:end]) if start < end else None

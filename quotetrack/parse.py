@@ -1,0 +1,173 @@
+"""Parse stage: Stanza dependency parses of articles, batched, cached by (content hash, model id)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import regex
+
+from .records import Article, ParsedArticle, Sentence, Word
+
+PROCESSORS = "tokenize,mwt,pos,lemma,depparse"
+DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "stanza_en_compact"
+MODEL_DIR_ENV = "QUOTETRACK_STANZA_DIR"
+CACHE_TABLE = "parses"
+PARAGRAPH = regex.compile(r"[^\n]+")
+
+
+class ParseError(Exception):
+    """The Stanza models cannot be found or loaded."""
+
+
+def resolve_model_dir(model_dir: str | Path | None = None) -> Path:
+    """The Stanza resources folder: the option, else $QUOTETRACK_STANZA_DIR, else the embedded compact set."""
+    chosen = Path(model_dir or os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)
+    if not (chosen / "resources.json").is_file():
+        raise ParseError(f"no Stanza models in {chosen} (resources.json missing)")
+    return chosen
+
+
+def model_id(model_dir: Path) -> str:
+    """A short id naming the parser: changes when the models or their package selection change."""
+    import stanza
+
+    resources = (model_dir / "resources.json").read_bytes()
+    digest = hashlib.sha256(resources).hexdigest()[:12]
+    return f"stanza-{stanza.__version__}/{model_dir.name}/{digest}"
+
+
+class Parser:
+    """One Stanza pipeline per process, loaded on first use, parsing many paragraphs per call."""
+
+    def __init__(self, model_dir: str | Path | None = None, batch_paragraphs: int = 256):
+        self.model_dir = resolve_model_dir(model_dir)
+        self.model_id = model_id(self.model_dir)
+        self.batch_paragraphs = batch_paragraphs
+        self._pipeline = None
+
+    @property
+    def pipeline(self):
+        if self._pipeline is None:
+            import stanza
+
+            try:
+                self._pipeline = stanza.Pipeline(
+                    "en",
+                    dir=str(self.model_dir),
+                    processors=PROCESSORS,
+                    download_method=None,
+                    logging_level="WARN",
+                )
+            except Exception as error:  # stanza raises many kinds here
+                raise ParseError(f"cannot load Stanza models from {self.model_dir}: {error}") from None
+        return self._pipeline
+
+    def parse(self, articles: list[Article]) -> list[list[Sentence]]:
+        """Parse articles paragraph by paragraph (a newline ends a paragraph) in one bulk call."""
+        import stanza
+
+        paragraphs = [
+            (a, number, match.start(), match.group())
+            for a, article in enumerate(articles)
+            for number, match in enumerate(PARAGRAPH.finditer(article.text))
+            if match.group().strip()
+        ]
+        documents = self.pipeline.bulk_process([stanza.Document([], text=text) for *_, text in paragraphs])
+        sentences: list[list[Sentence]] = [[] for _ in articles]
+        for (a, number, offset, _), document in zip(paragraphs, documents):
+            for sentence in document.sentences:
+                sentences[a].append(_sentence(sentence, len(sentences[a]), number, offset))
+        return sentences
+
+
+def _sentence(sentence, index: int, paragraph: int, offset: int) -> Sentence:
+    words = []
+    for token in sentence.tokens:
+        for word in token.words:
+            # multi-word tokens ("don't") give their words the token's characters
+            start = (word.start_char if word.start_char is not None else token.start_char) + offset
+            end = (word.end_char if word.end_char is not None else token.end_char) + offset
+            words.append(
+                Word(word.id - 1, word.text, word.lemma or word.text, word.upos, word.xpos or "",
+                     word.feats or "", word.head - 1, word.deprel, start, end)
+            )
+    return Sentence(index, words[0].start, words[-1].end, paragraph, words)
+
+
+def encode(sentences: list[Sentence]) -> bytes:
+    rows = [
+        [s.paragraph, [[w.text, w.lemma, w.upos, w.xpos, w.feats, w.head, w.deprel, w.start, w.end] for w in s.words]]
+        for s in sentences
+    ]
+    return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def decode(blob: bytes) -> list[Sentence]:
+    sentences = []
+    for index, (paragraph, rows) in enumerate(json.loads(zlib.decompress(blob))):
+        words = [Word(i, *row) for i, row in enumerate(rows)]
+        sentences.append(Sentence(index, words[0].start, words[-1].end, paragraph, words))
+    return sentences
+
+
+class ParseCache:
+    """Parses stored in a SQLite table keyed by (content_hash, model_id); shared across runs."""
+
+    def __init__(self, db):
+        self.db = db
+        if CACHE_TABLE not in db.table_names():
+            db[CACHE_TABLE].create(
+                {"content_hash": str, "model_id": str, "sentences": bytes},
+                pk=("content_hash", "model_id"),
+            )
+
+    def get(self, content_hash: str, model: str) -> list[Sentence] | None:
+        row = self.db.execute(
+            f"select sentences from {CACHE_TABLE} where content_hash = ? and model_id = ?",
+            [content_hash, model],
+        ).fetchone()
+        return decode(row[0]) if row else None
+
+    def put(self, content_hash: str, model: str, sentences: list[Sentence]) -> None:
+        with self.db.conn:
+            self.db[CACHE_TABLE].insert(
+                {"content_hash": content_hash, "model_id": model, "sentences": encode(sentences)},
+                replace=True,
+            )
+
+
+def parse_articles(
+    articles: Iterable[Article],
+    parser: Parser,
+    cache: ParseCache | None = None,
+    batch_size: int = 32,
+    on_parsed: Callable[[int], None] | None = None,
+) -> Iterator[ParsedArticle]:
+    """Yield parsed articles in input order; uncached ones are parsed ``batch_size`` at a time."""
+    pending: list[Article] = []
+
+    def flush() -> Iterator[ParsedArticle]:
+        for article, sentences in zip(pending, parser.parse(pending)):
+            if cache is not None:
+                cache.put(article.content_hash, parser.model_id, sentences)
+            yield ParsedArticle(article, parser.model_id, sentences)
+        if on_parsed:
+            on_parsed(len(pending))
+        pending.clear()
+
+    for article in articles:
+        cached = cache.get(article.content_hash, parser.model_id) if cache is not None else None
+        if cached is not None:
+            yield from flush() if pending else ()
+            yield ParsedArticle(article, parser.model_id, cached)
+        else:
+            pending.append(article)
+            if len(pending) >= batch_size:
+                yield from flush()
+    if pending:
+        yield from flush()
