@@ -70,7 +70,7 @@ class SentenceView:
         words = self.sentence.words
         head = words[index].head
         if rel == ">":
-            return self.children[index]
+            return sorted(self.children[index], key=lambda child: abs(child - index))  # nearest first
         if rel == "<":
             return [head] if head >= 0 else []
         if rel == ">>":
@@ -84,7 +84,7 @@ class SentenceView:
         if rel == ";":
             return [index - 1] if index > 0 else []
         if rel == ";*":
-            return range(index)
+            return range(index - 1, -1, -1)  # nearest first
         siblings = [i for i in self.children[head] if i != index] if head >= 0 else []
         after = [i for i in siblings if i > index]
         before = [i for i in siblings if i < index]
@@ -144,9 +144,11 @@ def match_pattern(pattern: Pattern, view: SentenceView) -> list[dict[str, int]]:
             found.append(dict(bound))
             return
         node = rest[position]
+        source = bound[node.source]
         candidates = [
-            i for i in view.related(bound[node.source], node.rel)
+            i for i in view.related(source, node.rel)
             if i not in bound.values() and node_fits(node, words[i], view)
+            and (node.position is None or (i > source) == (node.position == "after"))
         ]
         if node.absent:
             if not candidates:
@@ -169,9 +171,27 @@ class Matcher:
     def __init__(self, rules: RuleSet):
         self.rules = rules
 
-    def mention(self, view: SentenceView, head: int, text: str) -> Span | None:
-        """The speaker mention as written: the head word, its name-like dependents and the
-        proper nouns right next to them (the parser often splits "Governor Vyacheslav | Gladkov")."""
+    def mention(self, view: SentenceView, head: int) -> tuple[int, int]:
+        """The speaker mention as written, as first and last word: the head word, its name-like
+        dependents, and what the parser split off ("Governor Vyacheslav | Gladkov", "Mash, | a channel")."""
+        words = view.sentence.words
+        first, last = self.noun_phrase(view, head)
+        # a second subject set off by a comma is an appositive the parser misread: "Mash, a channel, said"
+        word = words[head]
+        for other in (view.children[word.head] if word.head >= 0 else []):
+            if other != head and words[other].deprel == word.deprel:
+                left, right = self.noun_phrase(view, other)
+                between = words[last + 1:left] if other > head else words[right + 1:first]
+                if [w.text for w in between] == [","]:
+                    first, last = min(first, left), max(last, right)
+        while last + 1 < len(words) and words[last + 1].upos == "PROPN" and not view.in_quote[last + 1]:
+            last += 1
+        while first > 0 and words[first - 1].upos == "PROPN" and not view.in_quote[first - 1]:
+            first -= 1
+        return first, last
+
+    def noun_phrase(self, view: SentenceView, head: int) -> tuple[int, int]:
+        """First and last word of ``head`` with its dependents of the mention relations."""
         words = view.sentence.words
         keep, stack = {head}, [head]
         while stack:
@@ -181,16 +201,10 @@ class Matcher:
                 if deprel in self.rules.mention_deprels and not (top == head and deprel in ("case", "mark")):
                     keep.add(child)
                     stack.append(child)
-        first, last = min(keep), max(keep)
-        while last + 1 < len(words) and words[last + 1].upos == "PROPN" and not view.in_quote[last + 1]:
-            last += 1
-        while first > 0 and words[first - 1].upos == "PROPN" and not view.in_quote[first - 1] \
-                and words[first - 1].deprel in self.rules.mention_deprels | {"nsubj"}:
-            first -= 1
-        return view.span(first, last, text)
+        return min(keep), max(keep)
 
     def content(self, pattern: Pattern, bound: dict[str, int], view: SentenceView, clause: Span,
-                quotes: list[Span], text: str) -> Span | None:
+                mention: tuple[int, int] | None, quotes: list[Span], text: str) -> Span | None:
         """The content span the pattern asks for; None when the sentence does not offer one."""
         spec, words = pattern.content, view.sentence.words
         if "subtree" in spec:
@@ -200,6 +214,8 @@ class Matcher:
             for sibling in view.related(node, "$++"):
                 if words[sibling].deprel == words[node].deprel and view.left[sibling] == last + 1:
                     last = view.right[sibling]
+            while first > 0 and words[first].text in ("'", "’", "'s", "’s", "s") and words[first - 1].upos == "PROPN":
+                first -= 1  # a possessive the parser cut off: "Kyiv | 's troops"
             for name in spec.get("exclude", []):
                 other = bound[name]
                 if view.left[other] == first:
@@ -207,18 +223,40 @@ class Matcher:
                 elif view.right[other] == last:
                     last = view.left[other] - 1
             return view.span(first, last, text)
-        separator = spec.get("separator")
         if "left_of" in spec:
-            first, last = 0, view.left[bound[spec["left_of"]]] - 1
-            if separator and not (last > 0 and words[last].text == separator):
-                return None
-            return view.span(first, last, text)
+            edge = mention[0] if spec["left_of"] == pattern.speaker else view.left[bound[spec["left_of"]]]
+            while edge < len(words) - 1 and words[edge].upos == "PUNCT":
+                edge += 1
+            return self.separated(view, 0, edge - 1, spec, text)
         if "right_of" in spec:
-            first, last = view.right[bound[spec["right_of"]]] + 1, len(words) - 1
-            if separator and not (first < last and words[first].text == separator):
-                return None
-            return view.span(first, last, text)
+            edge = mention[1] if spec["right_of"] == pattern.speaker else view.right[bound[spec["right_of"]]]
+            while edge > 0 and words[edge].upos == "PUNCT":
+                edge -= 1
+            return self.separated(view, edge + 1, len(words) - 1, spec, text)
+        if "after" in spec:
+            first, skip = bound[spec["after"]] + 1, set(spec.get("skip", []))
+            for child in view.children[bound[spec["after"]]]:
+                if view.left[child] == first and words[child].deprel in skip:
+                    first = view.right[child] + 1
+            span = view.span(first, len(words) - 1, text)
+            finite = any(w.upos in ("VERB", "AUX") and "VerbForm=Fin" in w.feats for w in words[first:])
+            return span if finite else None
         return adjacent_quote(spec["quote"], clause, view.sentence, quotes, text)
+
+    def separated(self, view: SentenceView, first: int, last: int, spec: dict, text: str) -> Span | None:
+        """Words first..last, when punctuation including ``spec['separator']`` (if any) sets them apart."""
+        words, separator = view.sentence.words, spec.get("separator")
+        if separator:
+            punctuation = []
+            while first <= last and words[last].upos == "PUNCT":
+                punctuation.append(words[last].text)
+                last -= 1
+            while first <= last and words[first].upos == "PUNCT":
+                punctuation.append(words[first].text)
+                first += 1
+            if separator not in punctuation:
+                return None
+        return view.span(first, last, text)
 
     def channel(self, cue_index: int, cue_lemma: str, view: SentenceView, content: Span) -> str | None:
         """Where the text says the words were published: the cue's own channel or its modifiers."""
@@ -251,10 +289,11 @@ class Matcher:
                     continue
                 cue = Span(words[cue_indexes[0]].start, words[cue_indexes[-1]].end,
                            text[words[cue_indexes[0]].start: words[cue_indexes[-1]].end])
-                speaker = self.mention(view, bound[pattern.speaker], text) if pattern.speaker else None
+                mention = self.mention(view, bound[pattern.speaker]) if pattern.speaker else None
+                speaker = view.span(*mention, text) if mention else None
                 clause = Span(min(cue.start, speaker.start if speaker else cue.start),
                               max(cue.end, speaker.end if speaker else cue.end), "")
-                content = self.content(pattern, bound, view, clause, quotes, text)
+                content = self.content(pattern, bound, view, clause, mention, quotes, text)
                 if content is None or len(content.text.split()) < pattern.min_words:
                     continue
                 if speaker and content.start < speaker.end and speaker.start < content.end:

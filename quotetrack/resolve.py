@@ -24,7 +24,7 @@ def normalise(name: str) -> str:
     name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     name = regex.sub(r"[’`]", "'", name)
     name = regex.sub(r"[^\w' -]+", " ", name)
-    name = regex.sub(r"^(?:the|a|an)\s+", "", name.strip())
+    name = regex.sub(r"\b(?:the|a|an)\s+", "", name.strip())
     return regex.sub(r"\s+", " ", name).strip()
 
 
@@ -66,9 +66,12 @@ class Resolver:
             return None
         heads = [w for w in words if not (span.start <= sentence.words[w.head].start < span.end) or w.head < 0]
         head = heads[0] if heads else words[-1]
-        role_heads = [w for w in words if w.deprel in self.rules.role_deprels and w.head == head.index]
+        role_heads = [w for w in words if w.deprel in self.rules.role_deprels and w.head == head.index] + [
+            h for h in heads[1:] if h.index > 0 and sentence.words[h.index - 1].text == ","]
         role_words = {x.index for r in role_heads for x in words if _within(sentence, x.index, r.index)}
-        core = [w for w in words if w.index not in role_words and w.upos not in ("DET", "PUNCT")]
+        core = [w for w in words if w.index not in role_words and w.upos != "PUNCT"]
+        if core and core[0].upos == "DET":
+            core = core[1:]
         appositive = " ".join(w.text for w in words if w.index in role_words and w.upos != "PUNCT") or None
         lower = head.lemma.lower()
         plural = "Number=Plur" in head.feats
@@ -142,8 +145,7 @@ class Resolver:
         resolved: list[Mention] = []  # earlier mentions with their resolution
         previous: Quote | None = None
         speakers = self._quote_mentions(quotes, sentences, text)
-        spoken = {(m.span.start, m.span.end) for m in speakers}
-        by_start = sorted([m for m in mentions if (m.span.start, m.span.end) not in spoken] + speakers,
+        by_start = sorted([m for m in mentions if not any(_overlap(m.span, s.span) for s in speakers)] + speakers,
                           key=lambda m: m.span.start)
         for mention in by_start:
             referent = self.antecedent(mention, resolved) if mention.pronoun or mention.name_words == 1 else None
@@ -175,6 +177,10 @@ class Resolver:
                 if mention:
                     mentions.append(mention)
         return mentions
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
 
 
 def _compatible(pronoun_type: str, candidate: Mention) -> bool:

@@ -18,8 +18,8 @@ REGEX_TIMEOUT = 0.05  # seconds per user-written regex call
 
 RELATIONS = (">", "<", ">>", "<<", ".", ".*", ";", ";*", "$+", "$-", "$++", "$--")
 WORD_ATTRS = ("lemma", "text", "lower", "upos", "xpos", "deprel")
-NODE_KEYS = {"id", "from", "rel", "absent", "feats", "regex", "in_quote", "not", *WORD_ATTRS}
-CONTENT_KINDS = ("subtree", "quote", "left_of", "right_of")
+NODE_KEYS = {"id", "from", "rel", "position", "absent", "feats", "regex", "in_quote", "not", *WORD_ATTRS}
+CONTENT_KINDS = ("subtree", "quote", "left_of", "right_of", "after")
 PATTERN_KEYS = {"id", "description", "nodes", "cue", "speaker", "content", "category", "min_words", "examples"}
 EXAMPLE_KEYS = {"text", "speaker", "cue", "content", "type", "match"}
 
@@ -45,6 +45,7 @@ class Node:
     id: str
     source: str | None  # the earlier node this one is tied to ("from")
     rel: str | None
+    position: str | None  # "after" / "before" the node it is tied to, in word order
     constraints: dict  # attribute → frozenset | regex | bool | dict, checked by match.satisfies
     negated: dict
     absent: bool
@@ -189,6 +190,8 @@ def _node(path, spec, seen: set[str], lexicons) -> Node:
         _fail(path, spec, f"node {spec['id']!r} is tied to {source!r}, which is not an earlier node", "QT105")
     if rel is not None and rel not in RELATIONS:
         _fail(path, rel, f"unknown relation {rel!r} (known: {' '.join(RELATIONS)})", "QT103", line)
+    if spec.get("position") not in (None, "before", "after"):
+        _fail(path, spec, "position must be 'before' or 'after'", "QT102")
     negated = spec.get("not", {})
     _expect(path, negated, dict, "'not'", line)
     if set(negated) - set(WORD_ATTRS) - {"feats", "regex", "in_quote"}:
@@ -197,6 +200,7 @@ def _node(path, spec, seen: set[str], lexicons) -> Node:
         id=str(spec["id"]),
         source=source,
         rel=rel,
+        position=spec.get("position"),
         constraints=_constraints(path, spec, lexicons, line),
         negated=_constraints(path, negated, lexicons, line),
         absent=bool(spec.get("absent", False)),
