@@ -188,6 +188,12 @@ class Matcher:
             last += 1
         while first > 0 and words[first - 1].upos == "PROPN" and not view.in_quote[first - 1]:
             first -= 1
+        # a subject never follows a preposition: the parser took the object of "behind the raid"
+        # for it, so the phrase reaches back to the start of the clause ("one of two groups ...")
+        if first > 0 and words[first - 1].upos == "ADP" and words[head].deprel.startswith("nsubj"):
+            while first > 0 and words[first - 1].upos not in ("PUNCT", "SCONJ", "CCONJ") \
+                    and not view.in_quote[first - 1]:
+                first -= 1
         return first, last
 
     def noun_phrase(self, view: SentenceView, head: int) -> tuple[int, int]:

@@ -72,7 +72,8 @@ class Resolver:
         core = [w for w in words if w.index not in role_words and w.upos != "PUNCT"]
         if core and core[0].upos == "DET":
             core = core[1:]
-        appositive = " ".join(w.text for w in words if w.index in role_words and w.upos != "PUNCT") or None
+        role_span = [w for w in words if w.index in role_words and w.upos != "PUNCT"]
+        appositive = text[role_span[0].start:role_span[-1].end] if role_span else None
         lower = head.lemma.lower()
         plural = "Number=Plur" in head.feats
         pronoun = self.rules.pronouns.get(head.text.lower()) if len(core) == 1 and head.upos == "PRON" else None
@@ -89,7 +90,7 @@ class Resolver:
         entry = self.lookup([w.text for w in core]) or (self.lookup([w.text for w in name]) if name else None)
         if name:
             before = [w for w in core if w.start < name[0].start]
-            role = " ".join(w.text for w in before) or None
+            role = text[before[0].start:before[-1].end] if before else None
             canonical = " ".join(w.text for w in name)
         else:
             role, canonical = None, " ".join(w.text for w in core)
