@@ -1,0 +1,356 @@
+"""Scoring against PolNeAR (brat) and the seeds gold.yml: hand-made pairs with known answers, then the real gold."""
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from quotetrack.evaluate import (
+    Attribution,
+    GoldDocument,
+    GoldQuote,
+    cue_words,
+    evaluate,
+    format_report,
+    read_brat,
+    read_gold_yaml,
+    score_brat,
+    score_seeds,
+    write_errors,
+)
+from quotetrack.records import Article, Quote, Span
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+POLNEAR = SHARED / "eval" / "polnear"
+SPEECH = frozenset({"said", "say", "told", "according", ":"})
+
+TEXT = (
+    "Smith said the plan would fail.\n"
+    '"It is over," Jones said, "and we lost."\n'
+    '"We won," Brown told reporters, "and it was fair."\n'
+    "Officials believe the vote was fair.\n"
+)
+
+
+def at(text, phrase, occurrence=0):
+    """The (start, end) of the n-th occurrence of ``phrase``."""
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(phrase, start + 1)
+    return start, start + len(phrase)
+
+
+def hull(text, first, last):
+    """From the start of phrase ``first`` to the end of phrase ``last``."""
+    return at(text, first)[0], at(text, last)[1]
+
+
+def where(text, place):
+    """A phrase's first (start, end), or ``place`` itself when it is already a pair."""
+    return place if isinstance(place, tuple) else at(text, place)
+
+
+JONES_SAID = at(TEXT, "said", 1)
+
+
+def gold(label, cue, content, source=None, text=TEXT):
+    """A gold attribution; ``content`` is a phrase, a (start, end) pair or a list of fragments."""
+    fragments = content if isinstance(content, list) else [content]
+    source_span = (where(text, source),) if source else ()
+    return Attribution(label, (where(text, cue),), source_span, tuple(where(text, fragment) for fragment in fragments))
+
+
+def quote(cue, content, source=None, rule="rule", text=TEXT):
+    """A predicted quote; each span a phrase or a (start, end) pair."""
+
+    def span(place):
+        if place is None:
+            return None
+        start, end = where(text, place)
+        return Span(start, end, text[start:end])
+
+    return Quote("doc", 0, rule, "indirect", span(cue), None, span(content), span(source))
+
+
+def score(attributions, quotes, text=TEXT, article=None):
+    doc = GoldDocument("doc", Path("doc.txt"), text, list(attributions))
+    article = article or Article("doc", "doc.txt", text, "hash")
+    return score_brat([doc], {"doc": (article, list(quotes))}, speech_cues=SPEECH)
+
+
+def prf(report, field, mode, subset="ALL"):
+    scores = report.subsets[subset].spans[field][mode]
+    return pytest.approx((scores.precision, scores.recall))
+
+
+def attribution_prf(report, subset="ALL"):
+    scores = report.subsets[subset].attribution
+    return pytest.approx((scores.precision, scores.recall))
+
+
+# ---------------------------------------------------------------- hand-made PolNeAR pairs
+
+
+def test_exact_ignores_quotation_marks_spaces_and_final_punctuation():
+    report = score([gold("E1", JONES_SAID, '"It is over,"', "Jones")], [quote(JONES_SAID, "It is over", "Jones")])
+    assert prf(report, "content", "exact") == (1.0, 1.0)
+
+
+def test_overlap_gives_partial_credit_by_tokens():
+    report = score([gold("E1", "said", "the plan would fail.", "Smith")], [quote("said", "plan would fail", "Smith")])
+    assert prf(report, "content", "exact") == (0.0, 0.0)
+    assert prf(report, "content", "overlap") == (1.0, 3 / 4)  # 3 of 3 predicted tokens, 3 of 4 gold tokens
+    report = score([gold("E1", "said", "plan would fail", "Smith")], [quote("said", "the plan would fail", "Smith")])
+    assert prf(report, "content", "overlap") == (3 / 4, 1.0)
+    assert attribution_prf(report) == (1.0, 1.0)
+
+
+def test_discontinuous_content_wrapping_its_cue_and_source_matches_exactly():
+    gold_jones = gold("E1", JONES_SAID, ['"It is over,"', '"and we lost."'], "Jones")
+    report = score([gold_jones], [quote(JONES_SAID, hull(TEXT, '"It is over', 'we lost."'), "Jones")])
+    assert prf(report, "content", "exact") == (1.0, 1.0)
+    assert prf(report, "content", "overlap") == (1.0, 1.0)
+
+
+def test_fragments_split_at_a_sentence_break_are_one_span():
+    text = 'Smith said: "We lost.\n\nIt is over."\n'
+    split = gold("E1", "said", ["We lost.", "It is over."], "Smith", text=text)
+    report = score([split], [quote("said", hull(text, "We", "over"), "Smith", text=text)], text=text)
+    assert prf(report, "content", "exact") == (1.0, 1.0)
+
+
+def test_discontinuous_content_with_more_than_cue_and_source_between_is_partial():
+    gold_brown = gold("E1", "told", ['"We won,"', '"and it was fair."'], "Brown")
+    report = score([gold_brown], [quote("told", hull(TEXT, '"We won', 'was fair."'), "Brown")])
+    assert prf(report, "content", "exact") == (0.0, 0.0)
+    # predicted: We won | reporters , " and it was fair (9 tokens); gold: We won | and it was fair (6)
+    assert prf(report, "content", "overlap") == (6 / 9, 1.0)
+    assert attribution_prf(report) == (1.0, 1.0)
+
+
+def test_missing_source_matches_only_a_missing_source():
+    believe = gold("E1", "believe", "the vote was fair")
+    assert attribution_prf(score([believe], [quote("believe", "the vote was fair")])) == (1.0, 1.0)
+    assert attribution_prf(score([believe], [quote("believe", "the vote was fair", "Officials")])) == (0.0, 0.0)
+    smith = gold("E1", "said", "the plan would fail", "Smith")
+    report = score([smith], [quote("said", "the plan would fail")])
+    assert attribution_prf(report) == (0.0, 0.0)
+    source = report.subsets["ALL"].spans["source"]["exact"]
+    assert (source.predicted, source.gold) == (0, 1)
+
+
+def test_attribution_needs_cue_overlap_and_half_the_gold_content():
+    smith = gold("E1", "said", "the plan would fail", "Smith")
+    assert attribution_prf(score([smith], [quote("said", "the plan", "Smith")])) == (1.0, 1.0)  # 2 of 4 tokens
+    assert attribution_prf(score([smith], [quote("said", "plan", "Smith")])) == (0.0, 0.0)
+    assert attribution_prf(score([smith], [quote("Smith", "the plan would fail", "Smith")])) == (0.0, 0.0)
+
+
+def test_matching_is_one_to_one():
+    smith = gold("E1", "said", "the plan would fail", "Smith")
+    quotes = [quote("said", "the plan would fail", "Smith", rule="a"),
+              quote("said", "plan would fail", "Smith", rule="b")]
+    report = score([smith], quotes)
+    assert attribution_prf(report) == (0.5, 1.0)
+    assert prf(report, "cue", "exact") == (0.5, 1.0)
+    # the better overlap (4 tokens) is taken; the other prediction's 3 tokens count only as predicted
+    assert prf(report, "content", "overlap") == (4 / 7, 1.0)
+    assert [(row.key, row.total, row.correct) for row in report.precision_by_rule] == [("a", 1, 1), ("b", 1, 0)]
+
+
+def test_speech_subset_keeps_speech_cues_on_both_sides():
+    attributions = [gold("E1", "said", "the plan would fail", "Smith"),
+                    gold("E2", "believe", "the vote was fair", "Officials")]
+    quotes = [quote("said", "the plan would fail", "Smith"), quote("believe", "the vote was fair", "Officials")]
+    report = score(attributions, quotes)
+    speech = report.subsets["SPEECH"].attribution
+    assert (speech.matched, speech.predicted, speech.gold) == (1, 1, 1)
+    all_ = report.subsets["ALL"].attribution
+    assert (all_.matched, all_.predicted, all_.gold) == (2, 2, 2)
+    assert attribution_prf(score(attributions, quotes[1:]), "SPEECH") == (0.0, 0.0)
+
+
+def test_cue_words_follow_the_speech_definition():
+    assert cue_words("Said:") == ["said", ":"]
+    assert cue_words("According to") == ["according", "to"]
+    assert cue_words("didn’t say,") == ["didnt", "say"]
+    assert cue_words(":") == [":"]
+
+
+def test_predicted_offsets_are_mapped_to_the_source_file():
+    source = "MENU\nSmith said the plan would fail.\n"
+    cleaned = source[len("MENU\n"):]
+    article = Article("doc", "doc.txt", cleaned, "hash", segments=[(0, len("MENU\n"))])
+    report = score([gold("E1", "said", "the plan would fail", "Smith", text=source)],
+                   [quote("said", "the plan would fail.", "Smith", text=cleaned)], text=source, article=article)
+    for field in ("cue", "source", "content"):
+        assert prf(report, field, "exact") == (1.0, 1.0)
+
+
+def test_reports_render_and_errors_are_readable(tmp_path):
+    attributions = [gold("E1", "said", "the plan would fail", "Smith"),
+                    gold("E2", "believe", "the vote was fair", "Officials")]
+    quotes = [quote("said", "the plan would fail", "Smith", rule="speech.said"),
+              quote("told", "We won", "Brown", rule="speech.told")]
+    report = score(attributions, quotes)
+    text = format_report(report)
+    assert "attribution" in text and "Recall by gold cue" in text and "speech.told" in text
+    data = json.loads(report.to_json())
+    assert data["ALL"]["attribution"]["recall"] == 0.5
+    assert (data["false_negatives"], data["false_positives"]) == (1, 1)
+    assert data["recall_by_cue"][0] == {"cue": "said", "gold": 1, "found": 1, "recall": 1.0}
+    write_errors(report, tmp_path / "errors.txt")
+    errors = (tmp_path / "errors.txt").read_text()
+    assert "FN E2  cue=[believe] source=[Officials] content=[the vote was fair]" in errors
+    assert "FP speech.told  cue=[told] source=[Brown] content=[We won]" in errors
+    assert "   | Officials believe the vote was fair." in errors
+
+
+# ---------------------------------------------------------------- reading brat
+
+
+def write_brat(root, name, text, anns):
+    (root / "text").mkdir(parents=True, exist_ok=True)
+    (root / "attributions").mkdir(exist_ok=True)
+    (root / "text" / f"{name}.txt").write_text(text, encoding="utf-8")
+    for annotator, ann in anns.items():
+        (root / "attributions" / f"{name}_{annotator}.ann").write_text(ann, encoding="utf-8")
+
+
+def test_read_brat_takes_the_first_annotator_and_only_attributions(tmp_path):
+    ann = (
+        "T1\tSource 46 51\tJones\nT2\tCue 52 56\tsaid\nT3\tContent 32 45;58 72\tx x\nT4\tAttribution 52 56\tsaid\n"
+        "T5\tContent 73 82\tx\nE1\tAttribution:T4 Content:T3 Cue:T2 Source:T1 Content2:T5\n"
+        "T6\tDiscuss 0 5\tx\nT7\tDiscard 6 9\tx\nT8\tAttribution-no-source 52 56\tsaid\nE2\tAttribution-no-source:T8 \n"
+        "# a note\nT9\tContent 0 5\tspan text run onto\nT10 a new line\n"
+    )
+    write_brat(tmp_path, "doc", TEXT, {"b2": ann.replace("Source 46 51", "Source 45 51"), "a1": ann})
+    [doc] = read_brat(tmp_path)
+    assert (doc.id, doc.text) == ("doc", TEXT)
+    assert doc.attributions == [Attribution("E1", ((52, 56),), ((46, 51),), ((32, 45), (58, 72), (73, 82)))]
+
+
+def test_evaluate_reads_the_corpus_speech_list(tmp_path):
+    (tmp_path / "speech_cues.txt").write_text("# words\nsaid\n")
+    ann = "T1\tCue 52 56\tsaid\nT2\tContent 32 45\tx\nE1\tCue:T1 Content:T2\n"
+    write_brat(tmp_path / "data" / "dev", "doc", TEXT, {"a1": ann})
+    report = evaluate("polnear", tmp_path / "data" / "dev", {"doc": (Article("doc", "doc.txt", TEXT, "h"), [])})
+    speech = report.subsets["SPEECH"].attribution
+    assert (speech.gold, speech.recall) == (1, 0.0)
+    with pytest.raises(ValueError):
+        evaluate("parc", tmp_path, {})
+
+
+# ---------------------------------------------------------------- the real PolNeAR dev split
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return read_brat(POLNEAR / "data" / "dev")
+
+
+def test_polnear_dev_counts(dev):
+    assert len(dev) == 84
+    # The README's 2,320 counts the E lines of every annotator's file; the first
+    # annotator's files hold 2,193, one of them an empty duplicate.
+    every_file = sum(len(re.findall(r"^E\d+\t", ann.read_text(encoding="utf-8"), re.MULTILINE))
+                     for ann in (POLNEAR / "data" / "dev" / "attributions").glob("*.ann"))
+    assert every_file == 2320
+    assert sum(len(doc.attributions) for doc in dev) == 2192
+
+
+def perfect_predictions(docs):
+    """Quotes built from the gold spans: the content span runs from the first fragment to the last."""
+
+    def quote_of(doc, attribution):
+        cue, content, source = (quote_span(doc.text, fragments) for fragments in
+                                (attribution.cue, attribution.content, attribution.source))
+        return Quote(doc.id, 0, "gold", "indirect", cue, None, content, source)
+
+    return {doc.id: (Article(doc.id, str(doc.path), doc.text, "hash"), [quote_of(doc, a) for a in doc.attributions])
+            for doc in docs}
+
+
+def quote_span(text, fragments):
+    return Span(fragments[0][0], fragments[-1][1], text[fragments[0][0] : fragments[-1][1]]) if fragments else None
+
+
+def expressible_as_one_quote(text, attribution):
+    """Nothing but the attribution's own cue and source, spaces and punctuation lies between its content fragments."""
+    own = {offset for start, end in attribution.cue + attribution.source for offset in range(start, end)}
+    gaps = [range(end, start) for (_, end), (start, _) in zip(attribution.content, attribution.content[1:])]
+    return all(not text[offset].isalnum() or offset in own for gap in gaps for offset in gap)
+
+
+def test_perfect_predictions_score_one(dev):
+    expressible = [replace(doc, attributions=[a for a in doc.attributions if expressible_as_one_quote(doc.text, a)])
+                   for doc in dev]
+    report = score_brat(expressible, perfect_predictions(expressible))
+    for subset in report.subsets.values():
+        assert subset.attribution.f1 == 1.0
+        assert all(score.f1 == 1.0 for modes in subset.spans.values() for score in modes.values())
+    assert not report.errors
+
+
+def test_perfect_predictions_on_all_of_dev_lose_only_inexpressible_content(dev):
+    report = score_brat(dev, perfect_predictions(dev))
+    subset = report.subsets["ALL"]
+    assert subset.attribution.f1 == 1.0
+    assert all(subset.spans[name][mode].f1 == 1.0 for name in ("cue", "source") for mode in ("exact", "overlap"))
+    assert subset.spans["content"]["overlap"].recall == 1.0
+    assert 0.95 < subset.spans["content"]["exact"].f1 < 1.0
+    assert 1300 < report.subsets["SPEECH"].attribution.gold < 1400  # "about 60%" of 2,192
+
+
+# ---------------------------------------------------------------- seeds gold
+
+
+def seeds_quote(article, speaker, cue, content, rule="rule"):
+    return replace(quote(cue, content, rule=rule, text=article.text), speaker=speaker)
+
+
+def test_score_seeds_requires_speaker_cue_and_half_the_content():
+    text = ('Gladkov said "one woman had died during the evacuation". Analysts say it is over. '
+            "The ministry added that the plan worked.")
+    article = Article("a", "a.txt", text, "h")
+    entries = [
+        GoldQuote("a.txt", "Vyacheslav Gladkov", "said", "direct", "one woman had died during the evacuation", True),
+        GoldQuote("a.txt", "analysts|ISW", "according to", "indirect", "it is over", True),
+        GoldQuote("a.txt", "defen[cs]e ministry", "", "indirect", "the plan worked", False),
+        GoldQuote("a.txt", "Gladkov", "said", "indirect", "one woman had died", False),
+    ]
+    quotes = [
+        seeds_quote(article, "Vyacheslav Gladkov", "said", "had died during the evacuation"),  # 5 of 7 words
+        seeds_quote(article, "ISW analysts", "say", "it is over"),  # cue "say" is not "according to"
+        seeds_quote(article, "Russian defence ministry", "added", "plan worked", rule="ministry"),  # 2 of 3 words
+        seeds_quote(article, "Ministry", "said", "it is over", rule="wrong"),
+    ]
+    report = score_seeds(entries, {"a": (article, quotes)})
+    assert (report.required.correct, report.required.total) == (1, 2)
+    # the Gladkov quote also covers half of "one woman had died", but serves one entry: the required one
+    assert (report.optional.correct, report.optional.total) == (1, 2)
+    assert [entry.content for entry in report.misses] == ["it is over", "one woman had died"]
+    assert [quote.rule_id for quote in report.extras] == ["rule", "wrong"]
+    assert not report.unlocated
+    assert "required 1/2 found" in format_report(report)
+    assert json.loads(report.to_json())["optional"] == {"found": 1, "total": 2, "recall": 0.5}
+
+
+def test_seed_cue_may_be_part_of_the_predicted_cue_or_contain_it():
+    article = Article("a", "a.txt", "According to analysts, it is over.", "h")
+    entry = GoldQuote("a.txt", "analysts", "according to", "indirect", "it is over", True)
+    for cue in ("According", "According to"):
+        report = score_seeds([entry], {"a": (article, [seeds_quote(article, "analysts", cue, "it is over")])})
+        assert report.required.correct == 1
+
+
+def test_real_seeds_gold_reads_and_locates_every_content():
+    entries = read_gold_yaml(SHARED / "seeds" / "gold.yml")
+    assert (len(entries), sum(entry.required for entry in entries)) == (74, 60)
+    articles = {path.stem: (Article(path.stem, str(path), path.read_text(encoding="utf-8"), "h"), [])
+                for path in (SHARED / "seeds" / "articles").glob("*.txt")}
+    report = score_seeds(entries, articles)
+    assert not report.unlocated
+    assert (report.required.correct, report.required.total, len(report.misses)) == (0, 60, 74)
