@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -56,16 +57,28 @@ class Pipeline:
             yield parsed, self.attribute(parsed)
 
     def rule_rows(self) -> list[dict]:
-        return self.rules.summary() + self.boilerplate.summary()
+        """One row per rule, for the ``rules`` table."""
+        boilerplate = [
+            {"id": r.id, "kind": "boilerplate", "description": r.description, "file": r.file, "line": r.line}
+            for r in self.boilerplate.rules
+        ]
+        return self.rules.summary() + boilerplate
 
-    def build(self, db_path: str | Path, source: str | Path, force: bool = False,
-              progress: Callable[[int], None] | None = None) -> BuildReport:
-        """Build or update the database at ``db_path`` from the articles at ``source``.
+    def read(self, source: str | Path, report: BuildReport) -> list[Article]:
+        """Ingest the articles at ``source``; bad ones are recorded in ``report.errors`` and skipped."""
+        articles = list(ingest.read_articles(source, self.boilerplate,
+                                             lambda where, why: report.errors.append((where, why))))
+        report.articles = len(articles)
+        return articles
+
+    def build(self, db_path: str | Path, articles: list[Article], report: BuildReport | None = None,
+              force: bool = False, progress: Callable[[int], None] | None = None) -> BuildReport:
+        """Build or update the database at ``db_path`` with ``articles``.
 
         Unchanged articles (same content hash, same rules and parser) are skipped; a
         rule edit re-attributes every article from the cached parses.
         """
-        report = BuildReport()
+        report = report or BuildReport(articles=len(articles))
         db = store.open_db(db_path)
         store.ensure_db_shape(db)
         cache = ParseCache(db)
@@ -74,21 +87,15 @@ class Pipeline:
         store.save_rules(db, self.rule_rows())
         store.save_speakers(db, [vars(s) for s in self.rules.speakers])
         known = {} if rules_changed else store.article_hashes(db)
-        articles = []
-        for article in ingest.read_articles(source, self.boilerplate,
-                                            lambda where, why: report.errors.append((where, why))):
-            report.articles += 1
-            if known.get(article.id) == article.content_hash:
-                report.skipped_unchanged += 1
-                if progress:
-                    progress(1)
-                continue
-            articles.append(article)
+        changed = [a for a in articles if known.get(a.id) != a.content_hash]
+        report.skipped_unchanged = len(articles) - len(changed)
+        if progress and report.skipped_unchanged:
+            progress(report.skipped_unchanged)
 
         def parsed_count(count: int) -> None:
             report.parsed += count
 
-        for parsed in parse_articles(articles, self.parser, cache, on_parsed=parsed_count):
+        for parsed in parse_articles(changed, self.parser, cache, on_parsed=parsed_count):
             quotes = self.attribute(parsed, report.seconds)
             started = time.perf_counter()
             store.save_article(db, parsed.article, parsed.sentences, quotes)
@@ -102,8 +109,6 @@ class Pipeline:
 
     def fingerprint(self) -> str:
         """Changes whenever a rule file or the parser changes: a cue to re-attribute everything."""
-        import hashlib
-
         digest = hashlib.sha256(self.parser.model_id.encode())
         for path in sorted(self.rules_dir.glob("*.yml")):
             digest.update(path.name.encode() + path.read_bytes())

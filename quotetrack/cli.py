@@ -1,0 +1,178 @@
+"""quotetrack command line: a thin click layer over the pipeline, store and publish modules."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import click
+
+from .ingest import IngestError
+from .parse import MODEL_DIR_ENV, ParseError
+from .rules import DEFAULT_RULES_DIR
+from .yamlfile import RuleError
+
+DEFAULT_DB = "db/quotes.db"
+
+
+def rules_option(command):
+    return click.option(
+        "--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_RULES_DIR,
+        show_default="the project's rules/", help="Folder of YAML rule files.",
+    )(command)
+
+
+def models_option(command):
+    return click.option(
+        "--models", "model_dir", type=click.Path(file_okay=False, path_type=Path), envvar=MODEL_DIR_ENV,
+        help=f"Stanza resources folder (default: ${MODEL_DIR_ENV}, else the embedded compact English models).",
+    )(command)
+
+
+def one_line_errors(command):
+    """Turn the project's expected failures into a one-line message and exit status 1."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (RuleError, IngestError, ParseError, FileNotFoundError) as error:
+            raise click.ClickException(str(error)) from None
+    return wrapper
+
+
+def load_pipeline(rules_dir: Path, model_dir: Path | None):
+    from .pipeline import Pipeline
+
+    return Pipeline(rules_dir, model_dir)
+
+
+@click.group()
+@click.version_option()
+def cli():
+    """Who said what in the news: Stanza parses + YAML attribution rules → SQLite → datasette.
+
+    \b
+    quotetrack build db/quotes.db examples/articles
+    quotetrack serve db/quotes.db
+    """
+
+
+@cli.command()
+@click.argument("db_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source", type=click.Path(path_type=Path))
+@rules_option
+@models_option
+@click.option("--force", is_flag=True, help="Re-attribute every article, even unchanged ones.")
+@one_line_errors
+def build(db_path, source, rules_dir, model_dir, force):
+    """Build or update DB_PATH with the articles in SOURCE.
+
+    SOURCE is a .txt file, a .jsonl file (id, title, url, published, text) or a
+    folder of them. Parses are cached in the database: re-running after a rule edit
+    re-attributes without parsing; unchanged articles are skipped.
+
+    \b
+    Example: quotetrack build db/quotes.db examples/articles
+    """
+    from .pipeline import BuildReport
+
+    pipeline = load_pipeline(rules_dir, model_dir)
+    report = BuildReport()
+    articles = pipeline.read(source, report)
+    for where, why in report.errors:
+        click.echo(f"skipped {where}: {why}", err=True)
+    with click.progressbar(length=len(articles), label="Attributing quotes", file=click.get_text_stream("stderr")) as bar:
+        pipeline.build(db_path, articles, report, force=force, progress=bar.update)
+    timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
+    click.echo(
+        f"{report.articles} articles ({report.parsed} parsed, {report.skipped_unchanged} unchanged, "
+        f"{len(report.errors)} skipped), {report.quotes} quotes written to {db_path} [{timing}]"
+    )
+
+
+@cli.command()
+@click.argument("db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB)
+@click.option("--metadata", "metadata_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="datasette metadata (default: the project's metadata.yml).")
+@click.option("-h", "--host", default="127.0.0.1", show_default=True)
+@click.option("-p", "--port", default=8001, show_default=True, type=int)
+@one_line_errors
+def serve(db_path, metadata_path, host, port):
+    """Serve DB_PATH read-only with datasette: browse who said what, run SQL.
+
+    \b
+    Example: quotetrack serve db/quotes.db --port 8001
+    """
+    from .publish import serve as serve_db
+
+    click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
+    serve_db(db_path, host=host, port=port, metadata_path=metadata_path)
+
+
+@cli.group()
+def rules():
+    """Check the YAML rules and run their examples."""
+
+
+@rules.command("check")
+@rules_option
+@one_line_errors
+def rules_check(rules_dir):
+    """Load every rule file and report the first mistake with file and line."""
+    from .ingest import load_boilerplate
+    from .rules import load_rules
+
+    ruleset = load_rules(rules_dir)
+    boilerplate = load_boilerplate(rules_dir)
+    click.echo(f"{len(ruleset.patterns)} patterns, {sum(map(len, ruleset.lexicons.values()))} cue words, "
+               f"{len(ruleset.speakers)} speakers, {len(boilerplate.rules)} boilerplate rules: OK")
+
+
+@rules.command("test")
+@rules_option
+@models_option
+@one_line_errors
+def rules_test(rules_dir, model_dir):
+    """Run every rule's examples through the parser and engine.
+
+    \b
+    Example: quotetrack rules test
+    """
+    from .ruletests import run_examples
+
+    results = run_examples(load_pipeline(rules_dir, model_dir))
+    failed = [r for r in results if r.problem]
+    for result in failed:
+        click.echo(f"FAIL {result.where} [{result.rule_id}]: {result.problem}")
+    click.echo(f"{len(results) - len(failed)}/{len(results)} rule examples pass")
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.group()
+def models():
+    """Stanza models: the embedded compact set or the official ones."""
+
+
+@models.command("download")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@one_line_errors
+def models_download(target):
+    """Download the official Stanza English models into TARGET (needs network).
+
+    Then build with `--models TARGET` or set $QUOTETRACK_STANZA_DIR=TARGET.
+    """
+    import stanza
+
+    from .parse import PROCESSORS
+
+    try:
+        stanza.download("en", model_dir=str(target), processors=PROCESSORS)
+    except Exception as error:  # network and hub errors come in many types
+        raise click.ClickException(f"download failed: {error}") from None
+    click.echo(f"Official Stanza English models in {target}; use --models {target}")
+
+
+def main_json(data) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
