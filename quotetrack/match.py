@@ -179,7 +179,7 @@ class Matcher:
         # a second subject set off by a comma is an appositive the parser misread: "Mash, a channel, said"
         word = words[head]
         for other in (view.children[word.head] if word.head >= 0 else []):
-            if other != head and words[other].deprel == word.deprel:
+            if other != head and words[other].deprel == word.deprel == "nsubj":
                 left, right = self.noun_phrase(view, other)
                 between = words[last + 1:left] if other > head else words[right + 1:first]
                 if [w.text for w in between] == [","]:
@@ -218,7 +218,8 @@ class Matcher:
             first, last = view.left[node], view.right[node]
             # the parser splits long clauses into sibling clauses of the same relation: join them
             for sibling in view.related(node, "$++"):
-                if words[sibling].deprel == words[node].deprel and view.left[sibling] == last + 1:
+                if words[sibling].deprel == words[node].deprel and view.left[sibling] == last + 1 \
+                        and not self.rules.cue_word(words[sibling].lemma):
                     last = view.right[sibling]
             while first > 0 and words[first].text in ("'", "’", "'s", "’s", "s") and words[first - 1].upos == "PROPN":
                 first -= 1  # a possessive the parser cut off: "Kyiv | 's troops"
