@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 import click
@@ -174,5 +173,42 @@ def models_download(target):
     click.echo(f"Official Stanza English models in {target}; use --models {target}")
 
 
-def main_json(data) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
+@cli.command("eval")
+@click.argument("gold_path", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "gold_kind", type=click.Choice(["auto", "polnear", "seeds"]), default="auto",
+              show_default=True, help="polnear: a split folder (text/ + attributions/); seeds: a gold.yml.")
+@click.option("--articles", "articles_dir", type=click.Path(exists=True, path_type=Path),
+              help="Articles of a gold.yml (default: articles/ beside it).")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
+              default="db/eval-cache.db", show_default=True, help="Parse cache: a second run parses nothing.")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write every false positive and false negative here, for reading.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@rules_option
+@models_option
+@one_line_errors
+def eval_command(gold_path, gold_kind, articles_dir, cache_path, errors_path, as_json, rules_dir, model_dir):
+    """Score the real pipeline against gold attributions.
+
+    \b
+    Examples:
+      quotetrack eval ../shared/eval/polnear/data/dev --errors dev-errors.txt
+      quotetrack eval ../shared/seeds/gold.yml
+    """
+    from . import evaluate
+    from .pipeline import BuildReport
+
+    if gold_kind == "auto":
+        gold_kind = "seeds" if gold_path.suffix in (".yml", ".yaml") else "polnear"
+    source = gold_path / "text" if gold_kind == "polnear" else (articles_dir or gold_path.parent / "articles")
+    pipeline = load_pipeline(rules_dir, model_dir)
+    report = BuildReport()
+    articles = pipeline.read(source, report)
+    for where, why in report.errors:
+        click.echo(f"skipped {where}: {why}", err=True)
+    with click.progressbar(length=len(articles), label="Attributing", file=click.get_text_stream("stderr")) as bar:
+        predictions = pipeline.predict(articles, cache_path, progress=bar.update)
+    scores = evaluate.evaluate(gold_kind, gold_path, predictions)
+    if errors_path:
+        evaluate.write_errors(scores, errors_path)
+    click.echo(scores.to_json() if as_json else evaluate.format_report(scores))

@@ -245,9 +245,7 @@ class Matcher:
             for child in view.children[bound[spec["after"]]]:
                 if view.left[child] == first and words[child].deprel in skip:
                     first = view.right[child] + 1
-            span = view.span(first, len(words) - 1, text)
-            finite = any(w.upos in ("VERB", "AUX") and "VerbForm=Fin" in w.feats for w in words[first:])
-            return span if finite else None
+            return view.span(first, len(words) - 1, text) if opens_clause(words[first:]) else None
         return adjacent_quote(spec["quote"], clause, view.sentence, quotes, text)
 
     def separated(self, view: SentenceView, first: int, last: int, spec: dict, text: str) -> Span | None:
@@ -359,6 +357,16 @@ class Matcher:
         return found
 
 
+def opens_clause(words: list[Word]) -> bool:
+    """Do the words start with a clause: a finite verb before any comma, conjunction or relative word?"""
+    for word in words:
+        if word.upos in ("PUNCT", "CCONJ") or "PronType=Rel" in word.feats or "PronType=Int" in word.feats:
+            return False
+        if word.upos in ("VERB", "AUX") and "VerbForm=Fin" in word.feats:
+            return True
+    return False
+
+
 def untangle(found: list[Quote], text: str) -> list[Quote]:
     """Settle cues that sit inside each other's content in one sentence.
 
@@ -376,6 +384,8 @@ def untangle(found: list[Quote], text: str) -> list[Quote]:
                 continue
             if inside(r.cue, q.content) and inside(q.cue, r.content):
                 dropped.add(i if len(q.content.text) < len(r.content.text) else j)
+            elif inside(r.cue, q.content) and q.cue and q.content.end <= q.cue.start:
+                dropped.add(i)  # "“…,” the spokesman added, with the channel claiming …": not q's words
             elif inside(r.cue, q.content) and r.content.start > r.cue.start and not inside(r.speaker_span, q.content):
                 cut = regex.sub(r"(?:\W|\b(?:and|but|while|as well as)\b)*$", "", text[q.content.start:r.cue.start])
                 if cut.strip():

@@ -56,6 +56,17 @@ class Pipeline:
         for parsed in parse_articles(articles, self.parser, cache, on_parsed=on_parsed):
             yield parsed, self.attribute(parsed)
 
+    def predict(self, articles: Iterable[Article], cache_path: str | Path | None = None,
+                progress: Callable[[int], None] | None = None) -> dict[str, tuple[Article, list[Quote]]]:
+        """Quotes per article id, parsing through a cache database so a second run parses nothing."""
+        cache = ParseCache(store.open_db(cache_path)) if cache_path else None
+        predictions = {}
+        for parsed, quotes in self.run(articles, cache):
+            predictions[parsed.article.id] = (parsed.article, quotes)
+            if progress:
+                progress(1)
+        return predictions
+
     def rule_rows(self) -> list[dict]:
         """One row per rule, for the ``rules`` table."""
         boilerplate = [

@@ -76,6 +76,8 @@ class Resolver:
         appositive = text[role_span[0].start:role_span[-1].end] if role_span else None
         lower = head.lemma.lower()
         plural = "Number=Plur" in head.feats
+        if len(core) == 1 and "PronType=Rel" in head.feats:
+            return self.relative_antecedent(sentence, head, text)
         pronoun = self.rules.pronouns.get(head.text.lower()) if len(core) == 1 and head.upos == "PRON" else None
         if pronoun:
             return Mention(span, sentence.index, head.text, pronoun, None, pronoun == "group", 0, pronoun=True)
@@ -109,6 +111,21 @@ class Resolver:
         if any(w.text.lower().rstrip(".") in self.rules.honorifics for w in core[:1]) and kind is None:
             kind = "person"
         return Mention(span, sentence.index, canonical, kind, role, plural, len(name))
+
+    def relative_antecedent(self, sentence: Sentence, pronoun: Word, text: str) -> Mention | None:
+        """What "which" or "who" stands for: the noun phrase right before it ("Ukraine, which denies")."""
+        earlier = [w for w in sentence.words[:pronoun.index] if w.upos != "PUNCT"]
+        if not earlier or earlier[-1].upos not in ("PROPN", "NOUN"):
+            return None
+        antecedent = earlier[-1]
+        while antecedent.head >= 0 and sentence.words[antecedent.head].index < pronoun.index and \
+                antecedent.deprel in ("flat", "compound", "flat:name"):
+            antecedent = sentence.words[antecedent.head]
+        span = _subtree_span(sentence, antecedent, self.rules.mention_deprels - {"appos"}, text)
+        mention = self.describe(sentence, span, text)
+        if mention:
+            mention.referent = span
+        return mention
 
     def article_mentions(self, parsed: ParsedArticle, inside: list[Span]) -> list[Mention]:
         """Subject mentions of the article in text order, outside quoted or reported content."""

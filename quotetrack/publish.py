@@ -1,0 +1,53 @@
+"""Publish: serve the quotes database read-only with datasette, described by ``metadata.yml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import uvicorn
+from datasette.app import Datasette
+from datasette.utils import parse_metadata
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+# metadata.yml is written at the root of the source checkout. An installed
+# package carries its own copy; a checkout (editable install included) has the root one.
+METADATA_LOCATIONS = (PACKAGE_DIR / "metadata.yml", PACKAGE_DIR.parent / "metadata.yml")
+
+# The database name metadata.yml describes: datasette names a database after its file.
+DATABASE_NAME = "quotes"
+
+
+def default_metadata_path() -> Path:
+    """The metadata.yml shipped in the package, else the one at the root of the checkout."""
+    for path in METADATA_LOCATIONS:
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"no metadata.yml at {' or '.join(map(str, METADATA_LOCATIONS))}")
+
+
+def load_metadata(db_path: str | Path, metadata_path: str | Path | None = None) -> dict:
+    """Read datasette metadata, pointing its ``quotes`` database at ``db_path``'s name."""
+    metadata = parse_metadata(Path(metadata_path or default_metadata_path()).read_text(encoding="utf-8"))
+    databases = metadata.get("databases", {})
+    name = Path(db_path).stem
+    if name != DATABASE_NAME and DATABASE_NAME in databases:
+        metadata["databases"] = {name: databases.pop(DATABASE_NAME), **databases}
+    return metadata
+
+
+def datasette_instance(db_path: str | Path, metadata_path: str | Path | None = None) -> Datasette:
+    """A datasette serving ``db_path`` immutable (read-only, cacheable) with our metadata."""
+    if not Path(db_path).is_file():
+        raise FileNotFoundError(f"no database at {db_path}: build it first")
+    return Datasette(immutables=[str(db_path)], metadata=load_metadata(db_path, metadata_path))
+
+
+def serve(
+    db_path: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    metadata_path: str | Path | None = None,
+) -> None:
+    """Run the datasette web server until interrupted."""
+    uvicorn.run(datasette_instance(db_path, metadata_path).app(), host=host, port=port, lifespan="on")

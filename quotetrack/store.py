@@ -1,0 +1,472 @@
+"""Store: write articles, sentences and quotes into the SQLite database that datasette publishes.
+
+The shape of the database is declared once, as data (``TABLES``, ``INDEXES``,
+``FTS``, ``VIEWS``), and ``ensure_db_shape`` makes a database fit it; running it
+again changes nothing. Every row has a stable primary key derived from what it
+describes, and every write replaces what was there, so rebuilding from the same
+input gives the same rows. ``save_article`` is one transaction: a crash loses at
+most the article being written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+
+import sqlite_utils
+
+from .records import Article, Quote, Sentence, Span
+
+TABLES = {
+    # What a build needs to remember between runs, such as the rules' fingerprint.
+    "settings": {"columns": {"key": str, "value": str}, "pk": "key"},
+    "rules": {
+        "columns": {"id": str, "kind": str, "description": str, "file": str, "line": int},
+        "pk": "id",
+    },
+    "speakers": {
+        "columns": {
+            "id": str,
+            "name": str,
+            "type": str,
+            "role": str,
+            "aliases": str,  # JSON list
+            "in_gazetteer": int,
+        },
+        "pk": "id",
+        "not_null": ["name"],
+    },
+    "articles": {
+        "columns": {
+            "id": str,
+            "title": str,
+            "published": str,
+            "dateline_place": str,
+            "dateline_agency": str,
+            "url": str,
+            "source": str,
+            "content_hash": str,
+            "text": str,
+            "metadata": str,  # JSON object
+            "segments": str,  # JSON list of [offset in text, offset in source]
+        },
+        "pk": "id",
+        "not_null": ["source", "content_hash", "text"],
+    },
+    "sentences": {
+        "columns": {
+            "id": str,
+            "article_id": str,
+            "sentence_index": int,
+            "paragraph": int,
+            "start": int,
+            "end": int,
+            "text": str,
+        },
+        "pk": "id",
+        "foreign_keys": [("article_id", "articles", "id")],
+        "not_null": ["article_id", "sentence_index"],
+    },
+    "statements": {
+        "columns": {
+            "id": str,
+            "speaker": str,
+            "content": str,
+            "quote_count": int,
+            "article_count": int,
+            "first_published": str,
+            "first_article_id": str,
+            "speaker_id": str,
+        },
+        "pk": "id",
+        "foreign_keys": [
+            ("first_article_id", "articles", "id"),
+            ("speaker_id", "speakers", "id"),
+        ],
+    },
+    "quotes": {
+        "columns": {
+            "id": str,
+            "speaker": str,
+            "role": str,
+            "cue": str,
+            "type": str,
+            "content": str,
+            "channel": str,
+            "category": str,
+            "speaker_mention": str,
+            "speaker_type": str,
+            "cue_lemma": str,
+            "referent": str,
+            "article_id": str,
+            "sentence_index": int,
+            "sentence_id": str,
+            "speaker_id": str,
+            "rule_id": str,
+            "statement_id": str,
+            "content_start": int,
+            "content_end": int,
+            "cue_start": int,
+            "cue_end": int,
+            "speaker_start": int,
+            "speaker_end": int,
+            "referent_start": int,
+            "referent_end": int,
+        },
+        "pk": "id",
+        "foreign_keys": [
+            ("article_id", "articles", "id"),
+            ("sentence_id", "sentences", "id"),
+            ("speaker_id", "speakers", "id"),
+            ("rule_id", "rules", "id"),
+            ("statement_id", "statements", "id"),
+        ],
+        "not_null": ["type", "content", "article_id", "sentence_id", "rule_id"],
+    },
+}
+
+# Indexes beyond those on foreign keys, which ensure_db_shape always creates.
+INDEXES = {"quotes": [["speaker"], ["cue_lemma"]]}
+
+# Full-text search, kept in step with its table by triggers.
+FTS = {"quotes": ["content", "speaker", "speaker_mention"]}
+
+VIEWS = {
+    # One readable row per quote. quote_rowid joins quotes_fts, for searching the view.
+    "who_said_what": """
+select
+  quotes.speaker,
+  quotes.role,
+  quotes.cue,
+  quotes.type,
+  quotes.content,
+  coalesce(articles.title, articles.id) as article,
+  articles.published,
+  quotes.channel,
+  quotes.category,
+  quotes.speaker_mention,
+  coalesce(speakers.type, quotes.speaker_type) as speaker_type,
+  quotes.cue_lemma,
+  quotes.rule_id,
+  rules.file || ':' || rules.line as rule_location,
+  sentences.text as sentence,
+  statements.article_count as statement_articles,
+  quotes.article_id,
+  quotes.content_start,
+  quotes.speaker_id,
+  quotes.statement_id,
+  quotes.id as quote_id,
+  quotes.rowid as quote_rowid
+from quotes
+join articles on articles.id = quotes.article_id
+join rules on rules.id = quotes.rule_id
+left join speakers on speakers.id = quotes.speaker_id
+left join sentences on sentences.id = quotes.sentence_id
+left join statements on statements.id = quotes.statement_id
+order by quotes.article_id, quotes.content_start, quotes.id
+""".strip(),
+}
+
+# A speaker written as one of these is no one in particular: the quote stays unresolved.
+PRONOUNS = {
+    *("i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them"),
+    *("who", "whom", "which", "that", "this", "these", "those", "one", "someone", "somebody"),
+}
+
+# Two quotes of one speaker are copies of one statement when they share this
+# share of their words (syndicated copies on the seeds share 0.85 or more; two
+# four-word quotes differing in one word share 0.6)...
+STATEMENT_JACCARD = 0.75
+# ...or when the words of one, at least this many, run unbroken in the other (a trimmed quote).
+STATEMENT_CONTAINED_WORDS = 3
+
+SPEAKER_FROM_GAZETTEER = """
+insert into speakers (id, name, type, role, aliases, in_gazetteer)
+values (:id, :name, :type, :role, :aliases, 1)
+on conflict (id) do update set
+  name = excluded.name,
+  type = coalesce(excluded.type, speakers.type),
+  role = excluded.role,
+  aliases = excluded.aliases,
+  in_gazetteer = 1
+"""
+
+# A quoted speaker adds a row, or fills in a type the gazetteer left open.
+SPEAKER_FROM_QUOTE = """
+insert into speakers (id, name, type, aliases, in_gazetteer)
+values (:id, :name, :type, '[]', 0)
+on conflict (id) do update set type = coalesce(speakers.type, excluded.type)
+"""
+
+# Quotes in the order that makes one the earliest copy of its statement.
+QUOTES_EARLIEST_FIRST = """
+select quotes.id, quotes.speaker_id, quotes.speaker, quotes.content, quotes.article_id, articles.published
+from quotes join articles on articles.id = quotes.article_id
+order by articles.published is null, articles.published, quotes.article_id, quotes.content_start, quotes.id
+"""
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating its folder) the database at ``path``, with foreign keys enforced."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+def ensure_db_shape(db: sqlite_utils.Database) -> None:
+    """Create or adapt tables, indexes, full-text search and views; idempotent."""
+    for name, shape in TABLES.items():
+        db.table(name).create(**shape, transform=True)
+    db.index_foreign_keys()
+    for name, indexes in INDEXES.items():
+        for columns in indexes:
+            db.table(name).create_index(columns, if_not_exists=True)
+    for name, columns in FTS.items():
+        db.table(name).enable_fts(columns, tokenize="porter", create_triggers=True, replace=True)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+
+
+def get_setting(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("select value from settings where key = ?", [key]).fetchone()
+    return row and row[0]
+
+
+def set_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
+    db.table("settings").upsert({"key": key, "value": value}, pk="key")
+
+
+def save_rules(db: sqlite_utils.Database, rules: list[dict]) -> None:
+    """Make ``rules`` hold exactly these rules; quotes made by a rule that is gone go with it."""
+    columns = TABLES["rules"]["columns"]
+    rows = [{column: rule.get(column) for column in columns} for rule in rules]
+    kept = json.dumps([row["id"] for row in rows])
+    gone = "not in (select value from json_each(?))"
+    with db.atomic():
+        db.table("rules").upsert_all(rows, pk="id")
+        db.table("quotes").delete_where(f"rule_id {gone}", [kept])
+        db.table("rules").delete_where(f"id {gone}", [kept])
+
+
+def save_speakers(db: sqlite_utils.Database, speakers: list[dict]) -> None:
+    """Upsert the gazetteer; speakers dropped from it keep only what quotes say of them."""
+    rows = [
+        {
+            "id": speaker_id(speaker["name"]),
+            "name": speaker["name"],
+            "type": speaker.get("type"),
+            "role": speaker.get("role"),
+            "aliases": json.dumps(list(speaker.get("aliases") or []), ensure_ascii=False),
+        }
+        for speaker in speakers
+    ]
+    kept = json.dumps([row["id"] for row in rows])
+    with db.atomic():
+        db.execute(
+            "update speakers set in_gazetteer = 0, role = null, aliases = '[]'"
+            " where in_gazetteer and id not in (select value from json_each(?))",
+            [kept],
+        )
+        for row in rows:
+            db.execute(SPEAKER_FROM_GAZETTEER, row)
+
+
+def save_article(
+    db: sqlite_utils.Database, article: Article, sentences: list[Sentence], quotes: list[Quote]
+) -> None:
+    """Replace one article with its sentences and quotes, in one transaction.
+
+    Quotes' ``statement_id`` stays empty until ``refresh_statements``.
+    """
+    with db.atomic():
+        db.table("articles").upsert(article_row(article), pk="id")
+        for table in ("quotes", "sentences"):  # quotes first: they refer to sentences
+            db.table(table).delete_where("article_id = ?", [article.id])
+        db.table("sentences").insert_all(sentence_row(article, sentence) for sentence in sentences)
+        rows = [quote_row(article.id, quote) for quote in quotes]
+        for row in rows:
+            if row["speaker_id"]:
+                db.execute(
+                    SPEAKER_FROM_QUOTE,
+                    {"id": row["speaker_id"], "name": row["speaker"], "type": row["speaker_type"]},
+                )
+        db.table("quotes").insert_all(rows, pk="id", replace=True)
+
+
+def article_hashes(db: sqlite_utils.Database) -> dict[str, str]:
+    """The content hash stored for each article, by article id."""
+    return {row["id"]: row["content_hash"] for row in db.query("select id, content_hash from articles")}
+
+
+def refresh_statements(db: sqlite_utils.Database) -> None:
+    """Group each speaker's near-identical quotes (syndicated copies) into statements.
+
+    Rebuilds ``statements``, sets every ``quotes.statement_id``, then removes
+    statements and non-gazetteer speakers nothing refers to any more. Run it
+    after the last ``save_article`` of a build.
+    """
+    with db.atomic():
+        quotes = list(db.query(QUOTES_EARLIEST_FIRST))
+        for members in group_statements(quotes):
+            row = statement_row(members)
+            db.table("statements").upsert(row, pk="id")
+            db.execute(
+                "update quotes set statement_id = ?"
+                " where id in (select value from json_each(?)) and statement_id is not ?",
+                [row["id"], json.dumps([member["id"] for member in members]), row["id"]],
+            )
+        db.execute(
+            "delete from statements"
+            " where id not in (select statement_id from quotes where statement_id is not null)"
+        )
+        db.execute(
+            "delete from speakers where not in_gazetteer"
+            " and id not in (select speaker_id from quotes where speaker_id is not null)"
+        )
+
+
+def group_statements(quotes: list[dict]) -> list[list[dict]]:
+    """Partition quotes, given earliest first, into statements, each listed earliest first.
+
+    Quotes are one statement when they have the same speaker (unresolved ones
+    count as one speaker) and a chain of ``near_identical`` pairs links them:
+    syndicated copies of one wording, not paraphrases.
+    """
+    by_speaker = defaultdict(list)
+    for quote in quotes:
+        by_speaker[quote["speaker_id"]].append(quote)
+    return [statement for same_speaker in by_speaker.values() for statement in linked_groups(same_speaker)]
+
+
+def linked_groups(quotes: list[dict]) -> list[list[dict]]:
+    """The connected groups of quotes under ``near_identical``, keeping the given order."""
+    words = [content_words(quote["content"]) for quote in quotes]
+    parent = list(range(len(quotes)))  # union-find forest
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, j in combinations(range(len(quotes)), 2):
+        if near_identical(words[i], words[j]):
+            first, second = sorted((root(i), root(j)))
+            parent[second] = first
+    groups = defaultdict(list)
+    for i, quote in enumerate(quotes):
+        groups[root(i)].append(quote)
+    return list(groups.values())
+
+
+def near_identical(words: list[str], other: list[str]) -> bool:
+    """Whether two quotes' words (see ``content_words``) are copies of one statement."""
+    shorter, longer = sorted((words, other), key=len)
+    if len(shorter) >= STATEMENT_CONTAINED_WORDS and f" {' '.join(shorter)} " in f" {' '.join(longer)} ":
+        return True
+    return len(set(words) & set(other)) >= STATEMENT_JACCARD * len(set(words) | set(other))
+
+
+def content_words(text: str) -> list[str]:
+    """The case-folded words of ``text``, in order; punctuation and quote marks ignored."""
+    return re.findall(r"\w+", text.casefold())
+
+
+def statement_row(members: list[dict]) -> dict:
+    """One statement from its quotes, earliest first: named after the earliest, worded as the longest."""
+    first = members[0]
+    return {
+        "id": stable_id("statement", first["id"]),
+        "speaker": first["speaker"],
+        "content": max(members, key=lambda quote: len(quote["content"]))["content"],
+        "quote_count": len(members),
+        "article_count": len({member["article_id"] for member in members}),
+        "first_published": first["published"],
+        "first_article_id": first["article_id"],
+        "speaker_id": first["speaker_id"],
+    }
+
+
+def article_row(article: Article) -> dict:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "published": article.published,
+        "dateline_place": article.dateline_place,
+        "dateline_agency": article.dateline_agency,
+        "url": article.url,
+        "source": article.source,
+        "content_hash": article.content_hash,
+        "text": article.text,
+        "metadata": json.dumps(article.metadata, ensure_ascii=False, sort_keys=True),
+        "segments": json.dumps(article.segments),
+    }
+
+
+def sentence_row(article: Article, sentence: Sentence) -> dict:
+    return {
+        "id": sentence_id(article.id, sentence.index),
+        "article_id": article.id,
+        "sentence_index": sentence.index,
+        "paragraph": sentence.paragraph,
+        "start": sentence.start,
+        "end": sentence.end,
+        "text": article.text[sentence.start : sentence.end],
+    }
+
+
+def quote_row(article_id: str, quote: Quote) -> dict:
+    resolved = quote.speaker and quote.speaker.casefold() not in PRONOUNS
+    return {
+        "id": quote_id(article_id, quote),
+        "speaker": quote.speaker,
+        "role": quote.role,
+        "type": quote.type,
+        "channel": quote.channel,
+        "category": quote.category,
+        "speaker_type": quote.speaker_type,
+        "cue_lemma": quote.cue_lemma,
+        "article_id": article_id,
+        "sentence_index": quote.sentence_index,
+        "sentence_id": sentence_id(article_id, quote.sentence_index),
+        "speaker_id": speaker_id(quote.speaker) if resolved else None,
+        "rule_id": quote.rule_id,
+        **span_columns("content", "content", quote.content),
+        **span_columns("cue", "cue", quote.cue),
+        **span_columns("speaker_mention", "speaker", quote.speaker_span),
+        **span_columns("referent", "referent", quote.referent_span),
+    }
+
+
+def span_columns(text_column: str, offset_prefix: str, span: Span | None) -> dict:
+    """A span as a text column plus ``<prefix>_start``/``<prefix>_end`` offset columns."""
+    return {
+        text_column: span and span.text,
+        f"{offset_prefix}_start": span and span.start,
+        f"{offset_prefix}_end": span and span.end,
+    }
+
+
+def quote_id(article_id: str, quote: Quote) -> str:
+    """Stable id: the same rule finding the same content and cue in the same article."""
+    cue = quote.cue and (quote.cue.start, quote.cue.end)
+    return stable_id(article_id, quote.content.start, quote.content.end, cue, quote.rule_id)
+
+
+def sentence_id(article_id: str, index: int) -> str:
+    return f"{article_id}:{index}"
+
+
+def speaker_id(name: str) -> str:
+    """A readable slug of a canonical name: "Vyacheslav Gladkov" → "vyacheslav-gladkov"."""
+    return "-".join(re.findall(r"\w+", name.casefold())) or stable_id(name)
+
+
+def stable_id(*parts) -> str:
+    """A short hash of ``parts``, the same on every run."""
+    return hashlib.sha1(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
