@@ -10,8 +10,8 @@ from datasette.utils import parse_metadata
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
-# metadata.yml is written at the root of the source checkout. An installed
-# package carries its own copy; a checkout (editable install included) has the root one.
+# metadata.yml is written at the root of the source checkout, where a checkout (or an
+# editable install) finds it; an installed wheel needs a copy inside the package.
 METADATA_LOCATIONS = (PACKAGE_DIR / "metadata.yml", PACKAGE_DIR.parent / "metadata.yml")
 
 # The database name metadata.yml describes: datasette names a database after its file.

@@ -1,0 +1,175 @@
+"""publish: datasette over a quotes database, with metadata.yml's pages, facets, search and queries.
+
+Expectations are read from the database itself, so the same tests run on any
+build: add "built_db" (a fixture giving the path of a database built by the
+pipeline) to ``PUBLISHED_DATABASES``.
+"""
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from test_store import hand_made_db  # noqa: F401  (fixture)
+
+from quotetrack.publish import datasette_instance, default_metadata_path, load_metadata
+
+PUBLISHED_DATABASES = ["hand_made_db"]
+
+METADATA = load_metadata("quotes.db")
+CANNED_QUERIES = METADATA["databases"]["quotes"]["queries"]
+TABLES = {
+    name: table
+    for name, table in METADATA["databases"]["quotes"]["tables"].items()
+    if not table.get("hidden")
+}
+
+
+@pytest.fixture(params=PUBLISHED_DATABASES)
+def db_path(request) -> Path:
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def ds(db_path):
+    return datasette_instance(db_path)
+
+
+def query(db_path: Path, sql: str) -> list[dict]:
+    """Rows straight from SQLite, to hold datasette's answers against."""
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute(sql)]
+
+
+async def get_json(ds, path: str):
+    response = await ds.client.get(path)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_metadata_is_found_in_the_checkout():
+    assert default_metadata_path() == Path(__file__).resolve().parents[1] / "metadata.yml"
+
+
+def test_metadata_follows_the_database_file_name():
+    databases = load_metadata("build/other.db")["databases"]
+    assert list(databases) == ["other"]
+    assert databases["other"]["queries"] == CANNED_QUERIES
+
+
+def test_every_canned_query_has_a_title_and_description():
+    assert set(CANNED_QUERIES) == {
+        "who_said_what_about",
+        "quotes_by_speaker",
+        "most_quoted_speakers",
+        "cue_verbs",
+        "quotes_per_rule",
+        "unresolved_speakers",
+    }
+    for canned in CANNED_QUERIES.values():
+        assert canned["title"] and canned["description"] and canned["sql"]
+
+
+def test_the_database_is_served_immutable(ds):
+    assert not ds.databases["quotes"].is_mutable
+
+
+@pytest.mark.parametrize("name", CANNED_QUERIES)
+async def test_canned_query_page_renders(ds, name):
+    response = await ds.client.get(f"/quotes/{name}")
+    assert response.status_code == 200
+    assert CANNED_QUERIES[name]["title"] in response.text
+
+
+async def test_who_said_what_about(ds, db_path):
+    rows = await get_json(ds, "/quotes/who_said_what_about.json?words=eight+people&_shape=array")
+    expected = query(db_path, "select id from quotes where content like '%eight people%'")
+    assert rows and sorted(row["quote_id"] for row in rows) == sorted(row["id"] for row in expected)
+
+
+async def test_quotes_by_speaker_matches_names_mentions_and_aliases(ds, db_path):
+    rows = await get_json(ds, "/quotes/quotes_by_speaker.json?speaker=gladkov&_shape=array")
+    assert rows and all("gladkov" in f"{row['speaker']} {row['speaker_mention']}".casefold() for row in rows)
+    expected = query(
+        db_path,
+        "select quotes.id from quotes left join speakers on speakers.id = quotes.speaker_id"
+        " where quotes.speaker like '%gladkov%' or speaker_mention like '%gladkov%' or aliases like '%gladkov%'",
+    )
+    assert sorted(row["quote_id"] for row in rows) == sorted(row["id"] for row in expected)
+
+
+async def test_most_quoted_speakers_counts_statements_not_copies(ds, db_path):
+    rows = await get_json(ds, "/quotes/most_quoted_speakers.json?_shape=array")
+    expected = query(
+        db_path,
+        "select speaker, count(distinct statement_id) as statements, count(*) as quotes"
+        " from quotes where speaker_id is not null group by speaker_id",
+    )
+    assert sorted((row["speaker"], row["statements"], row["quotes"]) for row in rows) == sorted(
+        (row["speaker"], row["statements"], row["quotes"]) for row in expected
+    )
+    assert [row["statements"] for row in rows] == sorted((row["statements"] for row in rows), reverse=True)
+    assert any(row["quotes"] > row["statements"] for row in rows), "a syndicated statement counts once"
+
+
+async def test_cue_verbs(ds, db_path):
+    rows = await get_json(ds, "/quotes/cue_verbs.json?_shape=array")
+    expected = query(
+        db_path,
+        "select cue_lemma, count(*) as quotes from quotes where cue_lemma is not null group by cue_lemma",
+    )
+    assert {row["cue_lemma"]: row["quotes"] for row in rows} == {
+        row["cue_lemma"]: row["quotes"] for row in expected
+    }
+    assert rows[0]["cue_lemma"] == "say"
+
+
+async def test_quotes_per_rule(ds, db_path):
+    rows = await get_json(ds, "/quotes/quotes_per_rule.json?_shape=array")
+    assert {row["rule_id"] for row in rows} == {row["id"] for row in query(db_path, "select id from rules")}
+    assert sum(row["quotes"] for row in rows) == query(db_path, "select count(*) as n from quotes")[0]["n"]
+
+
+async def test_unresolved_speakers(ds, db_path):
+    rows = await get_json(ds, "/quotes/unresolved_speakers.json?_shape=array")
+    expected = query(db_path, "select id from quotes where speaker_id is null")
+    assert sorted(row["quote_id"] for row in rows) == sorted(row["id"] for row in expected)
+
+
+@pytest.mark.parametrize("table", TABLES)
+async def test_table_page_renders_with_its_facets(ds, table):
+    response = await ds.client.get(f"/quotes/{table}")
+    assert response.status_code == 200
+    page = await get_json(ds, f"/quotes/{table}.json?_shape=objects")
+    assert set(page["facet_results"]) == set(TABLES[table].get("facets", []))
+
+
+async def test_facets_count_quotes(ds, db_path):
+    page = await get_json(ds, "/quotes/quotes.json?_shape=objects&_facet_size=max")
+    speakers = {result["value"]: result["count"] for result in page["facet_results"]["speaker"]["results"]}
+    expected = query(
+        db_path, "select speaker, count(*) as n from quotes where speaker is not null group by speaker"
+    )
+    assert speakers == {row["speaker"]: row["n"] for row in expected}
+
+
+@pytest.mark.parametrize("table, id_column", [("quotes", "id"), ("who_said_what", "quote_id")])
+async def test_full_text_search(ds, db_path, table, id_column):
+    page = await get_json(ds, f"/quotes/{table}.json?_search=wounded&_shape=objects&_size=max")
+    expected = query(
+        db_path,
+        "select id from quotes where rowid in (select rowid from quotes_fts where quotes_fts match 'wounded')",
+    )
+    assert page["rows"] and sorted(row[id_column] for row in page["rows"]) == sorted(
+        row["id"] for row in expected
+    )
+    assert all("wound" in row["content"].casefold() for row in page["rows"])
+
+
+async def test_quote_row_links_its_speaker_and_sentence(ds, db_path):
+    [quote] = query(db_path, "select id, sentence_id from quotes where speaker_id is not null limit 1")
+    page = await get_json(ds, f"/quotes/quotes.json?id={quote['id']}&_labels=on&_shape=array")
+    speaker, sentence = page[0]["speaker_id"], page[0]["sentence_id"]
+    assert speaker["label"] == page[0]["speaker"]
+    assert sentence["value"] == quote["sentence_id"] and sentence["label"]
