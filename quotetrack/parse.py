@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -41,48 +42,47 @@ def model_id(model_dir: Path) -> str:
     return f"stanza-{stanza.__version__}/{model_dir.name}/{digest}"
 
 
+@functools.lru_cache(maxsize=2)
+def load_stanza(model_dir: str):
+    """The Stanza pipeline for ``model_dir``, loaded once per process."""
+    import stanza
+
+    try:
+        return stanza.Pipeline("en", dir=model_dir, processors=PROCESSORS, download_method=None, logging_level="WARN")
+    except Exception as error:  # stanza raises many kinds here
+        raise ParseError(f"cannot load Stanza models from {model_dir}: {error}") from None
+
+
 class Parser:
     """One Stanza pipeline per process, loaded on first use, parsing many paragraphs per call."""
 
-    def __init__(self, model_dir: str | Path | None = None, batch_paragraphs: int = 256):
+    def __init__(self, model_dir: str | Path | None = None):
         self.model_dir = resolve_model_dir(model_dir)
         self.model_id = model_id(self.model_dir)
-        self.batch_paragraphs = batch_paragraphs
-        self._pipeline = None
 
     @property
     def pipeline(self):
-        if self._pipeline is None:
-            import stanza
-
-            try:
-                self._pipeline = stanza.Pipeline(
-                    "en",
-                    dir=str(self.model_dir),
-                    processors=PROCESSORS,
-                    download_method=None,
-                    logging_level="WARN",
-                )
-            except Exception as error:  # stanza raises many kinds here
-                raise ParseError(f"cannot load Stanza models from {self.model_dir}: {error}") from None
-        return self._pipeline
+        return load_stanza(str(self.model_dir))
 
     def parse(self, articles: list[Article]) -> list[list[Sentence]]:
-        """Parse articles paragraph by paragraph (a newline ends a paragraph) in one bulk call."""
+        """Parse each article paragraph by paragraph (a newline ends a paragraph), one bulk call per article.
+
+        Stanza's output shifts slightly with what else is in a batch, so an article is
+        batched alone: its parse is the same whatever was parsed beside it.
+        """
         import stanza
 
-        paragraphs = [
-            (a, number, match.start(), match.group())
-            for a, article in enumerate(articles)
-            for number, match in enumerate(PARAGRAPH.finditer(article.text))
-            if match.group().strip()
-        ]
-        documents = self.pipeline.bulk_process([stanza.Document([], text=text) for *_, text in paragraphs])
-        sentences: list[list[Sentence]] = [[] for _ in articles]
-        for (a, number, offset, _), document in zip(paragraphs, documents):
-            for sentence in document.sentences:
-                sentences[a].append(_sentence(sentence, len(sentences[a]), number, offset))
-        return sentences
+        parsed = []
+        for article in articles:
+            paragraphs = [(n, m.start(), m.group()) for n, m in enumerate(PARAGRAPH.finditer(article.text))
+                          if m.group().strip()]
+            documents = self.pipeline.bulk_process([stanza.Document([], text=text) for *_, text in paragraphs])
+            sentences: list[Sentence] = []
+            for (number, offset, _), document in zip(paragraphs, documents):
+                for sentence in document.sentences:
+                    sentences.append(_sentence(sentence, len(sentences), number, offset))
+            parsed.append(sentences)
+        return parsed
 
 
 def _sentence(sentence, index: int, paragraph: int, offset: int) -> Sentence:

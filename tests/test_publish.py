@@ -14,7 +14,7 @@ from test_store import hand_made_db  # noqa: F401  (fixture)
 
 from quotetrack.publish import datasette_instance, default_metadata_path, load_metadata
 
-PUBLISHED_DATABASES = ["hand_made_db"]
+PUBLISHED_DATABASES = ["hand_made_db", "built_db"]
 
 METADATA = load_metadata("quotes.db")
 CANNED_QUERIES = METADATA["databases"]["quotes"]["queries"]

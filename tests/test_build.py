@@ -1,0 +1,108 @@
+"""Building the database: idempotent, incremental, crash-safe, rule edits re-attribute without parsing."""
+
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES_DIR, RULES_DIR
+from quotetrack import store
+from quotetrack.parse import Parser
+from quotetrack.pipeline import BuildReport, Pipeline
+
+
+def dump(db_path: Path) -> dict[str, list]:
+    """Every row of every table, in a stable order, to compare two databases."""
+    with closing(sqlite3.connect(db_path)) as db:
+        tables = [row[0] for row in db.execute(
+            "select name from sqlite_master where type = 'table' and name not like 'quotes_fts%' order by name")]
+        return {table: sorted(map(repr, db.execute(f"select * from [{table}]"))) for table in tables}
+
+
+@pytest.fixture
+def copied_db(built_db, tmp_path) -> Path:
+    return Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+
+
+def no_parsing(monkeypatch):
+    def refuse(self, articles):
+        raise AssertionError(f"parsed {[a.id for a in articles]} although the cache has them")
+    monkeypatch.setattr(Parser, "parse", refuse)
+
+
+def test_rebuilding_gives_the_same_database(pipeline, seed_articles, copied_db, built_db, monkeypatch):
+    no_parsing(monkeypatch)
+    report = pipeline.build(copied_db, seed_articles, force=True)
+    assert report.parsed == 0 and report.quotes > 0
+    assert dump(copied_db) == dump(built_db)
+
+
+def test_unchanged_articles_are_skipped(pipeline, seed_articles, copied_db, monkeypatch):
+    no_parsing(monkeypatch)
+    report = pipeline.build(copied_db, seed_articles)
+    assert (report.skipped_unchanged, report.parsed, report.quotes) == (5, 0, 0)
+
+
+def test_a_rule_edit_reattributes_without_parsing(seed_articles, copied_db, tmp_path, monkeypatch):
+    rules = Path(shutil.copytree(RULES_DIR, tmp_path / "rules"))
+    patterns = rules / "patterns.yml"
+    # remove the "according to" rules: their quotes must disappear, nothing is re-parsed
+    text = patterns.read_text()
+    start = text.index("  - id: according-to-after")
+    end = text.index("  - id: clause-then-subject-verb")
+    patterns.write_text(text[:start] + text[end:])
+    no_parsing(monkeypatch)
+    report = Pipeline(rules).build(copied_db, seed_articles)
+    assert report.parsed == 0 and report.skipped_unchanged == 0
+    with closing(sqlite3.connect(copied_db)) as db:
+        assert db.execute("select count(*) from quotes where rule_id like 'according-to%'").fetchone()[0] == 0
+        assert db.execute("select count(*) from rules where id like 'according-to%'").fetchone()[0] == 0
+        assert db.execute("select count(*) from quotes").fetchone()[0] > 50
+
+
+def test_adding_articles_adds(pipeline, seed_articles, tmp_path):
+    db_path = tmp_path / "quotes.db"
+    pipeline.build(db_path, seed_articles[:2])
+    first = dump(db_path)["articles"]
+    report = pipeline.build(db_path, seed_articles)
+    assert report.skipped_unchanged == 2 and report.parsed == 3
+    assert len(dump(db_path)["articles"]) == 5 and set(first) <= set(dump(db_path)["articles"])
+
+
+def test_a_crash_loses_nothing_committed(pipeline, seed_articles, built_db, tmp_path, monkeypatch):
+    db_path = tmp_path / "quotes.db"
+    shutil.copy(built_db, db_path)
+    with closing(sqlite3.connect(db_path)) as db, db:
+        db.execute("delete from quotes")
+        db.execute("delete from articles")
+    calls = []
+    real_save = store.save_article
+
+    def crash_on_third(db, article, sentences, quotes):
+        calls.append(article.id)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real_save(db, article, sentences, quotes)
+
+    monkeypatch.setattr(store, "save_article", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.build(db_path, seed_articles)
+    with closing(sqlite3.connect(db_path)) as db:
+        assert db.execute("select count(*) from articles").fetchone()[0] == 2
+    monkeypatch.undo()
+    no_parsing(monkeypatch)
+    pipeline.build(db_path, seed_articles)
+    assert dump(db_path) == dump(built_db)
+
+
+def test_a_bad_article_is_reported_and_skipped(pipeline, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(EXAMPLES_DIR / "000_c449df2106eae29f.txt", folder)
+    (folder / "broken.txt").write_bytes(b"\xff\xfe not utf-8 \xff")
+    report = BuildReport()
+    articles = pipeline.read(folder, report)
+    assert [a.id for a in articles] == ["000_c449df2106eae29f"]
+    assert len(report.errors) == 1 and "broken.txt" in report.errors[0][0]

@@ -1,0 +1,77 @@
+"""The pattern engine on hand-built parses: every relation, absent nodes, content spans. No model needed."""
+
+import pytest
+
+from conftest import RULES_DIR
+from quotetrack.match import Matcher, SentenceView, find_quotes, match_pattern
+from quotetrack.records import Sentence, Word
+from quotetrack.rules import Node, load_rules
+
+
+def sentence(text: str, lemmas: list[str], heads: list[int], deprels: list[str], upos: list[str]) -> Sentence:
+    words, offset = [], 0
+    for index, token in enumerate(text.split()):
+        start = text.index(token, offset)
+        offset = start + len(token)
+        words.append(Word(index, token, lemmas[index], upos[index], "", "", heads[index], deprels[index], start, offset))
+    return Sentence(0, 0, len(text), 0, words)
+
+
+# "Gladkov said one woman died ."
+SAID_TEXT = "Gladkov said one woman died ."
+SAID = sentence(SAID_TEXT, ["Gladkov", "say", "one", "woman", "die", "."], [1, -1, 3, 4, 1, 1],
+                ["nsubj", "root", "nummod", "nsubj", "ccomp", "punct"],
+                ["PROPN", "VERB", "NUM", "NOUN", "VERB", "PUNCT"])
+
+
+def related(rel: str, index: int) -> list[int]:
+    return list(SentenceView.build(SAID, []).related(index, rel))
+
+
+@pytest.mark.parametrize("rel,index,expected", [
+    (">", 1, [0, 4, 5]), ("<", 0, [1]), (">>", 4, [2, 3]), ("<<", 2, [3, 4, 1]),
+    (".", 1, [2]), (".*", 3, [4, 5]), (";", 1, [0]), (";*", 2, [1, 0]),
+    ("$+", 0, [4]), ("$-", 4, [0]), ("$++", 0, [4, 5]), ("$--", 5, [4, 0]),
+])
+def test_relations(rel, index, expected):
+    assert sorted(related(rel, index)) == sorted(expected)
+
+
+def test_children_and_earlier_words_come_nearest_first():
+    assert related(">", 1) == [0, 4, 5]
+    assert related(";*", 3) == [2, 1, 0]
+
+
+def node(id, source=None, rel=None, absent=False, **constraints):
+    return Node(id, source, rel, None, {k: frozenset(v) if isinstance(v, list) else v for k, v in constraints.items()},
+                {}, absent)
+
+
+class FakePattern:
+    def __init__(self, nodes):
+        self.nodes = nodes
+
+
+def test_match_and_absent_nodes():
+    view = SentenceView.build(SAID, [])
+    base = [node("cue", lemma=["say"]), node("speaker", "cue", ">", deprel=["nsubj"])]
+    assert match_pattern(FakePattern(base), view) == [{"cue": 1, "speaker": 0}]
+    blocked = base + [node("clause", "cue", ">", absent=True, deprel=["ccomp"])]
+    assert match_pattern(FakePattern(blocked), view) == []
+
+
+def test_real_rules_on_a_hand_built_parse():
+    quotes = Matcher(load_rules(RULES_DIR)).sentence_quotes("a", SentenceView.build(SAID, []), [], SAID_TEXT)
+    assert [(q.rule_id, q.speaker_span.text, q.cue.text, q.content.text, q.type) for q in quotes] == [
+        ("subject-verb-clause", "Gladkov", "said", "one woman died", "indirect")]
+
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("He said: “We will win.”", ["We will win."]),
+    ('Kyiv "has nothing to do with it", tweeted X.', ["has nothing to do with it"]),
+    ("“First paragraph\n“Second paragraph”", ["First paragraph", "Second paragraph"]),
+    ("Russia’s border, not a quote", []),
+])
+def test_find_quotes(text, expected):
+    assert [q.text for q in find_quotes(text)] == expected
