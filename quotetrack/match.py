@@ -14,6 +14,7 @@ import regex
 
 from .records import ParsedArticle, Quote, Sentence, Span, Word
 from .rules import REGEX_TIMEOUT, Node, Pattern, RuleSet
+from .syntax import children_of, phrase
 
 OPENING, CLOSING = "“«„", "”»"
 TRIM = " \t\n\"“”‘’'«»„,;:.!?–—-"
@@ -52,11 +53,9 @@ class SentenceView:
     @classmethod
     def build(cls, sentence: Sentence, quotes: list[Span]) -> SentenceView:
         words = sentence.words
-        children: list[list[int]] = [[] for _ in words]
+        children = children_of(sentence)
         left, right = list(range(len(words))), list(range(len(words)))
         for word in words:
-            if word.head >= 0:
-                children[word.head].append(word.index)
             seen, head = {word.index}, word.head
             while head >= 0 and head not in seen:  # guard against cycles in odd parses
                 seen.add(head)
@@ -197,17 +196,7 @@ class Matcher:
         return first, last
 
     def noun_phrase(self, view: SentenceView, head: int) -> tuple[int, int]:
-        """First and last word of ``head`` with its dependents of the mention relations."""
-        words = view.sentence.words
-        keep, stack = {head}, [head]
-        while stack:
-            top = stack.pop()
-            for child in view.children[top]:
-                deprel = words[child].deprel
-                if deprel in self.rules.mention_deprels and not (top == head and deprel in ("case", "mark")):
-                    keep.add(child)
-                    stack.append(child)
-        return min(keep), max(keep)
+        return phrase(view.sentence, view.children, head, self.rules.mention_deprels)
 
     def content(self, pattern: Pattern, bound: dict[str, int], view: SentenceView, clause: Span,
                 mention: tuple[int, int] | None, quotes: list[Span], text: str) -> Span | None:

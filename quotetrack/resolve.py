@@ -14,6 +14,7 @@ import regex
 
 from .records import ParsedArticle, Quote, Sentence, Span, Word
 from .rules import RuleSet
+from .syntax import children_of, phrase
 
 NAME_LINKS = {"of", "for", "the", "de", "al", "bin", "van", "von", "-"}
 EDGE_WORDS = {"the", "a", "an", "DET", "PUNCT"}
@@ -121,7 +122,8 @@ class Resolver:
         while antecedent.head >= 0 and sentence.words[antecedent.head].index < pronoun.index and \
                 antecedent.deprel in ("flat", "compound", "flat:name"):
             antecedent = sentence.words[antecedent.head]
-        span = _subtree_span(sentence, antecedent, self.rules.mention_deprels - {"appos"}, text)
+        span = _phrase_span(sentence, children_of(sentence), antecedent.index,
+                            self.rules.mention_deprels - {"appos"}, text)
         mention = self.describe(sentence, span, text)
         if mention:
             mention.referent = span
@@ -131,12 +133,13 @@ class Resolver:
         """Subject mentions of the article in text order, outside quoted or reported content."""
         text, mentions = parsed.article.text, []
         for sentence in parsed.sentences:
+            children = children_of(sentence)
             for word in sentence.words:
                 if word.deprel not in ("nsubj", "nsubj:pass") or word.upos not in ("PROPN", "NOUN", "PRON"):
                     continue
                 if any(s.start <= word.start < s.end for s in inside):
                     continue
-                span = _subtree_span(sentence, word, self.rules.mention_deprels, text)
+                span = _phrase_span(sentence, children, word.index, self.rules.mention_deprels, text)
                 mention = self.describe(sentence, span, text)
                 if mention:
                     mentions.append(mention)
@@ -240,13 +243,7 @@ def _name_run(core: list[Word], head: Word) -> list[Word]:
     return after[-1] if after else []
 
 
-def _subtree_span(sentence: Sentence, word: Word, deprels, text: str) -> Span:
-    keep, stack = {word.index}, [word.index]
-    while stack:
-        top = stack.pop()
-        for w in sentence.words:
-            if w.head == top and w.deprel in deprels and w.index not in keep:
-                keep.add(w.index)
-                stack.append(w.index)
-    start, end = sentence.words[min(keep)].start, sentence.words[max(keep)].end
+def _phrase_span(sentence: Sentence, children: list[list[int]], head: int, deprels, text: str) -> Span:
+    first, last = phrase(sentence, children, head, deprels)
+    start, end = sentence.words[first].start, sentence.words[last].end
     return Span(start, end, text[start:end])
