@@ -195,6 +195,15 @@ class Matcher:
                 first -= 1
         return first, last
 
+    def cue_words(self, view: SentenceView, indexes: list[int]) -> list[int]:
+        """The cue's words plus the auxiliaries and adverbs right before it that belong to it ("has also said")."""
+        words, first = view.sentence.words, indexes[0]
+        joined = {c for c in view.children[first] if words[c].deprel in self.rules.cue_deprels
+                  or words[c].text.lower() in self.rules.cue_words}
+        while first - 1 in joined:
+            first -= 1
+        return list(range(first, indexes[0])) + indexes
+
     def noun_phrase(self, view: SentenceView, head: int) -> tuple[int, int]:
         return phrase(view.sentence, view.children, head, self.rules.mention_deprels)
 
@@ -278,7 +287,7 @@ class Matcher:
         words = view.sentence.words
         for pattern in self.rules.patterns:
             for bound in match_pattern(pattern, view):
-                cue_indexes = sorted(bound[name] for name in pattern.cue)
+                cue_indexes = self.cue_words(view, sorted(bound[name] for name in pattern.cue))
                 if claimed.intersection(cue_indexes):
                     continue
                 cue = Span(words[cue_indexes[0]].start, words[cue_indexes[-1]].end,
@@ -293,7 +302,9 @@ class Matcher:
                 if speaker and content.start < speaker.end and speaker.start < content.end:
                     continue
                 anchor = bound[pattern.cue[0]]
-                cue_lemma = " ".join(words[i].lemma.lower() for i in cue_indexes)
+                cue_nodes = [words[bound[name]] for name in pattern.cue]
+                cue_lemma = cue_nodes[0].lemma.lower() if len(cue_nodes) == 1 else \
+                    " ".join(w.text.lower() for w in cue_nodes)  # "according to"
                 cue_word = self.rules.cue_word(words[anchor].lemma)
                 claimed.update(cue_indexes)
                 found.append(Quote(

@@ -101,6 +101,8 @@ class Speaker:
 class RuleSet:
     lexicons: dict[str, dict[str, CueWord]]
     channels: list[Channel]
+    cue_deprels: frozenset[str]
+    cue_words: frozenset[str]
     patterns: list[Pattern]
     floating: FloatingRule | None
     speakers: list[Speaker]
@@ -360,6 +362,7 @@ def load_rules(rules_dir: str | Path = DEFAULT_RULES_DIR) -> RuleSet:
     cues = _expect(cues_path, load_yaml(cues_path), dict, "cues.yml", 1)
     lexicons = _lexicons(cues_path, _section(cues_path, cues, "lexicons"))
     channels = _channels(cues_path, _section(cues_path, cues, "channels"))
+    cue_span = _expect(cues_path, _section(cues_path, cues, "cue_span"), dict, "cue_span", 1)
     patterns_data = _expect(patterns_path, load_yaml(patterns_path), dict, "patterns.yml", 1)
     seen_ids: dict[str, str] = {}
     patterns = [
@@ -376,6 +379,8 @@ def load_rules(rules_dir: str | Path = DEFAULT_RULES_DIR) -> RuleSet:
     return RuleSet(
         lexicons=lexicons,
         channels=channels,
+        cue_deprels=words(cue_span, "deprels", cues_path),
+        cue_words=frozenset(w.lower() for w in words(cue_span, "words", cues_path)),
         patterns=patterns,
         floating=_floating(patterns_path, patterns_data.get("floating"), seen_ids),
         speakers=_speakers(speakers_path, _section(speakers_path, speakers_data, "speakers")),
