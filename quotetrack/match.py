@@ -18,6 +18,7 @@ from .syntax import children_of, phrase
 
 OPENING, CLOSING = "“«„", "”»"
 TRIM = " \t\n\"“”‘’'«»„,;:.!?–—-"
+SENTENCE_END = regex.compile(r"(?<=[.!?][”\"’']?)\s+")
 DIRECT_FLOOR = 0.9  # share of the content inside quotation marks that makes a quote "direct"
 
 
@@ -321,8 +322,27 @@ class Matcher:
                 ))
         return found
 
+    def continue_quotes(self, text: str, quotes: list[Span], found: list[Quote]) -> None:
+        """A quotation interrupted by its attribution goes on after it, in the same paragraph:
+        “A,” she said. “B.” and “A,” Tester said, referring to X, “B.” are one quote, A to B."""
+        for quote in found:
+            if quote.type == "indirect" or quote.cue is None:
+                continue
+            while True:
+                clause_end = max(quote.content.end, quote.cue.end, quote.speaker_span.end if quote.speaker_span else 0)
+                following = next((q for q in quotes if q.start >= clause_end), None)
+                if following is None or not continues(text[clause_end:following.start]) or any(
+                        other is not quote and (other.content.start < following.end and following.start < other.content.end
+                                                or other.cue and clause_end <= other.cue.start < following.start)
+                        for other in found):
+                    break
+                end = trimmed(following, text)
+                if end is None:
+                    break
+                quote.content = Span(quote.content.start, end.end, text[quote.content.start:end.end])
+
     def floating_quotes(self, parsed: ParsedArticle, quotes: list[Span], found: list[Quote]) -> list[Quote]:
-        """Quotations that open the sentence after an attributed one, with no cue of their own."""
+        """Quotations that open a paragraph after an attributed sentence, with no cue of their own."""
         rule = self.rules.floating
         if rule is None:
             return []
@@ -335,7 +355,7 @@ class Matcher:
             sentence = next((s for s in sentences if s.start <= quote.start < s.end), None)
             content = trimmed(quote, text)
             if (sentence is None or content is None or len(content.text.split()) < rule.min_words
-                    or text[sentence.start:quote.start].strip(TRIM)):
+                    or text[text.rfind("\n", 0, quote.start) + 1:quote.start].strip(TRIM)):
                 continue
             if sentence.index - 1 in attributed | {q.sentence_index for q in floating}:
                 floating.append(Quote(parsed.article.id, sentence.index, rule.id, "direct", None, None,
@@ -352,9 +372,19 @@ class Matcher:
             view = SentenceView.build(sentence, local)
             found.extend(self.sentence_quotes(parsed.article.id, view, quotes, text))
         found = untangle(found, text)
+        self.continue_quotes(text, quotes, found)
         found.extend(self.floating_quotes(parsed, quotes, found))
         found.sort(key=lambda q: (q.content.start, q.cue.start if q.cue else 0))
         return found
+
+
+def continues(gap: str) -> bool:
+    """Is ``gap`` what separates two parts of one quotation: at most the rest of the attribution
+    sentence (", referring to the excuse, " or ", clapping. "), then only quotation marks?"""
+    if "\n" in gap:
+        return False
+    attribution, *after = SENTENCE_END.split(gap)
+    return len(attribution.split()) <= 10 and not any(part.strip(TRIM) for part in after)
 
 
 def opens_clause(words: list[Word]) -> bool:
