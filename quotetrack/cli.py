@@ -105,6 +105,8 @@ def serve(db_path, metadata_path, host, port):
     """
     from .publish import serve as serve_db
 
+    if not db_path.is_file():
+        raise click.ClickException(f"no database at {db_path}: build it first (quotetrack build {db_path} SOURCE)")
     click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
     serve_db(db_path, host=host, port=port, metadata_path=metadata_path)
 

@@ -16,24 +16,29 @@ from .records import ParsedArticle, Quote, Sentence, Span, Word
 from .rules import REGEX_TIMEOUT, Node, Pattern, RuleSet
 from .syntax import children_of, phrase
 
-OPENING, CLOSING = "“«„", "”»"
+OPENING = "“«„"
 TRIM = " \t\n\"“”‘’'«»„,;:.!?–—-"
 SENTENCE_END = regex.compile(r"(?<=[.!?][”\"’']?)\s+")
 DIRECT_FLOOR = 0.9  # share of the content inside quotation marks that makes a quote "direct"
 
 
+QUOTE_MARK = regex.compile(r"''|``|[“”«»„\"]")
+
+
 def find_quotes(text: str) -> list[Span]:
-    """Spans inside quotation marks (curly, straight, guillemets); a quote left open ends its paragraph."""
+    """Spans inside quotation marks: curly, straight, guillemets, and ``…'' or ''…'' (typewriter
+    style); a quote left open ends its paragraph."""
     spans: list[Span] = []
     offset = 0
     for paragraph in text.split("\n"):
         opened: int | None = None
-        straight = False
-        for i, char in enumerate(paragraph):
-            if opened is None and (char in OPENING or char == '"'):
-                opened, straight = i + 1, char == '"'
-            elif opened is not None and ((char in CLOSING and not straight) or (char == '"' and straight)):
-                spans.append(Span(offset + opened, offset + i, paragraph[opened:i]))
+        closer = ""
+        for mark in QUOTE_MARK.finditer(paragraph):
+            char = mark.group()
+            if opened is None and (char in OPENING or char in ('"', "''", "``")):
+                opened, closer = mark.end(), {"“": "”", "„": "“”", "«": "»", "``": "''"}.get(char, char)
+            elif opened is not None and char in closer:
+                spans.append(Span(offset + opened, offset + mark.start(), paragraph[opened:mark.start()]))
                 opened = None
         if opened is not None and paragraph[opened:].strip():
             spans.append(Span(offset + opened, offset + len(paragraph), paragraph[opened:]))
@@ -239,6 +244,17 @@ class Matcher:
             while edge > 0 and words[edge].upos == "PUNCT":
                 edge -= 1
             return self.separated(view, edge + 1, len(words) - 1, spec, text)
+        if "around" in spec:
+            # "The museum, Mr. Obama said, would make visitors ...": the whole sentence, clause set off by commas
+            first, last = mention[0] if mention else bound[spec["around"]], max(bound[spec["around"]], mention[1] if mention else 0)
+            last = max([last] + [c for c in view.children[bound[spec["around"]]]
+                                 if words[c].deprel in ("obl", "advmod", "obl:tmod", "obl:npmod")
+                                 and c > bound[spec["around"]]])
+            last = view.right[last] if last != bound[spec["around"]] else last
+            before, after = words[first - 1] if first > 0 else None, words[last + 1] if last + 1 < len(words) else None
+            if not (before and after and before.text == "," and after.text == "," and first > 1):
+                return None
+            return view.span(0, len(words) - 1, text)
         if "after" in spec:
             first, skip = bound[spec["after"]] + 1, set(spec.get("skip", []))
             for child in view.children[bound[spec["after"]]]:

@@ -19,7 +19,7 @@ REGEX_TIMEOUT = 0.05  # seconds per user-written regex call
 RELATIONS = (">", "<", ">>", "<<", ".", ".*", ";", ";*", "$+", "$-", "$++", "$--")
 WORD_ATTRS = ("lemma", "text", "lower", "upos", "xpos", "deprel")
 NODE_KEYS = {"id", "from", "rel", "position", "absent", "feats", "regex", "in_quote", "not", *WORD_ATTRS}
-CONTENT_KINDS = ("subtree", "quote", "left_of", "right_of", "after")
+CONTENT_KINDS = ("subtree", "quote", "left_of", "right_of", "after", "around")
 PATTERN_KEYS = {"id", "description", "nodes", "cue", "speaker", "content", "category", "min_words", "examples"}
 EXAMPLE_KEYS = {"text", "speaker", "cue", "content", "type", "match"}
 

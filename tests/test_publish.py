@@ -49,7 +49,7 @@ async def get_json(ds, path: str):
 
 
 def test_metadata_is_found_in_the_checkout():
-    assert default_metadata_path() == Path(__file__).resolve().parents[1] / "metadata.yml"
+    assert default_metadata_path().resolve() == Path(__file__).resolve().parents[1] / "metadata.yml"
 
 
 def test_metadata_follows_the_database_file_name():
