@@ -316,7 +316,7 @@ class Matcher:
                 content = self.content(pattern, bound, view, clause, mention, quotes, text)
                 if content is None or len(content.text.split()) < pattern.min_words:
                     continue
-                if speaker and content.start < speaker.end and speaker.start < content.end:
+                if speaker and "around" not in pattern.content and content.start < speaker.end and speaker.start < content.end:
                     continue
                 anchor = bound[pattern.cue[0]]
                 cue_nodes = [words[bound[name]] for name in pattern.cue]
