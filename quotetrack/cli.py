@@ -46,6 +46,21 @@ def load_pipeline(rules_dir: Path, model_dir: Path | None):
     return Pipeline(rules_dir, model_dir)
 
 
+def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
+    """Load the pipeline and ingest ``source``, reporting each skipped article on stderr."""
+    from .pipeline import BuildReport
+
+    pipeline, report = load_pipeline(rules_dir, model_dir), BuildReport()
+    articles = pipeline.read(source, report)
+    for where, why in report.errors:
+        click.echo(f"skipped {where}: {why}", err=True)
+    return pipeline, report, articles
+
+
+def progressbar(length: int, label: str):
+    return click.progressbar(length=length, label=label, file=click.get_text_stream("stderr"))
+
+
 @click.group()
 @click.version_option()
 def cli():
@@ -74,14 +89,8 @@ def build(db_path, source, rules_dir, model_dir, force):
     \b
     Example: quotetrack build db/quotes.db examples/articles
     """
-    from .pipeline import BuildReport
-
-    pipeline = load_pipeline(rules_dir, model_dir)
-    report = BuildReport()
-    articles = pipeline.read(source, report)
-    for where, why in report.errors:
-        click.echo(f"skipped {where}: {why}", err=True)
-    with click.progressbar(length=len(articles), label="Attributing quotes", file=click.get_text_stream("stderr")) as bar:
+    pipeline, report, articles = read_articles(rules_dir, model_dir, source)
+    with progressbar(len(articles), "Attributing quotes") as bar:
         pipeline.build(db_path, articles, report, force=force, progress=bar.update)
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
     click.echo(
@@ -198,17 +207,12 @@ def eval_command(gold_path, gold_kind, articles_dir, cache_path, errors_path, as
       quotetrack eval ../shared/seeds/gold.yml
     """
     from . import evaluate
-    from .pipeline import BuildReport
 
     if gold_kind == "auto":
         gold_kind = "seeds" if gold_path.suffix in (".yml", ".yaml") else "polnear"
     source = gold_path / "text" if gold_kind == "polnear" else (articles_dir or gold_path.parent / "articles")
-    pipeline = load_pipeline(rules_dir, model_dir)
-    report = BuildReport()
-    articles = pipeline.read(source, report)
-    for where, why in report.errors:
-        click.echo(f"skipped {where}: {why}", err=True)
-    with click.progressbar(length=len(articles), label="Attributing", file=click.get_text_stream("stderr")) as bar:
+    pipeline, _, articles = read_articles(rules_dir, model_dir, source)
+    with progressbar(len(articles), "Attributing") as bar:
         predictions = pipeline.predict(articles, cache_path, progress=bar.update)
     scores = evaluate.evaluate(gold_kind, gold_path, predictions)
     if errors_path:
