@@ -181,13 +181,14 @@ class Matcher:
         dependents, and what the parser split off ("Governor Vyacheslav | Gladkov", "Mash, | a channel")."""
         words = view.sentence.words
         first, last = self.noun_phrase(view, head)
-        # a second subject set off by a comma is an appositive the parser misread: "Mash, a channel, said"
+        # a second subject right next to this one, or set off by a comma, is the same phrase the parser
+        # split: "Kursk regional governor Alexei | Smirnov said", "Mash, a channel, said"
         word = words[head]
         for other in (view.children[word.head] if word.head >= 0 else []):
             if other != head and words[other].deprel == word.deprel == "nsubj":
                 left, right = self.noun_phrase(view, other)
                 between = words[last + 1:left] if other > head else words[right + 1:first]
-                if [w.text for w in between] == [","]:
+                if [w.text for w in between] in ([], [","]):  # one noun phrase split, or an appositive
                     first, last = min(first, left), max(last, right)
         while last + 1 < len(words) and words[last + 1].upos == "PROPN" and not view.in_quote[last + 1]:
             last += 1
