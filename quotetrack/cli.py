@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 
 import click
@@ -58,7 +59,7 @@ def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
 
 
 def progressbar(length: int, label: str):
-    return click.progressbar(length=length, label=label, file=click.get_text_stream("stderr"))
+    return click.progressbar(length=length, label=label, file=sys.stderr)
 
 
 @click.group()
