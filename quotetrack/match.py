@@ -164,8 +164,9 @@ def match_pattern(pattern: Pattern, view: SentenceView) -> list[dict[str, int]]:
             extend(bound, position + 1)
             del bound[node.id]
 
+    lemmas = anchor.constraints.get("lemma")
     for word in words:
-        if node_fits(anchor, word, view):
+        if (lemmas is None or word.lemma in lemmas) and node_fits(anchor, word, view):
             extend({anchor.id: word.index}, 0)
     return found
 

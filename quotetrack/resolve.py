@@ -7,6 +7,7 @@ gazetteer of rules/speakers.yml, and a floating quote to the previous speaker.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -20,13 +21,18 @@ NAME_LINKS = {"of", "for", "the", "de", "al", "bin", "van", "von", "-"}
 EDGE_WORDS = {"the", "a", "an", "DET", "PUNCT"}
 
 
+APOSTROPHES = regex.compile(r"[’`]")
+NOT_NAME = regex.compile(r"[^\w' -]+")
+ARTICLES = regex.compile(r"\b(?:the|a|an)\s+")
+SPACES = regex.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
-    """Compare names case- and accent-insensitively, ignoring a leading article and punctuation."""
+    """Compare names case- and accent-insensitively, ignoring articles and punctuation."""
     name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    name = regex.sub(r"[’`]", "'", name)
-    name = regex.sub(r"[^\w' -]+", " ", name)
-    name = regex.sub(r"\b(?:the|a|an)\s+", "", name.strip())
-    return regex.sub(r"\s+", " ", name).strip()
+    name = NOT_NAME.sub(" ", APOSTROPHES.sub("'", name))
+    return SPACES.sub(" ", ARTICLES.sub("", name.strip())).strip()
 
 
 @dataclass
