@@ -114,7 +114,9 @@ class Pipeline:
             report.quotes += len(quotes)
             if progress:
                 progress(1)
-        store.refresh_statements(db)
+        # statements only move when quotes were written, here or by a run that stopped before this step
+        if changed or db.execute("select 1 from quotes where statement_id is null limit 1").fetchone():
+            store.refresh_statements(db)
         store.set_setting(db, "rules_fingerprint", fingerprint)
         return report
 

@@ -18,7 +18,6 @@ from .rules import RuleSet
 from .syntax import children_of, phrase
 
 NAME_LINKS = {"of", "for", "the", "de", "al", "bin", "van", "von", "-"}
-EDGE_WORDS = {"the", "a", "an", "DET", "PUNCT"}
 
 
 APOSTROPHES = regex.compile(r"[’`]")

@@ -6,7 +6,7 @@ Every mistake is a ``RuleError`` naming file and line, raised before anything is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import regex
@@ -112,7 +112,6 @@ class RuleSet:
     person_nouns: frozenset[str]
     group_nouns: frozenset[str]
     honorifics: frozenset[str]
-    files: list[str] = field(default_factory=list)
 
     def cue_word(self, lemma: str) -> CueWord | None:
         for words in self.lexicons.values():
@@ -390,5 +389,4 @@ def load_rules(rules_dir: str | Path = DEFAULT_RULES_DIR) -> RuleSet:
         person_nouns=frozenset(w.lower() for w in words(speakers_data, "person_nouns")),
         group_nouns=frozenset(w.lower() for w in words(speakers_data, "group_nouns")),
         honorifics=frozenset(w.lower() for w in words(speakers_data, "honorifics")),
-        files=[str(p) for p in (cues_path, patterns_path, speakers_path)],
     )
