@@ -221,10 +221,10 @@ class Matcher:
         spec, words = pattern.content, view.sentence.words
         if "subtree" in spec:
             node = bound[spec["subtree"]]
-            first, last = view.left[node], view.right[node]
+            first, last, join = view.left[node], view.right[node], spec.get("join", [words[node].deprel])
             # the parser splits long clauses into sibling clauses of the same relation: join them
             for sibling in view.related(node, "$++"):
-                if words[sibling].deprel == words[node].deprel and view.left[sibling] == last + 1 \
+                if words[sibling].deprel in join and view.left[sibling] == last + 1 \
                         and not self.rules.cue_word(words[sibling].lemma):
                     last = view.right[sibling]
             while first > 0 and words[first].text in ("'", "’", "'s", "’s", "s") and words[first - 1].upos == "PROPN":
@@ -311,7 +311,8 @@ class Matcher:
                     continue
                 cue = Span(words[cue_indexes[0]].start, words[cue_indexes[-1]].end,
                            text[words[cue_indexes[0]].start: words[cue_indexes[-1]].end])
-                mention = self.mention(view, bound[pattern.speaker]) if pattern.speaker else None
+                mention = clear_of(self.mention(view, bound[pattern.speaker]), bound[pattern.speaker], cue_indexes) \
+                    if pattern.speaker else None
                 speaker = view.span(*mention, text) if mention else None
                 clause = Span(min(cue.start, speaker.start if speaker else cue.start),
                               max(cue.end, speaker.end if speaker else cue.end), "")
@@ -394,6 +395,16 @@ class Matcher:
         found.extend(self.floating_quotes(parsed, quotes, found))
         found.sort(key=lambda q: (q.content.start, q.cue.start if q.cue else 0))
         return found
+
+
+def clear_of(mention: tuple[int, int], head: int, cue: list[int]) -> tuple[int, int]:
+    """The mention (first, last word) cut short of the cue, on the side of its head: a mention
+    never holds its own cue ("Sanders: Clinton needs …", parsed with the clause as an appositive)."""
+    first, last = mention
+    for index in cue:
+        if first <= index <= last:
+            first, last = (index + 1, last) if index < head else (first, index - 1)
+    return first, last
 
 
 def continues(gap: str) -> bool:
