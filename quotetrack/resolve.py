@@ -83,7 +83,10 @@ class Resolver:
         lower = head.lemma.lower()
         plural = "Number=Plur" in head.feats
         if len(core) == 1 and "PronType=Rel" in head.feats:
-            return self.relative_antecedent(sentence, head, text)
+            mention = self.relative_antecedent(sentence, head, text)
+            if mention:
+                mention.span = span  # the mention as written stays "which"; its referent is the antecedent
+            return mention
         pronoun = self.rules.pronouns.get(head.text.lower()) if len(core) == 1 and head.upos == "PRON" else None
         if pronoun:
             return Mention(span, sentence.index, head.text, pronoun, None, pronoun == "group", 0, pronoun=True)

@@ -36,7 +36,7 @@ def test_every_pattern_has_a_positive_example():
         assert any(example.match for example in rule.examples), rule.id
 
 
-CUE_NODE = '      - {id: cue, lemma: "@speech", upos: VERB, in_quote: false}\n'
+CUE_NODE = '      - {id: cue, lemma: ["@speech", "@stance"], upos: VERB, in_quote: false}\n'
 BROKEN = [
     ("patterns.yml", CUE_NODE, CUE_NODE + "      - {id: oops, rel: '>>>', from: cue}\n", "QT103", "unknown relation '>>>'"),
     ("patterns.yml", CUE_NODE, CUE_NODE.replace("@speech", "@speeches"), "QT105", "unknown lexicon"),
