@@ -193,6 +193,11 @@ class Matcher:
                     first, last = min(first, left), max(last, right)
         while last + 1 < len(words) and words[last + 1].upos == "PROPN" and not view.in_quote[last + 1]:
             last += 1
+        written = [w.text for w in words[first:last + 1]]
+        opened = written.count("(") > written.count(")")
+        closing = next((w.index for w in words[last + 1:last + 6] if w.text == ")"), None)
+        if opened and closing is not None:
+            last = closing  # "Sen. Claire McCaskill (D-Mo.)": the parser left the party label open
         while first > 0 and words[first - 1].upos == "PROPN" and not view.in_quote[first - 1]:
             first -= 1
         # a subject never follows a preposition: the parser took the object of "behind the raid"
