@@ -413,12 +413,12 @@ def clear_of(mention: tuple[int, int], head: int, cue: list[int]) -> tuple[int, 
 
 
 def continues(gap: str) -> bool:
-    """Is ``gap`` what separates two parts of one quotation: at most the rest of the attribution
-    sentence (", referring to the excuse, " or ", clapping. "), then only quotation marks?"""
-    if "\n" in gap:
+    """Is ``gap`` what separates two parts of one quotation: the rest of the attribution sentence
+    (", referring to the excuse, " or ", an economist at the institute. "), then only quotation marks?"""
+    if "\n" in gap or QUOTE_MARK.search(gap.strip(TRIM)):
         return False
-    attribution, *after = SENTENCE_END.split(gap)
-    return len(attribution.split()) <= 10 and not any(part.strip(TRIM) for part in after)
+    _, *after = SENTENCE_END.split(gap)
+    return not any(part.strip(TRIM) for part in after)
 
 
 def opens_clause(words: list[Word]) -> bool:
