@@ -38,10 +38,10 @@ from typing import Any
 import regex
 import yaml
 
-from .records import Article, Quote, Span
+from .records import Article, ParsedArticle, Quote, Span
 
 Fragments = tuple[tuple[int, int], ...]
-Predictions = Mapping[str, tuple[Article, list[Quote]]]
+Predictions = Mapping[str, tuple[ParsedArticle, list[Quote]]]
 
 FIELDS = ("cue", "source", "content")
 MODES = ("exact", "overlap")
@@ -371,7 +371,7 @@ class Report:
 def score_brat(
     gold_docs: list[GoldDocument], predictions: Predictions, speech_cues: Collection[str] | None = None
 ) -> Report:
-    """Score predictions (article id → (article, quotes)) against PolNeAR gold documents.
+    """Score predictions (article id → (parsed article, quotes)) against PolNeAR gold documents.
 
     ``speech_cues`` defaults to the corpus's ``speech_cues.txt``, found above the documents.
     Articles without predictions count as predicting nothing; predictions for other
@@ -384,9 +384,9 @@ def score_brat(
     errors = []
     for doc in gold_docs:
         text = _Text(doc.text)
-        article, quotes = predictions.get(doc.id, (None, []))
+        parsed, quotes = predictions.get(doc.id, (None, []))
         gold = [_scorable(text, attribution, speech_cues) for attribution in doc.attributions]
-        predicted = [_scorable(text, predicted_attribution(article, quote), speech_cues) for quote in quotes]
+        predicted = [_scorable(text, predicted_attribution(parsed.article, quote), speech_cues) for quote in quotes]
         pairs = _score_subset(subsets["ALL"], gold, predicted)
         speech_gold, speech_predicted = ([item for item in items if item.speech] for items in (gold, predicted))
         _score_subset(subsets["SPEECH"], speech_gold, speech_predicted)
@@ -492,7 +492,7 @@ def _quote_dict(quote: Quote) -> dict:
 
 
 def score_seeds(gold: list[GoldQuote], predictions: Predictions) -> SeedsReport:
-    """Match gold entries to predictions (article id = file stem → (article, quotes)), one to one.
+    """Match gold entries to predictions (article id = file stem → (parsed article, quotes)), one to one.
 
     A prediction matches an entry when its canonical speaker matches the entry's regex
     (case-insensitive search), its cue and the entry's cue have one inside the other as
@@ -506,7 +506,8 @@ def score_seeds(gold: list[GoldQuote], predictions: Predictions) -> SeedsReport:
     for entry in gold:
         entries_by_article.setdefault(entry.article_id, []).append(entry)
     for article_id in sorted({*entries_by_article, *predictions}):
-        article, quotes = predictions.get(article_id, (None, []))
+        parsed, quotes = predictions.get(article_id, (None, []))
+        article = parsed.article if parsed else None
         located = [(entry, _occurrences(article.text, entry.content) if article else [])
                    for entry in entries_by_article.get(article_id, [])]
         pairs = _match(located, quotes, _seed_weight)

@@ -20,7 +20,7 @@ from quotetrack.evaluate import (
     score_seeds,
     write_errors,
 )
-from quotetrack.records import Article, Quote, Span
+from quotetrack.records import Article, ParsedArticle, Quote, Span
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 POLNEAR = SHARED / "eval" / "polnear"
@@ -74,10 +74,15 @@ def quote(cue, content, source=None, rule="rule", text=TEXT):
     return Quote("doc", 0, rule, "indirect", span(cue), None, span(content), span(source))
 
 
+def unparsed(article):
+    """The article with no sentences: for scoring, which needs no parse."""
+    return ParsedArticle(article, "none", [])
+
+
 def score(attributions, quotes, text=TEXT, article=None):
     doc = GoldDocument("doc", Path("doc.txt"), text, list(attributions))
-    article = article or Article("doc", "doc.txt", text, "hash")
-    return score_brat([doc], {"doc": (article, list(quotes))}, speech_cues=SPEECH)
+    return score_brat([doc], {"doc": (unparsed(article or Article("doc", "doc.txt", text, "hash")), list(quotes))},
+                      speech_cues=SPEECH)
 
 
 def prf(report, field, mode, subset="ALL"):
@@ -236,7 +241,7 @@ def test_evaluate_reads_the_corpus_speech_list(tmp_path):
     (tmp_path / "speech_cues.txt").write_text("# words\nsaid\n")
     ann = "T1\tCue 52 56\tsaid\nT2\tContent 32 45\tx\nE1\tCue:T1 Content:T2\n"
     write_brat(tmp_path / "data" / "dev", "doc", TEXT, {"a1": ann})
-    report = evaluate("polnear", tmp_path / "data" / "dev", {"doc": (Article("doc", "doc.txt", TEXT, "h"), [])})
+    report = evaluate("polnear", tmp_path / "data" / "dev", {"doc": (unparsed(Article("doc", "doc.txt", TEXT, "h")), [])})
     speech = report.subsets["SPEECH"].attribution
     assert (speech.gold, speech.recall) == (1, 0.0)
     with pytest.raises(ValueError):
@@ -269,8 +274,8 @@ def perfect_predictions(docs):
                                 (attribution.cue, attribution.content, attribution.source))
         return Quote(doc.id, 0, "gold", "indirect", cue, None, content, source)
 
-    return {doc.id: (Article(doc.id, str(doc.path), doc.text, "hash"), [quote_of(doc, a) for a in doc.attributions])
-            for doc in docs}
+    return {doc.id: (unparsed(Article(doc.id, str(doc.path), doc.text, "hash")),
+                     [quote_of(doc, a) for a in doc.attributions]) for doc in docs}
 
 
 def quote_span(text, fragments):
@@ -327,7 +332,7 @@ def test_score_seeds_requires_speaker_cue_and_half_the_content():
         seeds_quote(article, "Russian defence ministry", "added", "plan worked", rule="ministry"),  # 2 of 3 words
         seeds_quote(article, "Ministry", "said", "it is over", rule="wrong"),
     ]
-    report = score_seeds(entries, {"a": (article, quotes)})
+    report = score_seeds(entries, {"a": (unparsed(article), quotes)})
     assert (report.required.correct, report.required.total) == (1, 2)
     # the Gladkov quote also covers half of "one woman had died", but serves one entry: the required one
     assert (report.optional.correct, report.optional.total) == (1, 2)
@@ -342,14 +347,15 @@ def test_seed_cue_may_be_part_of_the_predicted_cue_or_contain_it():
     article = Article("a", "a.txt", "According to analysts, it is over.", "h")
     entry = GoldQuote("a.txt", "analysts", "according to", "indirect", "it is over", True)
     for cue in ("According", "According to"):
-        report = score_seeds([entry], {"a": (article, [seeds_quote(article, "analysts", cue, "it is over")])})
+        predictions = {"a": (unparsed(article), [seeds_quote(article, "analysts", cue, "it is over")])}
+        report = score_seeds([entry], predictions)
         assert report.required.correct == 1
 
 
 def test_real_seeds_gold_reads_and_locates_every_content():
     entries = read_gold_yaml(SHARED / "seeds" / "gold.yml")
     assert (len(entries), sum(entry.required for entry in entries)) == (74, 60)
-    articles = {path.stem: (Article(path.stem, str(path), path.read_text(encoding="utf-8"), "h"), [])
+    articles = {path.stem: (unparsed(Article(path.stem, str(path), path.read_text(encoding="utf-8"), "h")), [])
                 for path in (SHARED / "seeds" / "articles").glob("*.txt")}
     report = score_seeds(entries, articles)
     assert not report.unlocated
