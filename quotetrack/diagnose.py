@@ -50,6 +50,8 @@ CONTENT_OF_CUE = frozenset({"ccomp", "xcomp", "obj", "iobj", "obl", "nsubj", "cs
 CUE_OF_CONTENT = frozenset({"parataxis", "advcl", "acl:relcl"})
 # A relative clause or participle on a word of its source: "officials who said", "a report saying".
 CUE_ON_SOURCE = frozenset({"acl", "acl:relcl"})
+# What makes a verb a clause of its own, tense or copula: "[will] seek", "[are] acceptable".
+AUXILIARY = frozenset({"aux", "aux:pass", "cop"})
 # A cue that is the case marker of its source: "according to S".
 PREPOSITIONAL_CUES = frozenset({"according"})
 NOMINAL = frozenset({"NOUN", "PROPN", "PRON", "NUM", "X"})
@@ -237,7 +239,26 @@ def _parse_problem(sentence: Sentence, anchor: Word, cue: list[Word], source: li
         return f"source {_describe(sentence, _top(sentence, source))}, not the subject of {anchor.text!r}"
     if not any(_content_fits(sentence, word, content) for word in cue):
         return f"content {_describe(sentence, _top(sentence, content))}, not joined to {anchor.text!r}"
+    if split := _subject_taken_for_object(sentence, cue, content):
+        subject, verb = split
+        return f"content split: {subject.text!r} obj and {verb.text!r} conj of {sentence.words[verb.head].text!r}"
     return None
+
+
+def _subject_taken_for_object(sentence: Sentence, cue: list[Word], content: list[Word]) -> tuple[Word, Word] | None:
+    """"said [the US]obj and [will seek]conj …": the reported clause's subject parsed as the cue's object, its verb
+    (with an auxiliary or copula: a clause, not "want X and suggest Y") as a subjectless conjunct of the cue."""
+    attached = [word for word in _tops(sentence, content) if word.head in _indexes(cue)]
+    objects = [word for word in attached if word.deprel == "obj"]
+    verbs = [word for word in attached if word.deprel == "conj" and not _has_dependent(sentence, word, SUBJECT)
+             and _has_dependent(sentence, word, AUXILIARY)]
+    if objects and verbs and objects[0].index < verbs[0].index:
+        return objects[0], verbs[0]
+    return None
+
+
+def _has_dependent(sentence: Sentence, word: Word, deprels: Collection[str]) -> bool:
+    return any(other.head == word.index and other.deprel in deprels for other in sentence.words)
 
 
 def _according_to_problem(sentence: Sentence, cue: Word, source: list[Word], content: list[Word]) -> str | None:
@@ -275,8 +296,7 @@ def _names_source(sentence: Sentence, cue: Word, head: Word, inside: set[int]) -
     if head.head != cue.index:
         # "S issued a statement", "S made the claim": the subject of the verb the noun cue depends on
         return cue.upos in ("NOUN", "PROPN") and head.head == cue.head and head.deprel in SUBJECT
-    return head.deprel in SOURCE_OF_CUE or head.deprel in OBJECT and any(
-        word.head == cue.index and word.deprel in SUBJECT for word in sentence.words)
+    return head.deprel in SOURCE_OF_CUE or head.deprel in OBJECT and _has_dependent(sentence, cue, SUBJECT)
 
 
 def _subject_sharers(sentence: Sentence, cue: Word) -> list[Word]:

@@ -235,7 +235,7 @@ def parse(text, *sentences):
 
 
 def speech_verbs(word):
-    return word.lemma in ("say", "tell", "worry") and word.upos == "VERB" or word.text.lower() == "according"
+    return word.lemma in ("say", "tell", "worry", "want") and word.upos == "VERB" or word.text.lower() == "according"
 
 
 def diagnosis(text, sentences, attribution, quotes=()):
@@ -316,6 +316,11 @@ def test_a_parse_ud_would_not_give_is_parse():
     attribution = gold("E1", "said", "The plan will fail", "Smith", text=text)
     assert diagnosis(text, sentences, attribution) == (
         "parse", "content 'fail' is the root, not joined to 'said'")
+    text = "Smith said the plan will fail."
+    sentences = parse(text, "Smith/Smith/PROPN/2/nsubj said/say/VERB/0/root the/the/DET/4/det plan/plan/NOUN/2/obj "
+                            "will/will/AUX/6/aux fail/fail/VERB/2/conj ././PUNCT/2/punct")
+    attribution = gold("E1", "said", "the plan will fail", "Smith", text=text)
+    assert diagnosis(text, sentences, attribution) == ("parse", "content split: 'plan' obj and 'fail' conj of 'said'")
     text = "Smith told us it was over."
     sentences = parse(text, "Smith/Smith/PROPN/2/compound told/tell/NOUN/0/root us/we/PRON/2/nmod it/it/PRON/6/nsubj "
                             "was/be/AUX/6/cop over/over/ADV/2/acl ././PUNCT/2/punct")
@@ -358,6 +363,11 @@ def test_a_right_parse_without_a_match_is_rule_even_with_a_shared_subject():
                             "say/say/VERB/2/xcomp it/it/PRON/7/nsubj failed/fail/VERB/5/ccomp ././PUNCT/2/punct")
     attribution = gold("E1", "say", "it failed", "Brown", text=text)
     assert diagnosis(text, sentences, attribution) == ("rule", "say/VERB xcomp; source obj; content ccomp")
+    text = "They want tax cuts and suggest more."
+    sentences = parse(text, "They/they/PRON/2/nsubj want/want/VERB/0/root tax/tax/NOUN/4/compound cuts/cut/NOUN/2/obj "
+                            "and/and/CCONJ/6/cc suggest/suggest/VERB/2/conj more/more/ADJ/6/obj ././PUNCT/2/punct")
+    attribution = gold("E1", "want", "tax cuts and suggest more", "They", text=text)
+    assert diagnosis(text, sentences, attribution) == ("rule", "want/VERB root; source nsubj; content obj")
     text = "That worries Brown."
     sentences = parse(text, "That/that/PRON/2/nsubj worries/worry/VERB/0/root Brown/Brown/PROPN/2/obj "
                             "././PUNCT/2/punct")
