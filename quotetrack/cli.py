@@ -215,7 +215,7 @@ def eval_command(gold_path, gold_kind, articles_dir, cache_path, errors_path, as
     pipeline, _, articles = read_articles(rules_dir, model_dir, source)
     with progressbar(len(articles), "Attributing") as bar:
         predictions = pipeline.predict(articles, cache_path, progress=bar.update)
-    scores = evaluate.evaluate(gold_kind, gold_path, predictions)
+    scores = evaluate.evaluate(gold_kind, gold_path, predictions, anchors=pipeline.matcher.can_anchor)
     if errors_path:
         evaluate.write_errors(scores, errors_path)
     click.echo(scores.to_json() if as_json else evaluate.format_report(scores))

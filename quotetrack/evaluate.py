@@ -23,6 +23,8 @@ absent). Choices the README leaves open:
   ``speech_cues.txt``; a prediction without a cue is not.
 - Brat ``E`` lines with neither cue nor content (an empty duplicate in dev) are
   skipped; ``Content2`` arguments join the content.
+- Each false negative gets a cause (``diagnose``), read from the gold spans, the parse, the
+  rules' cue words and how an unmatched prediction at its cue, if any, disagrees.
 """
 
 from __future__ import annotations
@@ -38,10 +40,10 @@ from typing import Any
 import regex
 import yaml
 
-from .records import Article, Quote, Span
+from .diagnose import CAUSES, CueAnchor, Diagnosis, Fragments, ParsedText, explain_miss
+from .records import Article, ParsedArticle, Quote, Span
 
-Fragments = tuple[tuple[int, int], ...]
-Predictions = Mapping[str, tuple[Article, list[Quote]]]
+Predictions = Mapping[str, tuple[ParsedArticle, list[Quote]]]
 
 FIELDS = ("cue", "source", "content")
 MODES = ("exact", "overlap")
@@ -51,6 +53,7 @@ SPEECH_CUES_FILE = "speech_cues.txt"
 TOP_CUES = 30
 CUE_COLUMNS = ("cue", "gold", "found", "recall")
 RULE_COLUMNS = ("rule", "predicted", "correct", "precision")
+CAUSE_COLUMNS = ("cause", "ALL", "ALL share", "SPEECH", "SPEECH share")
 
 EDGE_PUNCTUATION = set("\"'`“”‘’«»„.,;:!?…—–-")
 TOKEN = regex.compile(r"\w+|[^\w\s]")
@@ -343,6 +346,22 @@ class AttributionError:
     source: str
     content: str
     context: str
+    speech: bool = False
+    diagnosis: Diagnosis | None = None  # why a false negative was missed
+
+
+@dataclass
+class CauseCount:
+    """False negatives of one cause, over ALL and SPEECH, with their shares of those subsets' false negatives."""
+
+    cause: str
+    all: int
+    all_share: float
+    speech: int
+    speech_share: float
+
+    def cells(self) -> list[str]:
+        return [self.cause, str(self.all), f"{self.all_share:.1%}", str(self.speech), f"{self.speech_share:.1%}"]
 
 
 @dataclass
@@ -353,6 +372,14 @@ class Report:
     precision_by_rule: list[Breakdown]
     errors: list[AttributionError]
 
+    def false_negatives_by_cause(self) -> list[CauseCount]:
+        misses = [error for error in self.errors if error.kind == "FN"]
+        every = Counter(error.diagnosis.cause for error in misses)
+        speech = Counter(error.diagnosis.cause for error in misses if error.speech)
+        all_total, speech_total = max(len(misses), 1), max(sum(speech.values()), 1)
+        return [CauseCount(cause, every[cause], every[cause] / all_total, speech[cause], speech[cause] / speech_total)
+                for cause in CAUSES]
+
     def to_dict(self) -> dict:
         kinds = Counter(error.kind for error in self.errors)
         return {
@@ -362,6 +389,7 @@ class Report:
             "precision_by_rule": [row.to_dict(RULE_COLUMNS) for row in self.precision_by_rule],
             "false_negatives": kinds["FN"],
             "false_positives": kinds["FP"],
+            "false_negatives_by_cause": [asdict(row) for row in self.false_negatives_by_cause()],
         }
 
     def to_json(self) -> str:
@@ -369,35 +397,41 @@ class Report:
 
 
 def score_brat(
-    gold_docs: list[GoldDocument], predictions: Predictions, speech_cues: Collection[str] | None = None
+    gold_docs: list[GoldDocument], predictions: Predictions, speech_cues: Collection[str] | None = None,
+    anchors: CueAnchor | None = None,
 ) -> Report:
-    """Score predictions (article id → (article, quotes)) against PolNeAR gold documents.
+    """Score predictions (article id → (parsed article, quotes)) against PolNeAR gold documents.
 
     ``speech_cues`` defaults to the corpus's ``speech_cues.txt``, found above the documents.
-    Articles without predictions count as predicting nothing; predictions for other
-    articles are ignored. Breakdowns and errors are over ALL.
+    ``anchors`` tells the parse words a pattern can anchor on (the rules' cue words), for
+    the causes of false negatives; by default every word. Articles without predictions
+    count as predicting nothing, parsed into nothing; predictions for other articles are
+    ignored. Breakdowns and errors are over ALL.
     """
     if speech_cues is None:
         speech_cues = read_speech_cues(find_speech_cues(gold_docs[0].path)) if gold_docs else frozenset()
+    anchors = anchors or (lambda word: True)
     subsets = {name: SubsetScores() for name in SUBSETS}
     cue_totals, cue_found, rule_totals, rule_correct = Counter(), Counter(), Counter(), Counter()
     errors = []
     for doc in gold_docs:
         text = _Text(doc.text)
-        article, quotes = predictions.get(doc.id, (None, []))
+        parsed, quotes = predictions.get(doc.id) or (_unparsed(doc), [])
         gold = [_scorable(text, attribution, speech_cues) for attribution in doc.attributions]
-        predicted = [_scorable(text, predicted_attribution(article, quote), speech_cues) for quote in quotes]
+        predicted = [_scorable(text, predicted_attribution(parsed.article, quote), speech_cues) for quote in quotes]
         pairs = _score_subset(subsets["ALL"], gold, predicted)
         speech_gold, speech_predicted = ([item for item in items if item.speech] for items in (gold, predicted))
         _score_subset(subsets["SPEECH"], speech_gold, speech_predicted)
         found_gold = {g for g, _, _ in pairs}
         correct_predicted = {p for _, p, _ in pairs}
+        unmatched = [item for index, item in enumerate(predicted) if index not in correct_predicted]
+        parse = ParsedText(parsed, doc.text)
         for index, item in enumerate(gold):
             cue = text.show(item.exact["cue"]).lower()
             cue_totals[cue] += 1
             cue_found[cue] += index in found_gold
             if index not in found_gold:
-                errors.append(_error(doc.id, "FN", text, item))
+                errors.append(_error(doc.id, "FN", text, item, _diagnose(item, unmatched, text, parse, anchors)))
         for index, item in enumerate(predicted):
             rule_totals[item.attribution.label] += 1
             rule_correct[item.attribution.label] += index in correct_predicted
@@ -410,6 +444,11 @@ def score_brat(
         precision_by_rule=[Breakdown(rule, total, rule_correct[rule]) for rule, total in rule_totals.most_common()],
         errors=errors,
     )
+
+
+def _unparsed(doc: GoldDocument) -> ParsedArticle:
+    """A stand-in for an article nobody predicted on: its text, no sentences."""
+    return ParsedArticle(Article(doc.id, str(doc.path), doc.text, ""), "", [])
 
 
 def _score_subset(
@@ -432,11 +471,33 @@ def _score_subset(
     return pairs
 
 
-def _error(article_id: str, kind: str, text: _Text, item: _Scorable) -> AttributionError:
+def _error(article_id: str, kind: str, text: _Text, item: _Scorable, diagnosis: Diagnosis | None = None
+           ) -> AttributionError:
     attribution = item.attribution
     anchor = (attribution.cue or attribution.content or ((0, 0),))[0][0]
     return AttributionError(article_id, kind, attribution.label, anchor, text.show(attribution.cue),
-                            text.show(attribution.source), text.show(attribution.content), text.paragraph(anchor))
+                            text.show(attribution.source), text.show(attribution.content), text.paragraph(anchor),
+                            item.speech, diagnosis)
+
+
+def _diagnose(gold: _Scorable, unmatched: list[_Scorable], text: _Text, parse: ParsedText, anchors: CueAnchor
+              ) -> Diagnosis:
+    """Why ``gold`` was missed, knowing how the unmatched prediction at its cue that covers most of it disagrees."""
+    at_cue = [item for item in unmatched if item.tokens["cue"] & gold.tokens["cue"]]
+    closest = max(at_cue, key=lambda item: len(item.tokens["content"] & gold.tokens["content"]), default=None)
+    return explain_miss(gold.exact, parse, anchors, closest and _disagreement(gold, closest, text))
+
+
+def _disagreement(gold: _Scorable, predicted: _Scorable, text: _Text) -> str:
+    """Which of source and content keep a prediction at the gold cue from counting."""
+    problems = []
+    sources = gold.tokens["source"], predicted.tokens["source"]
+    if sources[0].isdisjoint(sources[1]) and any(sources):
+        problems.append(f"source [{text.show(predicted.exact['source'])}]")
+    covered, total = len(gold.tokens["content"] & predicted.tokens["content"]), len(gold.tokens["content"])
+    if 2 * covered < total:
+        problems.append(f"content covers {covered}/{total} gold tokens")
+    return ", ".join(problems)
 
 
 # ---------------------------------------------------------------- seeds gold
@@ -492,7 +553,7 @@ def _quote_dict(quote: Quote) -> dict:
 
 
 def score_seeds(gold: list[GoldQuote], predictions: Predictions) -> SeedsReport:
-    """Match gold entries to predictions (article id = file stem → (article, quotes)), one to one.
+    """Match gold entries to predictions (article id = file stem → (parsed article, quotes)), one to one.
 
     A prediction matches an entry when its canonical speaker matches the entry's regex
     (case-insensitive search), its cue and the entry's cue have one inside the other as
@@ -506,7 +567,8 @@ def score_seeds(gold: list[GoldQuote], predictions: Predictions) -> SeedsReport:
     for entry in gold:
         entries_by_article.setdefault(entry.article_id, []).append(entry)
     for article_id in sorted({*entries_by_article, *predictions}):
-        article, quotes = predictions.get(article_id, (None, []))
+        parsed, quotes = predictions.get(article_id, (None, []))
+        article = parsed.article if parsed else None
         located = [(entry, _occurrences(article.text, entry.content) if article else [])
                    for entry in entries_by_article.get(article_id, [])]
         pairs = _match(located, quotes, _seed_weight)
@@ -556,10 +618,14 @@ def _one_inside_other(first: str, second: str) -> bool:
 # ---------------------------------------------------------------- entry point and rendering
 
 
-def evaluate(gold_kind: str, gold_path: str | Path, predictions: Predictions) -> Report | SeedsReport:
-    """Read gold of ``gold_kind`` (``polnear``: a split folder; ``seeds``: gold.yml) and score predictions."""
+def evaluate(gold_kind: str, gold_path: str | Path, predictions: Predictions,
+             anchors: CueAnchor | None = None) -> Report | SeedsReport:
+    """Read gold of ``gold_kind`` (``polnear``: a split folder; ``seeds``: gold.yml) and score predictions.
+
+    ``anchors``: the parse words the rules can anchor a pattern on, for the causes of PolNeAR misses.
+    """
     if gold_kind == "polnear":
-        return score_brat(read_brat(gold_path), predictions)
+        return score_brat(read_brat(gold_path), predictions, anchors=anchors)
     if gold_kind == "seeds":
         return score_seeds(read_gold_yaml(gold_path), predictions)
     raise ValueError(f"unknown gold kind {gold_kind!r}: expected one of {', '.join(GOLD_KINDS)}")
@@ -579,6 +645,8 @@ def format_report(report: Report | SeedsReport) -> str:
         _table(header, rows, left=2),
         f"Recall by gold cue (top {TOP_CUES}, ALL)\n" + _breakdown_table(CUE_COLUMNS, report.recall_by_cue),
         "Precision by rule (ALL)\n" + _breakdown_table(RULE_COLUMNS, report.precision_by_rule),
+        "False negatives by cause\n" + _table(list(CAUSE_COLUMNS),
+                                               [row.cells() for row in report.false_negatives_by_cause()]),
     ]) + "\n"
 
 
@@ -617,7 +685,8 @@ def _format_seeds(report: SeedsReport) -> str:
 def write_errors(report: Report, path: str | Path) -> None:
     """Write every false negative and false positive attribution, by article, in reading order.
 
-    Each is followed by the paragraph around its cue, unless the error above showed it already.
+    A false negative shows its cause. Each is followed by the paragraph around its cue,
+    unless the error above showed it already.
     """
     kinds = Counter(error.kind for error in report.errors)
     lines = [f"# {kinds['FN']} false negatives (FN: gold not found), "
@@ -627,7 +696,8 @@ def write_errors(report: Report, path: str | Path) -> None:
         if error.article != article:
             article, context = error.article, None
             lines.append(f"\n== {article}")
-        lines.append(f"{error.kind} {error.label}  "
+        cause = f" [{error.diagnosis.cause}: {error.diagnosis.detail}]" if error.diagnosis else ""
+        lines.append(f"{error.kind} {error.label}{cause}  "
                      f"cue=[{error.cue}] source=[{error.source}] content=[{error.content}]")
         if error.context != context:
             context = error.context

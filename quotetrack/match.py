@@ -20,6 +20,7 @@ OPENING = "“«„"
 TRIM = " \t\n\"“”‘’'«»„,;:.!?–—-"
 SENTENCE_END = regex.compile(r"(?<=[.!?][”\"’']?)\s+")
 DIRECT_FLOOR = 0.9  # share of the content inside quotation marks that makes a quote "direct"
+OWN_ATTRS = ("lemma", "text", "lower", "upos", "xpos")  # node constraints a word meets or fails out of context
 
 
 QUOTE_MARK = regex.compile(r"''|``|[“”«»„\"]")
@@ -113,8 +114,8 @@ class SentenceView:
         return trimmed(Span(words[first].start, words[last].end, ""), text)
 
 
-def satisfies(word: Word, constraints: dict, view: SentenceView) -> bool:
-    """Does ``word`` meet every constraint of a node?"""
+def satisfies(word: Word, constraints: dict, view: SentenceView | None) -> bool:
+    """Does ``word`` meet every constraint of a node? (``view`` is read for ``in_quote`` only.)"""
     for key, wanted in constraints.items():
         if key == "lower":
             ok = word.text.lower() in wanted
@@ -176,6 +177,12 @@ class Matcher:
 
     def __init__(self, rules: RuleSet):
         self.rules = rules
+        self.anchor_words = [{key: value for key, value in pattern.nodes[0].constraints.items() if key in OWN_ATTRS}
+                             for pattern in rules.patterns]
+
+    def can_anchor(self, word: Word) -> bool:
+        """Whether some pattern's anchor takes ``word`` by its own text, lemma and tags, whatever its context."""
+        return any(satisfies(word, constraints, None) for constraints in self.anchor_words)
 
     def mention(self, view: SentenceView, head: int) -> tuple[int, int]:
         """The speaker mention as written, as first and last word: the head word, its name-like

@@ -57,12 +57,12 @@ class Pipeline:
             yield parsed, self.attribute(parsed)
 
     def predict(self, articles: Iterable[Article], cache_path: str | Path | None = None,
-                progress: Callable[[int], None] | None = None) -> dict[str, tuple[Article, list[Quote]]]:
-        """Quotes per article id, parsing through a cache database so a second run parses nothing."""
+                progress: Callable[[int], None] | None = None) -> dict[str, tuple[ParsedArticle, list[Quote]]]:
+        """Parse and quotes per article id, parsing through a cache database so a second run parses nothing."""
         cache = ParseCache(store.open_db(cache_path)) if cache_path else None
         predictions = {}
         for parsed, quotes in self.run(articles, cache):
-            predictions[parsed.article.id] = (parsed.article, quotes)
+            predictions[parsed.article.id] = (parsed, quotes)
             if progress:
                 progress(1)
         return predictions

@@ -1,5 +1,7 @@
 """The pattern engine on hand-built parses: every relation, absent nodes, content spans. No model needed."""
 
+from dataclasses import replace
+
 import pytest
 
 from conftest import RULES_DIR
@@ -75,3 +77,11 @@ def test_real_rules_on_a_hand_built_parse():
 ])
 def test_find_quotes(text, expected):
     assert [q.text for q in find_quotes(text)] == expected
+
+
+def test_a_word_can_anchor_a_real_rule_by_its_lemma_tag_or_lowercase_form():
+    matcher = Matcher(load_rules(RULES_DIR))
+    said, according = SAID.words[1], Word(0, "According", "accord", "VERB", "", "", 2, "case", 0, 9)
+    assert matcher.can_anchor(said) and matcher.can_anchor(according)
+    assert not matcher.can_anchor(replace(said, upos="NOUN"))  # "the say": no pattern anchors on a noun
+    assert not matcher.can_anchor(replace(said, lemma="smile"))

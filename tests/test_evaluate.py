@@ -20,7 +20,7 @@ from quotetrack.evaluate import (
     score_seeds,
     write_errors,
 )
-from quotetrack.records import Article, Quote, Span
+from quotetrack.records import Article, ParsedArticle, Quote, Sentence, Span, Word
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 POLNEAR = SHARED / "eval" / "polnear"
@@ -74,10 +74,15 @@ def quote(cue, content, source=None, rule="rule", text=TEXT):
     return Quote("doc", 0, rule, "indirect", span(cue), None, span(content), span(source))
 
 
-def score(attributions, quotes, text=TEXT, article=None):
+def unparsed(article):
+    """The article with no sentences: for scoring, which needs no parse."""
+    return ParsedArticle(article, "none", [])
+
+
+def score(attributions, quotes, text=TEXT, article=None, sentences=(), anchors=None):
     doc = GoldDocument("doc", Path("doc.txt"), text, list(attributions))
-    article = article or Article("doc", "doc.txt", text, "hash")
-    return score_brat([doc], {"doc": (article, list(quotes))}, speech_cues=SPEECH)
+    parsed = ParsedArticle(article or Article("doc", "doc.txt", text, "hash"), "hand", list(sentences))
+    return score_brat([doc], {"doc": (parsed, list(quotes))}, speech_cues=SPEECH, anchors=anchors)
 
 
 def prf(report, field, mode, subset="ALL"):
@@ -203,9 +208,196 @@ def test_reports_render_and_errors_are_readable(tmp_path):
     assert data["recall_by_cue"][0] == {"cue": "said", "gold": 1, "found": 1, "recall": 1.0}
     write_errors(report, tmp_path / "errors.txt")
     errors = (tmp_path / "errors.txt").read_text()
-    assert "FN E2  cue=[believe] source=[Officials] content=[the vote was fair]" in errors
+    assert "FN E2 [tokenize: no word of the parse under the cue]  cue=[believe] source=[Officials] " \
+           "content=[the vote was fair]" in errors
     assert "FP speech.told  cue=[told] source=[Brown] content=[We won]" in errors
     assert "   | Officials believe the vote was fair." in errors
+
+
+# ---------------------------------------------------------------- causes of false negatives
+
+
+def parse(text, *sentences):
+    """Hand-made sentences of ``text``: each a string of ``word/lemma/UPOS/head/deprel``, head 1-based (0: root).
+
+    Words are found in ``text`` in reading order; a newline before a sentence starts a paragraph.
+    """
+    parsed, offset = [], 0
+    for number, rows in enumerate(sentences):
+        words = []
+        for index, row in enumerate(rows.split()):
+            form, lemma, upos, head, deprel = row.rsplit("/", 4)
+            start = text.index(form, offset)
+            offset = start + len(form)
+            words.append(Word(index, form, lemma, upos, "", "", int(head) - 1, deprel, start, offset))
+        parsed.append(Sentence(number, words[0].start, words[-1].end, text.count("\n", 0, words[0].start), words))
+    return parsed
+
+
+def speech_verbs(word):
+    return word.lemma in ("say", "tell", "worry", "want") and word.upos == "VERB" or word.text.lower() == "according"
+
+
+def diagnosis(text, sentences, attribution, quotes=()):
+    """The cause and detail of missing ``attribution``, the only gold attribution of ``text``."""
+    report = score([attribution], quotes, text=text, sentences=sentences, anchors=speech_verbs)
+    [miss] = [error for error in report.errors if error.kind == "FN"]
+    return miss.diagnosis.cause, miss.diagnosis.detail
+
+
+BROWN = "Brown said the plan would fail."
+BROWN_ROWS = ("Brown/Brown/PROPN/2/nsubj said/say/VERB/0/root the/the/DET/4/det plan/plan/NOUN/6/nsubj "
+              "would/would/AUX/6/aux fail/fail/VERB/2/ccomp ././PUNCT/2/punct")
+BROWN_PARSE = parse(BROWN, BROWN_ROWS)
+
+
+def test_a_punctuation_cue_or_a_cue_no_pattern_anchors_on_is_no_cue():
+    text = 'Trump: "We will win."'
+    sentences = parse(text, 'Trump/Trump/PROPN/0/root :/:/PUNCT/1/punct "/"/PUNCT/5/punct We/we/PRON/5/nsubj '
+                            'will/will/AUX/5/aux win/win/VERB/1/parataxis ././PUNCT/5/punct "/"/PUNCT/5/punct')
+    attribution = gold("E1", ":", "We will win", "Trump", text=text)
+    assert diagnosis(text, sentences, attribution) == ("no-cue", "punctuation ':'")
+    text = "Officials believe the vote was fair."
+    sentences = parse(text, "Officials/official/NOUN/2/nsubj believe/believe/VERB/0/root the/the/DET/4/det "
+                            "vote/vote/NOUN/6/nsubj was/be/AUX/6/cop fair/fair/ADJ/2/ccomp ././PUNCT/2/punct")
+    attribution = gold("E1", "believe", "the vote was fair", "Officials", text=text)
+    assert diagnosis(text, sentences, attribution) == ("no-cue", "believe (VERB)")
+
+
+def test_a_word_cut_into_letters_a_cue_inside_a_word_or_a_sentence_broken_mid_phrase_is_tokenize():
+    text = "Kyiv's army said it won."
+    sentences = parse(text, "K/K/PROPN/8/nsubj y/y/PROPN/1/flat i/i/PROPN/1/flat v/v/PROPN/1/flat '/'/PUNCT/1/punct "
+                            "s/s/PROPN/1/flat army/army/NOUN/8/nsubj said/say/VERB/0/root it/it/PRON/10/nsubj "
+                            "won/win/VERB/8/ccomp ././PUNCT/8/punct")
+    attribution = gold("E1", "said", "it won", "Kyiv's army", text=text)
+    assert diagnosis(text, sentences, attribution) == ("tokenize", "\"Kyiv's\" cut into letters")
+    text = "A Post–shows poll puts him ahead."
+    sentences = parse(text, "A/a/DET/3/det Post–shows/Post–show/PROPN/3/compound poll/poll/NOUN/4/nsubj "
+                            "puts/put/VERB/0/root him/he/PRON/4/obj ahead/ahead/ADV/4/advmod ././PUNCT/4/punct")
+    attribution = gold("E1", "shows", "him ahead", "poll", text=text)
+    assert diagnosis(text, sentences, attribution) == ("tokenize", "the cue is part of the word 'Post–shows'")
+    text = "Sen. Green said it was fair."
+    sentences = parse(text, "Sen./Sen./PROPN/0/root",
+                      "Green/Green/PROPN/2/nsubj said/say/VERB/0/root it/it/PRON/5/nsubj was/be/AUX/5/cop "
+                      "fair/fair/ADJ/2/ccomp ././PUNCT/2/punct")
+    attribution = gold("E1", "said", "it was fair", "Sen. Green", text=text)
+    assert diagnosis(text, sentences, attribution) == ("tokenize", "sentence broken after 'Sen.'")
+
+
+def test_a_sentence_break_after_a_full_stop_or_between_paragraphs_is_no_tokenize_problem():
+    text = "Green spoke. He said it was fair.\nIt was."
+    sentences = parse(text, "Green/Green/PROPN/2/nsubj spoke/speak/VERB/0/root ././PUNCT/2/punct",
+                      "He/he/PRON/2/nsubj said/say/VERB/0/root it/it/PRON/5/nsubj was/be/AUX/5/cop "
+                      "fair/fair/ADJ/2/ccomp ././PUNCT/2/punct",
+                      "It/it/PRON/2/nsubj was/be/AUX/0/root ././PUNCT/2/punct")
+    attribution = gold("E1", "said", ["it was fair.", "It was"], "Green", text=text)
+    assert diagnosis(text, sentences, attribution) == ("rule", "source in another sentence")
+
+
+def test_an_unmatched_prediction_at_the_cue_is_span():
+    attribution = gold("E1", "said", "the plan would fail", "Brown", text=BROWN)
+    wrong_source = quote("said", "the plan would fail", "plan", text=BROWN)
+    assert diagnosis(BROWN, BROWN_PARSE, attribution, [wrong_source]) == ("span", "source [plan]")
+    short_content = quote("said", "fail", "Brown", text=BROWN)
+    assert diagnosis(BROWN, BROWN_PARSE, attribution, [short_content]) == ("span", "content covers 1/4 gold tokens")
+
+
+def test_a_parse_ud_would_not_give_is_parse():
+    text = '"It is over," said Jones.'
+    sentences = parse(text, '"/"/PUNCT/4/punct It/it/PRON/4/nsubj is/be/AUX/4/cop over/over/ADV/0/root '
+                            ',/,/PUNCT/4/punct "/"/PUNCT/4/punct said/say/VERB/4/parataxis Jones/Jones/PROPN/7/obj '
+                            '././PUNCT/4/punct')
+    attribution = gold("E1", "said", "It is over", "Jones", text=text)
+    assert diagnosis(text, sentences, attribution) == (
+        "parse", "source 'Jones' is obj of 'said', not the subject of 'said'")
+    text = "The plan will fail, Smith said."
+    sentences = parse(text, "The/the/DET/2/det plan/plan/NOUN/4/nsubj will/will/AUX/4/aux fail/fail/VERB/0/root "
+                            ",/,/PUNCT/7/punct Smith/Smith/PROPN/7/nsubj said/say/VERB/4/conj ././PUNCT/4/punct")
+    attribution = gold("E1", "said", "The plan will fail", "Smith", text=text)
+    assert diagnosis(text, sentences, attribution) == (
+        "parse", "content 'fail' is the root, not joined to 'said'")
+    text = "Smith said the plan will fail."
+    sentences = parse(text, "Smith/Smith/PROPN/2/nsubj said/say/VERB/0/root the/the/DET/4/det plan/plan/NOUN/2/obj "
+                            "will/will/AUX/6/aux fail/fail/VERB/2/conj ././PUNCT/2/punct")
+    attribution = gold("E1", "said", "the plan will fail", "Smith", text=text)
+    assert diagnosis(text, sentences, attribution) == ("parse", "content split: 'plan' obj and 'fail' conj of 'said'")
+    text = "Smith told us it was over."
+    sentences = parse(text, "Smith/Smith/PROPN/2/compound told/tell/NOUN/0/root us/we/PRON/2/nmod it/it/PRON/6/nsubj "
+                            "was/be/AUX/6/cop over/over/ADV/2/acl ././PUNCT/2/punct")
+    attribution = gold("E1", "told", "it was over", "Smith", text=text)
+    assert diagnosis(text, sentences, attribution) == ("parse", "'told' tagged NOUN, not VERB")
+
+
+def test_according_to_wants_the_cue_a_case_marker_of_the_source_and_the_source_an_oblique_of_the_content():
+    text = "Five people died, according to officials."
+    attribution = gold("E1", "according to", "Five people died", "officials", text=text)
+
+    def according(died, according, to, officials):
+        return parse(text, f"Five/five/NUM/2/nummod people/people/NOUN/3/nsubj died/die/VERB/{died} ,/,/PUNCT/7/punct "
+                           f"according/accord/VERB/{according} to/to/ADP/{to} officials/official/NOUN/{officials} "
+                           "././PUNCT/3/punct")
+
+    ud = according("0/root", "7/case", "5/fixed", "3/obl")
+    assert diagnosis(text, ud, attribution) == ("rule", "accord/VERB case; source obl; content root")
+    as_mark = according("0/root", "7/mark", "5/fixed", "3/obl")
+    assert diagnosis(text, as_mark, attribution) == (
+        "parse", "'according' is mark of 'officials', not case of the source")
+    as_verb = according("0/root", "3/advcl", "7/case", "5/obl")
+    assert diagnosis(text, as_verb, attribution) == ("parse", "'according' is advcl of 'died', not case of the source")
+    as_root = according("7/parataxis", "7/case", "5/fixed", "0/root")
+    assert diagnosis(text, as_root, attribution) == (
+        "parse", "source 'officials' is the root, not a dependent of the content")
+
+
+def test_a_right_parse_without_a_match_is_rule_even_with_a_shared_subject():
+    attribution = gold("E1", "said", "the plan would fail", "Brown", text=BROWN)
+    assert diagnosis(BROWN, BROWN_PARSE, attribution) == ("rule", "say/VERB root; source nsubj; content ccomp")
+    text = "Brown smiled and said the plan would fail."
+    sentences = parse(text, "Brown/Brown/PROPN/2/nsubj smiled/smile/VERB/0/root and/and/CCONJ/4/cc "
+                            "said/say/VERB/2/conj the/the/DET/6/det plan/plan/NOUN/8/nsubj would/would/AUX/8/aux "
+                            "fail/fail/VERB/4/ccomp ././PUNCT/2/punct")
+    attribution = gold("E1", "said", "the plan would fail", "Brown", text=text)
+    assert diagnosis(text, sentences, attribution) == ("rule", "say/VERB conj; source nsubj; content ccomp")
+    text = "They asked Brown to say it failed."
+    sentences = parse(text, "They/they/PRON/2/nsubj asked/ask/VERB/0/root Brown/Brown/PROPN/2/obj to/to/PART/5/mark "
+                            "say/say/VERB/2/xcomp it/it/PRON/7/nsubj failed/fail/VERB/5/ccomp ././PUNCT/2/punct")
+    attribution = gold("E1", "say", "it failed", "Brown", text=text)
+    assert diagnosis(text, sentences, attribution) == ("rule", "say/VERB xcomp; source obj; content ccomp")
+    text = "They want tax cuts and suggest more."
+    sentences = parse(text, "They/they/PRON/2/nsubj want/want/VERB/0/root tax/tax/NOUN/4/compound cuts/cut/NOUN/2/obj "
+                            "and/and/CCONJ/6/cc suggest/suggest/VERB/2/conj more/more/ADJ/6/obj ././PUNCT/2/punct")
+    attribution = gold("E1", "want", "tax cuts and suggest more", "They", text=text)
+    assert diagnosis(text, sentences, attribution) == ("rule", "want/VERB root; source nsubj; content obj")
+    text = "That worries Brown."
+    sentences = parse(text, "That/that/PRON/2/nsubj worries/worry/VERB/0/root Brown/Brown/PROPN/2/obj "
+                            "././PUNCT/2/punct")
+    attribution = gold("E1", "worries", "That", "Brown", text=text)
+    assert diagnosis(text, sentences, attribution) == ("rule", "worry/VERB root; source obj; content nsubj")
+
+
+def test_the_report_counts_false_negatives_by_cause_over_all_and_speech(tmp_path):
+    text = f"{BROWN}\nTrump: we win.\nWe believe it.\n"
+    sentences = parse(text, BROWN_ROWS,
+                      "Trump/Trump/PROPN/0/root :/:/PUNCT/1/punct we/we/PRON/4/nsubj win/win/VERB/1/parataxis "
+                      "././PUNCT/1/punct",
+                      "We/we/PRON/2/nsubj believe/believe/VERB/0/root it/it/PRON/2/obj ././PUNCT/2/punct")
+    attributions = [gold("E1", "said", "the plan would fail", "Brown", text=text),
+                    gold("E2", ":", "we win", "Trump", text=text),
+                    gold("E3", "believe", "it", "We", text=text)]
+    report = score(attributions, [], text=text, sentences=sentences, anchors=speech_verbs)
+    rows = {row.cause: row for row in report.false_negatives_by_cause()}
+    assert [row.cause for row in rows.values()] == ["no-cue", "tokenize", "span", "parse", "rule"]
+    assert (rows["no-cue"].all, rows["no-cue"].all_share, rows["no-cue"].speech, rows["no-cue"].speech_share) == (
+        2, pytest.approx(2 / 3), 1, 0.5)
+    assert (rows["rule"].all, rows["rule"].speech, rows["parse"].all) == (1, 1, 0)
+    assert "False negatives by cause" in format_report(report)
+    assert json.loads(report.to_json())["false_negatives_by_cause"][0] == {
+        "cause": "no-cue", "all": 2, "all_share": pytest.approx(2 / 3), "speech": 1, "speech_share": 0.5}
+    write_errors(report, tmp_path / "errors.txt")
+    errors = (tmp_path / "errors.txt").read_text()
+    assert "FN E1 [rule: say/VERB root; source nsubj; content ccomp]  cue=[said]" in errors
+    assert "FN E2 [no-cue: punctuation ':']  cue=[:]" in errors
+    assert "FN E3 [no-cue: believe (VERB)]  cue=[believe]" in errors
 
 
 # ---------------------------------------------------------------- reading brat
@@ -236,7 +428,8 @@ def test_evaluate_reads_the_corpus_speech_list(tmp_path):
     (tmp_path / "speech_cues.txt").write_text("# words\nsaid\n")
     ann = "T1\tCue 52 56\tsaid\nT2\tContent 32 45\tx\nE1\tCue:T1 Content:T2\n"
     write_brat(tmp_path / "data" / "dev", "doc", TEXT, {"a1": ann})
-    report = evaluate("polnear", tmp_path / "data" / "dev", {"doc": (Article("doc", "doc.txt", TEXT, "h"), [])})
+    article = Article("doc", "doc.txt", TEXT, "h")
+    report = evaluate("polnear", tmp_path / "data" / "dev", {"doc": (unparsed(article), [])})
     speech = report.subsets["SPEECH"].attribution
     assert (speech.gold, speech.recall) == (1, 0.0)
     with pytest.raises(ValueError):
@@ -269,8 +462,8 @@ def perfect_predictions(docs):
                                 (attribution.cue, attribution.content, attribution.source))
         return Quote(doc.id, 0, "gold", "indirect", cue, None, content, source)
 
-    return {doc.id: (Article(doc.id, str(doc.path), doc.text, "hash"), [quote_of(doc, a) for a in doc.attributions])
-            for doc in docs}
+    return {doc.id: (unparsed(Article(doc.id, str(doc.path), doc.text, "hash")),
+                     [quote_of(doc, a) for a in doc.attributions]) for doc in docs}
 
 
 def quote_span(text, fragments):
@@ -327,7 +520,7 @@ def test_score_seeds_requires_speaker_cue_and_half_the_content():
         seeds_quote(article, "Russian defence ministry", "added", "plan worked", rule="ministry"),  # 2 of 3 words
         seeds_quote(article, "Ministry", "said", "it is over", rule="wrong"),
     ]
-    report = score_seeds(entries, {"a": (article, quotes)})
+    report = score_seeds(entries, {"a": (unparsed(article), quotes)})
     assert (report.required.correct, report.required.total) == (1, 2)
     # the Gladkov quote also covers half of "one woman had died", but serves one entry: the required one
     assert (report.optional.correct, report.optional.total) == (1, 2)
@@ -342,14 +535,15 @@ def test_seed_cue_may_be_part_of_the_predicted_cue_or_contain_it():
     article = Article("a", "a.txt", "According to analysts, it is over.", "h")
     entry = GoldQuote("a.txt", "analysts", "according to", "indirect", "it is over", True)
     for cue in ("According", "According to"):
-        report = score_seeds([entry], {"a": (article, [seeds_quote(article, "analysts", cue, "it is over")])})
+        predictions = {"a": (unparsed(article), [seeds_quote(article, "analysts", cue, "it is over")])}
+        report = score_seeds([entry], predictions)
         assert report.required.correct == 1
 
 
 def test_real_seeds_gold_reads_and_locates_every_content():
     entries = read_gold_yaml(SHARED / "seeds" / "gold.yml")
     assert (len(entries), sum(entry.required for entry in entries)) == (74, 60)
-    articles = {path.stem: (Article(path.stem, str(path), path.read_text(encoding="utf-8"), "h"), [])
+    articles = {path.stem: (unparsed(Article(path.stem, str(path), path.read_text(encoding="utf-8"), "h")), [])
                 for path in (SHARED / "seeds" / "articles").glob("*.txt")}
     report = score_seeds(entries, articles)
     assert not report.unlocated
