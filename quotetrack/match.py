@@ -386,12 +386,18 @@ class Matcher:
             sentence = next((s for s in sentences if s.start <= quote.start < s.end), None)
             content = trimmed(quote, text)
             if (sentence is None or content is None or len(content.text.split()) < rule.min_words
-                    or text[text.rfind("\n", 0, quote.start) + 1:quote.start].strip(TRIM)):
+                    or text[text.rfind("\n", 0, quote.start) + 1:quote.start].strip(TRIM)
+                    or self.has_own_cue(sentence, quotes)):
                 continue
             if sentence.index - 1 in attributed | {q.sentence_index for q in floating}:
                 floating.append(Quote(parsed.article.id, sentence.index, rule.id, "direct", None, None,
                                       content, None, category="speech"))
         return floating
+
+    def has_own_cue(self, sentence: Sentence, quotes: list[Span]) -> bool:
+        """Does a cue word outside quotation marks say who speaks in this sentence, found by a pattern or not?"""
+        return any(self.rules.cue_word(w.lemma) and not any(q.start <= w.start < q.end for q in quotes)
+                   for w in sentence.words)
 
     def article_quotes(self, parsed: ParsedArticle) -> list[Quote]:
         """All quotes the patterns find in one article, in text order."""
