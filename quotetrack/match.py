@@ -448,8 +448,10 @@ def untangle(found: list[Quote], text: str) -> list[Quote]:
     """Settle cues that sit inside each other's content in one sentence.
 
     Two quotes holding each other's cue come from a misparse: keep the longer content.
-    A content running on into a second cue that shares its speaker ("said … but claimed …")
-    ends before that cue.
+    A content before its cue that holds another attribution's trailing "…, the spokesman added"
+    is not reported speech; one that holds a whole attribution ("Putin has pledged to …, he
+    said") nests it. A content running on into a second cue that shares its speaker
+    ("said … but claimed …") ends before that cue.
     """
     def inside(span: Span | None, outer: Span) -> bool:
         return span is not None and outer.start <= span.start and span.end <= outer.end
@@ -461,7 +463,8 @@ def untangle(found: list[Quote], text: str) -> list[Quote]:
                 continue
             if inside(r.cue, q.content) and inside(q.cue, r.content):
                 dropped.add(i if len(q.content.text) < len(r.content.text) else j)
-            elif inside(r.cue, q.content) and q.cue and q.content.end <= q.cue.start:
+            elif inside(r.cue, q.content) and q.cue and q.content.end <= q.cue.start and r.cue \
+                    and r.content.end <= r.cue.start:
                 dropped.add(i)  # "“…,” the spokesman added, with the channel claiming …": not q's words
             elif inside(r.cue, q.content) and r.content.start > r.cue.start and not inside(r.speaker_span, q.content):
                 cut = regex.sub(r"(?:\W|\b(?:and|but|while|as well as)\b)*$", "", text[q.content.start:r.cue.start])

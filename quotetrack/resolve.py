@@ -176,13 +176,17 @@ class Resolver:
         speakers = self._quote_mentions(quotes, sentences, text)
         by_start = sorted([m for m in mentions if not any(_overlap(m.span, s.span) for s in speakers)] + speakers,
                           key=lambda m: m.span.start)
+        contents = [q.content for q in quotes]
+        antecedents: list[Mention] = []  # what a later pronoun can stand for: no speaker nested in reported content
         for mention in by_start:
-            referent = self.antecedent(mention, resolved) if mention.pronoun or mention.name_words == 1 else None
+            referent = self.antecedent(mention, antecedents) if mention.pronoun or mention.name_words == 1 else None
             if referent:
                 mention = Mention(mention.span, mention.sentence, referent.canonical, referent.type,
                                   referent.role, referent.plural, referent.name_words,
                                   referent=referent.referent or referent.span)
             resolved.append(mention)
+            if not any(c.start <= mention.span.start and mention.span.end <= c.end for c in contents):
+                antecedents.append(mention)
         found = {(m.span.start, m.span.end): m for m in resolved}
         for quote in sorted(quotes, key=lambda q: q.content.start):
             if quote.speaker_span is None and previous is not None and quote.cue is None:
