@@ -8,6 +8,7 @@ names the cue words, the speaker's head word and how to take the content span.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import regex
@@ -18,7 +19,6 @@ from .syntax import children_of, phrase
 
 OPENING = "“«„"
 TRIM = " \t\n\"“”‘’'«»„,;:.!?–—-"
-SENTENCE_END = regex.compile(r"(?<=[.!?][”\"’']?)\s+")
 DIRECT_FLOOR = 0.9  # share of the content inside quotation marks that makes a quote "direct"
 OWN_ATTRS = ("lemma", "text", "lower", "upos", "xpos")  # node constraints a word meets or fails out of context
 
@@ -353,16 +353,17 @@ class Matcher:
                 ))
         return found
 
-    def continue_quotes(self, text: str, quotes: list[Span], found: list[Quote]) -> None:
+    def continue_quotes(self, text: str, sentences: list[Sentence], quotes: list[Span], found: list[Quote]) -> None:
         """A quotation interrupted by its attribution goes on after it, in the same paragraph:
         “A,” she said. “B.” and “A,” Tester said, referring to X, “B.” are one quote, A to B."""
+        starts = [s.start for s in sentences]
         for quote in found:
             if quote.type == "indirect" or quote.cue is None:
                 continue
             while True:
                 clause_end = max(quote.content.end, quote.cue.end, quote.speaker_span.end if quote.speaker_span else 0)
                 following = next((q for q in quotes if q.start >= clause_end), None)
-                if following is None or not continues(text[clause_end:following.start]) or any(
+                if following is None or not continues(text, starts, clause_end, following.start) or any(
                         other is not quote and (other.content.start < following.end and following.start < other.content.end
                                                 or other.cue and clause_end <= other.cue.start < following.start)
                         for other in found):
@@ -409,7 +410,7 @@ class Matcher:
             view = SentenceView.build(sentence, local)
             found.extend(self.sentence_quotes(parsed.article.id, view, quotes, text))
         found = untangle(found, text)
-        self.continue_quotes(text, quotes, found)
+        self.continue_quotes(text, parsed.sentences, quotes, found)
         found.extend(self.floating_quotes(parsed, quotes, found))
         found.sort(key=lambda q: (q.content.start, q.cue.start if q.cue else 0))
         return found
@@ -425,13 +426,18 @@ def clear_of(mention: tuple[int, int], head: int, cue: list[int]) -> tuple[int, 
     return first, last
 
 
-def continues(gap: str) -> bool:
-    """Is ``gap`` what separates two parts of one quotation: the rest of the attribution sentence
-    (", referring to the excuse, " or ", an economist at the institute. "), then only quotation marks?"""
+def continues(text: str, sentence_starts: list[int], clause_end: int, next_quote: int) -> bool:
+    """Does the quotation at ``next_quote`` go on the one attributed up to ``clause_end``? Only the
+    rest of the attribution sentence lies between (", referring to the excuse, " or ", an economist
+    at the institute. "), in the same paragraph: the next quotation opens the following sentence
+    or carries on in this one."""
+    gap = text[clause_end:next_quote]
     if "\n" in gap or QUOTE_MARK.search(gap.strip(TRIM)):
         return False
-    _, *after = SENTENCE_END.split(gap)
-    return not any(part.strip(TRIM) for part in after)
+    attribution = bisect.bisect_right(sentence_starts, clause_end - 1) - 1
+    following = bisect.bisect_right(sentence_starts, next_quote) - 1
+    lead = text[sentence_starts[following]:next_quote]
+    return following == attribution or following == attribution + 1 and not lead.strip(TRIM)
 
 
 def opens_clause(words: list[Word]) -> bool:
