@@ -489,8 +489,9 @@ def adjacent_quote(side: str, clause: Span, sentence: Sentence, quotes: list[Spa
         gap = text[quote.end:clause.start]
         paragraph_start = text.rfind("\n", 0, quote.start) + 1
         opens = not text[max(paragraph_start, sentence_start(text, quote.start)):quote.start].strip(TRIM)
-        handed_over = regex.search(r"[,!?–—-]\W*$", text[quote.start:clause.start])  # “…,” she said
-        ok = opens and not gap.strip(TRIM) and handed_over is not None
+        # “…,” she said | “….” ― Carla Sanchez (a signature)
+        handed_over = regex.search(r"[,!?–—-]\W*$", text[quote.start:clause.start]) or text[clause.start] in "―—"
+        ok = opens and not gap.strip(TRIM) and handed_over
     else:
         quote = next((q for q in quotes if q.start >= clause.end), None)
         if quote is None:
