@@ -257,7 +257,11 @@ class Matcher:
             edge = mention[1] if spec["right_of"] == pattern.speaker else view.right[bound[spec["right_of"]]]
             while edge > 0 and words[edge].upos == "PUNCT":
                 edge -= 1
-            return self.separated(view, edge + 1, len(words) - 1, spec, text)
+            span = self.separated(view, edge + 1, len(words) - 1, spec, text)
+            if span and spec.get("through") == "paragraph":  # "PENCE: Well, look. … Donald Trump is on his way."
+                end = text.find("\n", span.end)
+                span = trimmed(Span(span.start, len(text) if end < 0 else end, ""), text)
+            return span
         if "around" in spec:
             # "The museum, Mr. Obama said, would make visitors ...": the whole sentence, clause set off by commas
             first, last = mention[0] if mention else bound[spec["around"]], max(bound[spec["around"]], mention[1] if mention else 0)
