@@ -75,7 +75,7 @@ class Resolver:
         role_heads = [w for w in words if w.deprel in self.rules.role_deprels and w.head == head.index] + [
             h for h in heads[1:] if h.index > 0 and sentence.words[h.index - 1].text == ","]
         role_words = {x.index for r in role_heads for x in words if _within(sentence, x.index, r.index)}
-        core = [w for w in words if w.index not in role_words and w.upos != "PUNCT"]
+        core = [w for w in words if w.index not in role_words | _parenthesized(words) and w.upos != "PUNCT"]
         if core and core[0].upos == "DET":
             core = core[1:]
         role_span = [w for w in words if w.index in role_words and w.upos != "PUNCT"]
@@ -223,6 +223,17 @@ def _compatible(pronoun_type: str, candidate: Mention) -> bool:
         return candidate.type in ("organisation", "group", "place") and not candidate.plural or \
             (candidate.type is None and candidate.name_words > 0 and not candidate.plural)
     return candidate.plural or candidate.type in ("organisation", "group")
+
+
+def _parenthesized(words: list[Word]) -> set[int]:
+    """Indexes of the words inside parentheses: a party and state label, "(D-Mo.)", names nobody."""
+    inside, depth = set(), 0
+    for word in words:
+        depth += word.text == "("
+        if depth:
+            inside.add(word.index)
+        depth -= word.text == ")" and depth > 0
+    return inside
 
 
 def _within(sentence: Sentence, index: int, top: int) -> bool:

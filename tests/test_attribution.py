@@ -1,0 +1,56 @@
+"""End to end on short texts: parse, match and resolve with the real models and rules."""
+
+import hashlib
+
+import pytest
+
+from quotetrack.records import Article
+
+
+@pytest.fixture(scope="module")
+def attribute(pipeline):
+    """Quotes of each text, all parsed in one batch (the session's pipeline)."""
+    texts = {
+        "abbreviation": "“My name may not be on the ballot,” Mr. Obama said at the gala, where Mrs. Clinton "
+                        "also spoke. “Tolerance is on the ballot.”",
+        "own-cue": "“We will win,” Smirnov said.\n“The lack of reciprocity is deplorable,” said Elez Biberaj, "
+                   "the director of the division.",
+        "nested": "Governor Smirnov said the region was calm on Tuesday.\n"
+                  "Russian President Vladimir Putin has pledged to support the region, he said in the video.",
+        "apposition": "Sen. Claire McCaskill (D-Mo.) said the hearing was a waste of time.",
+        "possessive": "Police said Scott's family had seen the video of the shooting.",
+    }
+    articles = [Article(name, name, text, hashlib.sha256(text.encode()).hexdigest()) for name, text in texts.items()]
+    return {parsed.article.id: (parsed, quotes) for parsed, quotes in pipeline.run(articles)}
+
+
+def test_an_interrupted_quotation_goes_on_after_an_abbreviation(attribute):
+    _, quotes = attribute["abbreviation"]
+    assert [q.content.text for q in quotes] == [
+        "My name may not be on the ballot,” Mr. Obama said at the gala, where Mrs. Clinton also spoke. "
+        "“Tolerance is on the ballot"]
+
+
+def test_a_quotation_with_its_own_speech_verb_never_floats_to_the_previous_speaker(attribute):
+    _, quotes = attribute["own-cue"]
+    biberaj = [q for q in quotes if q.content.text.startswith("The lack")]
+    assert [(q.rule_id, q.speaker) for q in biberaj] == [("quote-then-verb-subject", "Elez Biberaj")]
+
+
+def test_a_nested_attribution_is_kept_and_the_pronoun_skips_its_speaker(attribute):
+    _, quotes = attribute["nested"]
+    said = next(q for q in quotes if q.cue and q.cue.text == "said" and q.sentence_index == 1)
+    assert said.content.text.startswith("Russian President Vladimir Putin has pledged")
+    assert said.speaker_span.text == "he" and said.speaker == "Smirnov"
+    assert any(q.cue and q.cue.text == "has pledged" and q.speaker == "Vladimir Putin" for q in quotes)
+
+
+def test_a_speaker_mention_closes_its_parenthesis(attribute):
+    _, quotes = attribute["apposition"]
+    assert [(q.speaker_span.text, q.speaker) for q in quotes] == [("Sen. Claire McCaskill (D-Mo.)", "Claire McCaskill")]
+
+
+def test_an_unseen_possessive_is_never_spelt_out_letter_by_letter(attribute):
+    parsed, _ = attribute["possessive"]
+    words = [w.text for w in parsed.sentences[0].words]
+    assert "Scott" in words[2] and not {"S", "c", "o"} & set(words)
