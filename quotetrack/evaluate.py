@@ -9,9 +9,9 @@ absent). Choices the README leaves open:
   characters separate are joined: brat splits one stretch at sentence and paragraph
   breaks. A span of punctuation only, such as the cue ``:``, is kept as it is.
 - Tokens: words and single punctuation marks (``\\w+|[^\\w\\s]``) of the trimmed span.
-- A predicted content span loses the quote's own cue and speaker spans, so that
-  ``"A," he said, "B"`` scores as the two fragments PolNeAR annotates (gold content
-  never overlaps its own cue or source).
+- A predicted content is its parts (an interrupted quotation's quoted parts:
+  ``"A," he said, "B"`` scores as the two fragments PolNeAR annotates), less the
+  quote's own cue and speaker spans (gold content never overlaps its own cue or source).
 - One-to-one matching, per article: candidate (gold, predicted) pairs are taken
   greedily by decreasing weight, each gold and each prediction at most once. Exact:
   pairs of equal trimmed spans. Overlap: pairs sharing tokens, weighed by shared
@@ -208,7 +208,8 @@ def predicted_attribution(article: Article, quote: Quote) -> Attribution:
     """A quote in source-file offsets, its content without its own cue and speaker spans."""
     cue = _source_fragments(article, quote.cue)
     source = _source_fragments(article, quote.speaker_span)
-    content = _without(_source_fragments(article, quote.content), sorted(cue + source))
+    parts = tuple(fragment for part in quote.parts for fragment in _source_fragments(article, part))
+    content = _without(parts, sorted(cue + source))
     return Attribution(quote.rule_id, cue, source, content)
 
 

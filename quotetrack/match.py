@@ -375,6 +375,7 @@ class Matcher:
                 end = trimmed(following, text)
                 if end is None:
                     break
+                quote.content_parts = [*quote.parts, end]
                 quote.content = Span(quote.content.start, end.end, text[quote.content.start:end.end])
 
     def floating_quotes(self, parsed: ParsedArticle, quotes: list[Span], found: list[Quote]) -> list[Quote]:
