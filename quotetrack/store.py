@@ -4,8 +4,8 @@ The shape of the database is declared once, as data (``TABLES``, ``INDEXES``,
 ``FTS``, ``VIEWS``), and ``ensure_db_shape`` makes a database fit it; running it
 again changes nothing. Every row has a stable primary key derived from what it
 describes, and every write replaces what was there, so rebuilding from the same
-input gives the same rows. ``save_article`` is one transaction: a crash loses at
-most the article being written.
+input gives the same rows. ``save_articles`` writes a batch of articles in one
+transaction: a crash loses at most the batch being written.
 """
 
 from __future__ import annotations
@@ -277,26 +277,50 @@ def save_speakers(db: sqlite_utils.Database, speakers: list[dict]) -> None:
             db.execute(SPEAKER_FROM_GAZETTEER, row)
 
 
-def save_article(
-    db: sqlite_utils.Database, article: Article, sentences: list[Sentence], quotes: list[Quote]
-) -> None:
-    """Replace one article with its sentences and quotes, in one transaction.
+def save_articles(db: sqlite_utils.Database, batch: list[tuple[Article, list[Sentence], list[Quote]]]) -> None:
+    """Replace each article of ``batch`` with its sentences and quotes, all in one transaction.
 
-    Quotes' ``statement_id`` stays empty until ``refresh_statements``.
+    Rows stored as they are already stay untouched: re-attribution rewrites only the
+    quotes that changed. Quotes' ``statement_id`` is set by ``refresh_statements``.
     """
     with db.atomic():
-        db.table("articles").upsert(article_row(article), pk="id")
-        for table in ("quotes", "sentences"):  # quotes first: they refer to sentences
-            db.table(table).delete_where("article_id = ?", [article.id])
-        db.table("sentences").insert_all(sentence_row(article, sentence) for sentence in sentences)
-        rows = [quote_row(article.id, quote) for quote in quotes]
-        for row in rows:
-            if row["speaker_id"]:
-                db.execute(
-                    SPEAKER_FROM_QUOTE,
-                    {"id": row["speaker_id"], "name": row["speaker"], "type": row["speaker_type"]},
-                )
-        db.table("quotes").insert_all(rows, pk="id", replace=True)
+        for article, sentences, quotes in batch:
+            save_article_row(db, article_row(article))
+            save_sentence_rows(db, article.id, [sentence_row(article, sentence) for sentence in sentences])
+            save_quote_rows(db, article.id, [quote_row(article.id, quote) for quote in quotes])
+
+
+def save_article_row(db: sqlite_utils.Database, row: dict) -> None:
+    if stored_rows(db, "articles", "id = ?", [row["id"]]) != [row]:
+        db.table("articles").upsert(row, pk="id")
+
+
+def save_sentence_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]) -> None:
+    """Make these rows the article's sentences; when they change, its quotes go first (they refer to them)."""
+    if stored_rows(db, "sentences", "article_id = ? order by sentence_index", [article_id]) != rows:
+        for table in ("quotes", "sentences"):
+            db.execute(f"delete from {table} where article_id = ?", [article_id])
+        db.table("sentences").insert_all(rows)
+
+
+def save_quote_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]) -> None:
+    """Make these rows the article's quotes; stored ones that are still wanted as they are stay."""
+    wanted = {row["id"]: row for row in rows}
+    stored = {row["id"]: row for row in stored_rows(db, "quotes", "article_id = ?", [article_id])}
+    changed = [row for quote_id, row in wanted.items() if stored.get(quote_id) != row]
+    db.conn.executemany("delete from quotes where id = ?", [[quote_id] for quote_id in stored if quote_id not in wanted])
+    db.conn.executemany(SPEAKER_FROM_QUOTE, [
+        {"id": row["speaker_id"], "name": row["speaker"], "type": row["speaker_type"]}
+        for row in changed if row["speaker_id"]
+    ])
+    db.table("quotes").insert_all(changed, pk="id", replace=True)
+
+
+def stored_rows(db: sqlite_utils.Database, table: str, where: str, parameters: list) -> list[dict]:
+    """The rows of ``table`` matching ``where``, with the columns the store writes (all but ``statement_id``)."""
+    columns = [column for column in TABLES[table]["columns"] if column != "statement_id"]
+    sql = f"select {', '.join(f'[{column}]' for column in columns)} from {table} where {where}"
+    return [dict(zip(columns, row)) for row in db.execute(sql, parameters)]
 
 
 def article_hashes(db: sqlite_utils.Database) -> dict[str, str]:
@@ -309,7 +333,7 @@ def refresh_statements(db: sqlite_utils.Database) -> None:
 
     Rebuilds ``statements``, sets every ``quotes.statement_id``, then removes
     statements and non-gazetteer speakers nothing refers to any more. Run it
-    after the last ``save_article`` of a build.
+    after the last ``save_articles`` of a build.
     """
     with db.atomic():
         quotes = list(db.query(QUOTES_EARLIEST_FIRST))
