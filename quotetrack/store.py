@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlite_utils
 
@@ -204,7 +205,8 @@ on conflict (id) do update set type = coalesce(speakers.type, excluded.type)
 
 # Quotes in the order that makes one the earliest copy of its statement.
 QUOTES_EARLIEST_FIRST = """
-select quotes.id, quotes.speaker_id, quotes.speaker, quotes.content, quotes.article_id, articles.published
+select quotes.id, quotes.speaker_id, quotes.speaker, quotes.content, quotes.article_id, articles.published,
+  quotes.statement_id
 from quotes join articles on articles.id = quotes.article_id
 order by articles.published is null, articles.published, quotes.article_id, quotes.content_start, quotes.id
 """
@@ -308,7 +310,8 @@ def save_quote_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]
     wanted = {row["id"]: row for row in rows}
     stored = {row["id"]: row for row in stored_rows(db, "quotes", "article_id = ?", [article_id])}
     changed = [row for quote_id, row in wanted.items() if stored.get(quote_id) != row]
-    db.conn.executemany("delete from quotes where id = ?", [[quote_id] for quote_id in stored if quote_id not in wanted])
+    gone = [[quote_id] for quote_id in stored if quote_id not in wanted]
+    db.conn.executemany("delete from quotes where id = ?", gone)
     db.conn.executemany(SPEAKER_FROM_QUOTE, [
         {"id": row["speaker_id"], "name": row["speaker"], "type": row["speaker_type"]}
         for row in changed if row["speaker_id"]
@@ -331,20 +334,19 @@ def article_hashes(db: sqlite_utils.Database) -> dict[str, str]:
 def refresh_statements(db: sqlite_utils.Database) -> None:
     """Group each speaker's near-identical quotes (syndicated copies) into statements.
 
-    Rebuilds ``statements``, sets every ``quotes.statement_id``, then removes
-    statements and non-gazetteer speakers nothing refers to any more. Run it
-    after the last ``save_articles`` of a build.
+    Brings ``statements`` and every ``quotes.statement_id`` up to date, writing only
+    what changed, then removes statements and non-gazetteer speakers nothing refers
+    to any more. Run it after the last ``save_articles`` of a build.
     """
     with db.atomic():
         quotes = list(db.query(QUOTES_EARLIEST_FIRST))
-        for members in group_statements(quotes):
-            row = statement_row(members)
-            db.table("statements").upsert(row, pk="id")
-            db.execute(
-                "update quotes set statement_id = ?"
-                " where id in (select value from json_each(?)) and statement_id is not ?",
-                [row["id"], json.dumps([member["id"] for member in members]), row["id"]],
-            )
+        statements = [(statement_row(members), members) for members in group_statements(quotes)]
+        stored = {row["id"]: row for row in db.query("select * from statements")}
+        db.table("statements").upsert_all([row for row, _ in statements if stored.get(row["id"]) != row], pk="id")
+        db.conn.executemany("update quotes set statement_id = ? where id = ?", [
+            (row["id"], member["id"]) for row, members in statements for member in members
+            if member["statement_id"] != row["id"]
+        ])
         db.execute(
             "delete from statements"
             " where id not in (select statement_id from quotes where statement_id is not null)"
@@ -370,7 +372,7 @@ def group_statements(quotes: list[dict]) -> list[list[dict]]:
 
 def linked_groups(quotes: list[dict]) -> list[list[dict]]:
     """The connected groups of quotes under ``near_identical``, keeping the given order."""
-    words = [content_words(quote["content"]) for quote in quotes]
+    wordings = [wording(quote["content"]) for quote in quotes]
     parent = list(range(len(quotes)))  # union-find forest
 
     def root(i: int) -> int:
@@ -379,7 +381,7 @@ def linked_groups(quotes: list[dict]) -> list[list[dict]]:
         return i
 
     for i, j in combinations(range(len(quotes)), 2):
-        if near_identical(words[i], words[j]):
+        if near_identical(wordings[i], wordings[j]):
             first, second = sorted((root(i), root(j)))
             parent[second] = first
     groups = defaultdict(list)
@@ -388,17 +390,25 @@ def linked_groups(quotes: list[dict]) -> list[list[dict]]:
     return list(groups.values())
 
 
-def near_identical(words: list[str], other: list[str]) -> bool:
-    """Whether two quotes' words (see ``content_words``) are copies of one statement."""
-    shorter, longer = sorted((words, other), key=len)
-    if len(shorter) >= STATEMENT_CONTAINED_WORDS and f" {' '.join(shorter)} " in f" {' '.join(longer)} ":
+class Wording(NamedTuple):
+    """A quote's case-folded words, punctuation and quote marks ignored, ready to compare."""
+
+    count: int
+    spaced: str  # the words in order, each with a space before and after
+    distinct: frozenset[str]
+
+
+def wording(text: str) -> Wording:
+    words = re.findall(r"\w+", text.casefold())
+    return Wording(len(words), f" {' '.join(words)} ", frozenset(words))
+
+
+def near_identical(one: Wording, other: Wording) -> bool:
+    """Whether two quotes' wordings are copies of one statement."""
+    shorter, longer = sorted((one, other), key=lambda w: w.count)
+    if shorter.count >= STATEMENT_CONTAINED_WORDS and shorter.spaced in longer.spaced:
         return True
-    return len(set(words) & set(other)) >= STATEMENT_JACCARD * len(set(words) | set(other))
-
-
-def content_words(text: str) -> list[str]:
-    """The case-folded words of ``text``, in order; punctuation and quote marks ignored."""
-    return re.findall(r"\w+", text.casefold())
+    return len(one.distinct & other.distinct) >= STATEMENT_JACCARD * len(one.distinct | other.distinct)
 
 
 def statement_row(members: list[dict]) -> dict:

@@ -401,7 +401,7 @@ def test_statements_keep_different_statements_apart(built):
 
 def test_near_identical():
     def near(text, other):
-        return store.near_identical(store.content_words(text), store.content_words(other))
+        return store.near_identical(store.wording(text), store.wording(other))
 
     assert near('Kyiv "has nothing to do with it"', "has nothing to do with it")
     assert near("Russia will be free!", "“Russia will be free!”")
