@@ -234,35 +234,34 @@ def frozen(constraints: dict) -> tuple[tuple[str, Hashable], ...]:
 
 def match_pattern(pattern: Pattern, tests: list[WordTest], view: SentenceView) -> list[dict[str, int]]:
     """Every assignment of pattern nodes to word indexes, anchors in sentence order; ``tests`` are the nodes'."""
-    anchors = view.passes(tests[0])
-    if not anchors:
-        return []
-    anchor, rest = pattern.nodes[0], list(zip(pattern.nodes[1:], tests[1:]))
     found: list[dict[str, int]] = []
-
-    def extend(bound: dict[str, int], position: int) -> None:
-        if position == len(rest):
-            found.append(dict(bound))
-            return
-        node, test = rest[position]
-        source, passing = bound[node.source], view.passes(test)
-        candidates = [
-            i for i in view.related(source, node.rel)
-            if i in passing and i not in bound.values()
-            and (node.position is None or (i > source) == (node.position == "after"))
-        ]
-        if node.absent:
-            if not candidates:
-                extend(bound, position + 1)
-            return
-        for i in candidates:
-            bound[node.id] = i
-            extend(bound, position + 1)
-            del bound[node.id]
-
-    for index in sorted(anchors):
-        extend({anchor.id: index}, 0)
+    later = list(zip(pattern.nodes[1:], tests[1:]))
+    for index in sorted(view.passes(tests[0])):
+        extend({pattern.nodes[0].id: index}, later, view, found)
     return found
+
+
+def extend(bound: dict[str, int], later: list[tuple[Node, WordTest]], view: SentenceView,
+           found: list[dict[str, int]]) -> None:
+    """Add to ``found`` every assignment that completes ``bound`` with the ``later`` nodes, in order."""
+    if not later:
+        found.append(dict(bound))
+        return
+    (node, test), rest = later[0], later[1:]
+    source, passing = bound[node.source], view.passes(test)
+    candidates = [
+        i for i in view.related(source, node.rel)
+        if i in passing and i not in bound.values()
+        and (node.position is None or (i > source) == (node.position == "after"))
+    ]
+    if node.absent:
+        if not candidates:
+            extend(bound, rest, view, found)
+        return
+    for i in candidates:
+        bound[node.id] = i
+        extend(bound, rest, view, found)
+        del bound[node.id]
 
 
 class Matcher:
