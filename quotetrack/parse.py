@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import json
 import os
 import zlib
@@ -34,12 +35,14 @@ def resolve_model_dir(model_dir: str | Path | None = None) -> Path:
 
 
 def model_id(model_dir: Path) -> str:
-    """A short id naming the parser: changes when the models or their package selection change."""
-    import stanza
+    """A short id naming the parser: changes when the models or their package selection change.
 
+    Stanza's version comes from its package metadata: importing stanza (and torch) is
+    left to the first parse, so re-attributing from cached parses never loads them.
+    """
     resources = (model_dir / "resources.json").read_bytes()
     digest = hashlib.sha256(resources).hexdigest()[:12]
-    return f"stanza-{stanza.__version__}/{model_dir.name}/{digest}"
+    return f"stanza-{importlib.metadata.version('stanza')}/{model_dir.name}/{digest}"
 
 
 @functools.lru_cache(maxsize=2)
