@@ -10,7 +10,7 @@ import pytest
 from conftest import EXAMPLES_DIR, RULES_DIR
 from quotetrack import pipeline as pipeline_module
 from quotetrack import store
-from quotetrack.parse import Parser
+from quotetrack.parse import ParseCache, Parser, decode, encode
 from quotetrack.pipeline import BuildReport, Pipeline
 
 
@@ -111,6 +111,22 @@ def test_building_twice_in_small_batches_gives_the_same_database(pipeline, seed_
     for force in (False, True):
         pipeline.build(unbuilt_db, seed_articles, force=force)
         assert dump(unbuilt_db) == dump(built_db)
+
+
+def test_cached_parses_read_back_as_they_were_written(pipeline, seed_articles, built_db):
+    cache = ParseCache(store.open_db(built_db))
+    for article in seed_articles:
+        sentences = cache.get(article.content_hash, pipeline.parser.model_id)
+        assert sentences and decode(encode(sentences)) == sentences
+
+
+def test_a_parse_cached_in_another_format_is_a_cache_miss(pipeline, seed_articles, copied_db):
+    cache = ParseCache(store.open_db(copied_db))
+    article = seed_articles[0]
+    cache.db.execute("update parses set sentences = ? where content_hash = ?",
+                     [b"x\x9c an older encoding", article.content_hash])
+    assert cache.get(article.content_hash, pipeline.parser.model_id) is None
+    assert cache.get(seed_articles[1].content_hash, pipeline.parser.model_id) is not None
 
 
 def test_a_bad_article_is_reported_and_skipped(pipeline, tmp_path):
