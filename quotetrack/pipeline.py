@@ -111,14 +111,14 @@ class Pipeline:
             report.parsed += count
 
         attributed = (
-            (parsed.article, parsed.sentences, self.attribute(parsed, report.seconds))
+            store.article_rows(parsed.article, parsed.sentences, self.attribute(parsed, report.seconds))
             for parsed in parse_articles(changed, self.parser, cache, on_parsed=parsed_count)
         )
         for batch in batches(attributed, STORE_BATCH):
             started = time.perf_counter()
             store.save_articles(db, batch)
             report.seconds["store"] += time.perf_counter() - started
-            report.quotes += sum(len(quotes) for *_, quotes in batch)
+            report.quotes += sum(len(rows.quotes) for rows in batch)
             if progress:
                 progress(len(batch))
         # statements only move when quotes were written, here or by a run that stopped before this step

@@ -279,17 +279,32 @@ def save_speakers(db: sqlite_utils.Database, speakers: list[dict]) -> None:
             db.execute(SPEAKER_FROM_GAZETTEER, row)
 
 
-def save_articles(db: sqlite_utils.Database, batch: list[tuple[Article, list[Sentence], list[Quote]]]) -> None:
+class ArticleRows(NamedTuple):
+    """The rows one article is stored as."""
+
+    article: dict
+    sentences: list[dict]
+    quotes: list[dict]
+
+
+def article_rows(article: Article, sentences: list[Sentence], quotes: list[Quote]) -> ArticleRows:
+    """An article, its sentences and its quotes as rows, ready for ``save_articles``."""
+    return ArticleRows(article_row(article), [sentence_row(article, sentence) for sentence in sentences],
+                       [quote_row(article.id, quote) for quote in quotes])
+
+
+def save_articles(db: sqlite_utils.Database, batch: list[ArticleRows]) -> None:
     """Replace each article of ``batch`` with its sentences and quotes, all in one transaction.
 
     Rows stored as they are already stay untouched: re-attribution rewrites only the
     quotes that changed. Quotes' ``statement_id`` is set by ``refresh_statements``.
     """
     with db.atomic():
-        for article, sentences, quotes in batch:
-            save_article_row(db, article_row(article))
-            save_sentence_rows(db, article.id, [sentence_row(article, sentence) for sentence in sentences])
-            save_quote_rows(db, article.id, [quote_row(article.id, quote) for quote in quotes])
+        for rows in batch:
+            article_id = rows.article["id"]
+            save_article_row(db, rows.article)
+            save_sentence_rows(db, article_id, rows.sentences)
+            save_quote_rows(db, article_id, rows.quotes)
 
 
 def save_article_row(db: sqlite_utils.Database, row: dict) -> None:
