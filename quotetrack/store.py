@@ -324,14 +324,14 @@ def save_quote_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]
     """Make these rows the article's quotes; stored ones that are still wanted as they are stay."""
     wanted = {row["id"]: row for row in rows}
     stored = {row["id"]: row for row in stored_rows(db, "quotes", "article_id = ?", [article_id])}
-    changed = [row for quote_id, row in wanted.items() if stored.get(quote_id) != row]
+    changed = {quote_id for quote_id, row in wanted.items() if stored.get(quote_id) != row}
     gone = [[quote_id] for quote_id in stored if quote_id not in wanted]
     db.conn.executemany("delete from quotes where id = ?", gone)
     db.conn.executemany(SPEAKER_FROM_QUOTE, [
         {"id": row["speaker_id"], "name": row["speaker"], "type": row["speaker_type"]}
-        for row in changed if row["speaker_id"]
+        for row in rows if row["speaker_id"] and row["id"] in changed
     ])
-    db.table("quotes").insert_all(changed, pk="id", replace=True)
+    db.table("quotes").insert_all([row for row in rows if row["id"] in changed], pk="id", replace=True)
 
 
 def stored_rows(db: sqlite_utils.Database, table: str, where: str, parameters: list) -> list[dict]:
