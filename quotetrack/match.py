@@ -9,7 +9,8 @@ names the cue words, the speaker's head word and how to take the content span.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+import functools
+from collections.abc import Hashable
 
 import regex
 
@@ -47,36 +48,102 @@ def find_quotes(text: str) -> list[Span]:
     return spans
 
 
-@dataclass
+INDEXED = ("lemma", "lower", "text", "deprel", "upos", "xpos")  # word attributes a sentence view keeps columns of
+SET_KEYS = (*INDEXED, "in_quote")  # constraints a sentence view keeps the set of words meeting
+
+
 class SentenceView:
-    """A sentence with the indexes the engine needs: children, subtree edges, quotation marks."""
+    """A sentence with the indexes the engine needs, each worked out on first use:
+    children, subtree edges, quotation marks, and which words pass each ``WordTest``."""
 
-    sentence: Sentence
-    children: list[list[int]]
-    left: list[int]
-    right: list[int]
-    in_quote: list[bool]
+    def __init__(self, sentence: Sentence, quotes: list[Span]):
+        self.sentence, self.quotes = sentence, quotes
+        self.passing: dict[WordTest, set[int]] = {}
+        self.columns: dict[str, list[str]] = {}
+        self.features: dict[int, dict[str, str]] = {}
+        self.constraint_sets: dict[tuple[str, Hashable], set[int]] = {}
+        self.nearest: dict[int, list[int]] = {}
 
-    @classmethod
-    def build(cls, sentence: Sentence, quotes: list[Span]) -> SentenceView:
-        words = sentence.words
-        children = children_of(sentence)
+    @functools.cached_property
+    def children(self) -> list[list[int]]:
+        return children_of(self.sentence)
+
+    @functools.cached_property
+    def edges(self) -> tuple[list[int], list[int]]:
+        """The first and the last word of each word's subtree."""
+        words = self.sentence.words
         left, right = list(range(len(words))), list(range(len(words)))
-        for word in words:
-            seen, head = {word.index}, word.head
+        for index, word in enumerate(words):
+            seen, head = {index}, word.head
             while head >= 0 and head not in seen:  # guard against cycles in odd parses
                 seen.add(head)
-                left[head], right[head] = min(left[head], word.index), max(right[head], word.index)
+                if index < left[head]:
+                    left[head] = index
+                elif index > right[head]:
+                    right[head] = index
                 head = words[head].head
-        inside = [any(q.start <= w.start and w.end <= q.end for q in quotes) for w in words]
-        return cls(sentence, children, left, right, inside)
+        return left, right
+
+    @property
+    def left(self) -> list[int]:
+        return self.edges[0]
+
+    @property
+    def right(self) -> list[int]:
+        return self.edges[1]
+
+    @functools.cached_property
+    def quoted(self) -> set[int]:
+        """The indexes of the words inside quotation marks."""
+        words, quotes = self.sentence.words, self.quotes
+        return {w.index for w in words if any(q.start <= w.start and w.end <= q.end for q in quotes)}
+
+    def feats(self, index: int) -> dict[str, str]:
+        """Word ``index``'s features by name."""
+        if index not in self.features:
+            feats = self.sentence.words[index].feats
+            self.features[index] = dict(f.split("=", 1) for f in feats.split("|") if "=" in f)
+        return self.features[index]
+
+    def values(self, key: str) -> list[str]:
+        """Each word's value of ``key``, one of ``INDEXED``."""
+        if key not in self.columns:
+            words = self.sentence.words
+            self.columns[key] = [word.text.lower() for word in words] if key == "lower" else \
+                [getattr(word, key) for word in words]
+        return self.columns[key]
+
+    def passes(self, test: WordTest) -> set[int]:
+        """The indexes of the words that pass ``test`` (not to be modified)."""
+        if test not in self.passing:
+            self.passing[test] = test.words(self)
+        return self.passing[test]
+
+    def having(self, key: str, wanted) -> set[int]:
+        """The indexes of the words meeting ``key`` (in ``SET_KEYS``) ``wanted`` (not to be modified)."""
+        constraint = key, wanted
+        if constraint not in self.constraint_sets:
+            if key == "in_quote":
+                found = {i for i in range(len(self.sentence.words)) if (i in self.quoted) == wanted}
+            else:
+                values = self.values(key)
+                found = set() if wanted.isdisjoint(values) else {i for i, value in enumerate(values) if value in wanted}
+            self.constraint_sets[constraint] = found
+        return self.constraint_sets[constraint]
+
+    def meets(self, index: int, key: str, wanted) -> bool:
+        """Does word ``index`` meet a constraint on its feats or a regex?"""
+        if key == "feats":
+            feats = self.feats(index)
+            return all(feats.get(name) in values for name, values in wanted)
+        return wanted.fullmatch(self.sentence.words[index].text, timeout=REGEX_TIMEOUT) is not None
 
     def related(self, index: int, rel: str) -> range | list[int]:
         """Indexes of the words W such that ``word[index] rel W`` holds."""
         words = self.sentence.words
         head = words[index].head
         if rel == ">":
-            return sorted(self.children[index], key=lambda child: abs(child - index))  # nearest first
+            return self.nearest_children(index)
         if rel == "<":
             return [head] if head >= 0 else []
         if rel == ">>":
@@ -96,6 +163,12 @@ class SentenceView:
         before = [i for i in siblings if i < index]
         return {"$+": after[:1], "$-": before[-1:], "$++": after, "$--": before}[rel]
 
+    def nearest_children(self, index: int) -> list[int]:
+        """The children of word ``index``, nearest first."""
+        if index not in self.nearest:
+            self.nearest[index] = sorted(self.children[index], key=lambda child: abs(child - index))
+        return self.nearest[index]
+
     def ancestors(self, index: int) -> list[int]:
         found, head = [], self.sentence.words[index].head
         while head >= 0 and head not in found:
@@ -114,62 +187,82 @@ class SentenceView:
         return trimmed(Span(words[first].start, words[last].end, ""), text)
 
 
-def satisfies(word: Word, constraints: dict, view: SentenceView | None) -> bool:
-    """Does ``word`` meet every constraint of a node? (``view`` is read for ``in_quote`` only.)"""
-    for key, wanted in constraints.items():
-        if key == "lower":
-            ok = word.text.lower() in wanted
-        elif key == "feats":
-            feats = dict(f.split("=", 1) for f in word.feats.split("|") if "=" in f)
-            ok = all(feats.get(name) in values for name, values in wanted.items())
-        elif key == "regex":
-            ok = wanted.fullmatch(word.text, timeout=REGEX_TIMEOUT) is not None
-        elif key == "in_quote":
-            ok = view.in_quote[word.index] == wanted
-        else:
-            ok = getattr(word, key) in wanted
-        if not ok:
-            return False
-    return True
+class WordTest:
+    """A node's word constraints, compiled: which words of a sentence meet all of ``required``
+    and none of ``negated``. Hashable by identity: ``word_tests`` gives nodes with the same
+    constraints the same test, which a sentence view works out once."""
+
+    def __init__(self, required: tuple[tuple[str, Hashable], ...], negated: tuple[tuple[str, Hashable], ...]):
+        self.required, self.negated = required, negated
+
+    def words(self, view: SentenceView) -> set[int]:
+        passing: set[int] | None = None  # every word
+        for key, wanted in self.required:
+            if key in SET_KEYS:
+                found = view.having(key, wanted)
+                passing = found if passing is None else passing & found
+            else:
+                candidates = range(len(view.sentence.words)) if passing is None else passing
+                passing = {i for i in candidates if view.meets(i, key, wanted)}
+            if not passing:
+                return passing
+        if passing is None:
+            passing = set(range(len(view.sentence.words)))
+        for key, wanted in self.negated:
+            if passing:
+                passing = passing - view.having(key, wanted) if key in SET_KEYS else \
+                    {i for i in passing if not view.meets(i, key, wanted)}
+        return passing
 
 
-def node_fits(node: Node, word: Word, view: SentenceView) -> bool:
-    if not satisfies(word, node.constraints, view):
-        return False
-    return not (node.negated and any(satisfies(word, {k: v}, view) for k, v in node.negated.items()))
+def word_tests(nodes: list[Node], shared: dict[tuple, WordTest]) -> list[WordTest]:
+    """A test per node; nodes with the same constraints get the same test, kept in ``shared``."""
+    tests = []
+    for node in nodes:
+        key = frozen(node.constraints), frozen(node.negated)
+        tests.append(shared.setdefault(key, WordTest(*key)))
+    return tests
 
 
-def match_pattern(pattern: Pattern, view: SentenceView) -> list[dict[str, int]]:
-    """Every assignment of pattern nodes to word indexes, anchors in sentence order."""
-    words = view.sentence.words
-    anchor, rest = pattern.nodes[0], pattern.nodes[1:]
+def frozen(constraints: dict) -> tuple[tuple[str, Hashable], ...]:
+    """Constraints as hashable pairs, those a sentence view keeps sets for first, in ``SET_KEYS`` order."""
+    order = {key: i for i, key in enumerate(SET_KEYS)}
+    return tuple(sorted(
+        ((key, tuple(sorted(value.items())) if key == "feats" else value) for key, value in constraints.items()),
+        key=lambda pair: order.get(pair[0], len(order)),
+    ))
+
+
+def match_pattern(pattern: Pattern, tests: list[WordTest], view: SentenceView) -> list[dict[str, int]]:
+    """Every assignment of pattern nodes to word indexes, anchors in sentence order; ``tests`` are the nodes'."""
     found: list[dict[str, int]] = []
-
-    def extend(bound: dict[str, int], position: int) -> None:
-        if position == len(rest):
-            found.append(dict(bound))
-            return
-        node = rest[position]
-        source = bound[node.source]
-        candidates = [
-            i for i in view.related(source, node.rel)
-            if i not in bound.values() and node_fits(node, words[i], view)
-            and (node.position is None or (i > source) == (node.position == "after"))
-        ]
-        if node.absent:
-            if not candidates:
-                extend(bound, position + 1)
-            return
-        for i in candidates:
-            bound[node.id] = i
-            extend(bound, position + 1)
-            del bound[node.id]
-
-    lemmas = anchor.constraints.get("lemma")
-    for word in words:
-        if (lemmas is None or word.lemma in lemmas) and node_fits(anchor, word, view):
-            extend({anchor.id: word.index}, 0)
+    later = list(zip(pattern.nodes[1:], tests[1:]))
+    for index in sorted(view.passes(tests[0])):
+        extend({pattern.nodes[0].id: index}, later, view, found)
     return found
+
+
+def extend(bound: dict[str, int], later: list[tuple[Node, WordTest]], view: SentenceView,
+           found: list[dict[str, int]]) -> None:
+    """Add to ``found`` every assignment that completes ``bound`` with the ``later`` nodes, in order."""
+    if not later:
+        found.append(dict(bound))
+        return
+    (node, test), rest = later[0], later[1:]
+    source, passing = bound[node.source], view.passes(test)
+    candidates = [
+        i for i in view.related(source, node.rel)
+        if i in passing and i not in bound.values()
+        and (node.position is None or (i > source) == (node.position == "after"))
+    ]
+    if node.absent:
+        if not candidates:
+            extend(bound, rest, view, found)
+        return
+    for i in candidates:
+        bound[node.id] = i
+        extend(bound, rest, view, found)
+        del bound[node.id]
 
 
 class Matcher:
@@ -177,12 +270,15 @@ class Matcher:
 
     def __init__(self, rules: RuleSet):
         self.rules = rules
+        shared: dict[tuple, WordTest] = {}
+        self.tests = {pattern.id: word_tests(pattern.nodes, shared) for pattern in rules.patterns}
         self.anchor_words = [{key: value for key, value in pattern.nodes[0].constraints.items() if key in OWN_ATTRS}
                              for pattern in rules.patterns]
 
     def can_anchor(self, word: Word) -> bool:
         """Whether some pattern's anchor takes ``word`` by its own text, lemma and tags, whatever its context."""
-        return any(satisfies(word, constraints, None) for constraints in self.anchor_words)
+        return any(all((word.text.lower() if key == "lower" else getattr(word, key)) in wanted
+                       for key, wanted in constraints.items()) for constraints in self.anchor_words)
 
     def mention(self, view: SentenceView, head: int) -> tuple[int, int]:
         """The speaker mention as written, as first and last word: the head word, its name-like
@@ -198,20 +294,20 @@ class Matcher:
                 between = words[last + 1:left] if other > head else words[right + 1:first]
                 if [w.text for w in between] in ([], [","]):  # one noun phrase split, or an appositive
                     first, last = min(first, left), max(last, right)
-        while last + 1 < len(words) and words[last + 1].upos == "PROPN" and not view.in_quote[last + 1]:
+        while last + 1 < len(words) and words[last + 1].upos == "PROPN" and last + 1 not in view.quoted:
             last += 1
         written = [w.text for w in words[first:last + 1]]
         opened = written.count("(") > written.count(")")
         closing = next((w.index for w in words[last + 1:last + 6] if w.text == ")"), None)
         if opened and closing is not None:
             last = closing  # "Sen. Claire McCaskill (D-Mo.)": the parser left the party label open
-        while first > 0 and words[first - 1].upos == "PROPN" and not view.in_quote[first - 1]:
+        while first > 0 and words[first - 1].upos == "PROPN" and first - 1 not in view.quoted:
             first -= 1
         # a subject never follows a preposition: the parser took the object of "behind the raid"
         # for it, so the phrase reaches back to the start of the clause ("one of two groups ...")
         if first > 0 and words[first - 1].upos == "ADP" and words[head].deprel.startswith("nsubj"):
             while first > 0 and words[first - 1].upos not in ("PUNCT", "SCONJ", "CCONJ") \
-                    and not view.in_quote[first - 1]:
+                    and first - 1 not in view.quoted:
                 first -= 1
         return first, last
 
@@ -321,7 +417,7 @@ class Matcher:
         claimed: set[int] = set()
         words = view.sentence.words
         for pattern in self.rules.patterns:
-            for bound in match_pattern(pattern, view):
+            for bound in match_pattern(pattern, self.tests[pattern.id], view):
                 cue_indexes = self.cue_words(view, sorted(bound[name] for name in pattern.cue))
                 if claimed.intersection(cue_indexes):
                     continue
@@ -412,7 +508,7 @@ class Matcher:
         found = []
         for sentence in parsed.sentences:
             local = [q for q in quotes if q.start < sentence.end and sentence.start < q.end]
-            view = SentenceView.build(sentence, local)
+            view = SentenceView(sentence, local)
             found.extend(self.sentence_quotes(parsed.article.id, view, quotes, text))
         found = untangle(found, text)
         self.continue_quotes(text, parsed.sentences, quotes, found)

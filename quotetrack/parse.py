@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import json
 import os
 import zlib
@@ -23,6 +24,9 @@ DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "stanza_en_compact"
 MODEL_DIR_ENV = "QUOTETRACK_STANZA_DIR"
 CACHE_TABLE = "parses"
 PARAGRAPH = regex.compile(r"[^\n]+")
+CACHE_FORMAT = b"columns/1\n"  # starts every cached parse: one cached in another format is parsed again
+WORD_FIELDS = ("text", "lemma", "upos", "xpos", "feats", "head", "deprel", "start", "end")  # Word's, after index
+TEXT_FIELDS = {"text", "lemma", "upos", "xpos", "feats", "deprel"}
 
 
 class ParseError(Exception):
@@ -38,12 +42,14 @@ def resolve_model_dir(model_dir: str | Path | None = None) -> Path:
 
 
 def model_id(model_dir: Path) -> str:
-    """A short id naming the parser: changes when the models or their package selection change."""
-    import stanza
+    """A short id naming the parser: changes when the models or their package selection change.
 
+    Stanza's version comes from its package metadata: importing stanza (and torch) is
+    left to the first parse, so re-attributing from cached parses never loads them.
+    """
     resources = (model_dir / "resources.json").read_bytes()
     digest = hashlib.sha256(resources + json.dumps(PIPELINE_OPTIONS, sort_keys=True).encode()).hexdigest()[:12]
-    return f"stanza-{stanza.__version__}/{model_dir.name}/{digest}"
+    return f"stanza-{importlib.metadata.version('stanza')}/{model_dir.name}/{digest}"
 
 
 @functools.lru_cache(maxsize=2)
@@ -107,18 +113,28 @@ def _sentence(sentence, index: int, paragraph: int, offset: int) -> Sentence:
 
 
 def encode(sentences: list[Sentence]) -> bytes:
-    rows = [
-        [s.paragraph, [[w.text, w.lemma, w.upos, w.xpos, w.feats, w.head, w.deprel, w.start, w.end] for w in s.words]]
-        for s in sentences
-    ]
-    return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode())
+    """Sentences as compressed JSON columns, one per word field over all the words, with
+    each string written once in a vocabulary and the columns holding its position."""
+    words = [word for sentence in sentences for word in sentence.words]
+    data = {"paragraphs": [s.paragraph for s in sentences], "lengths": [len(s.words) for s in sentences]}
+    vocabulary: dict[str, int] = {}
+    for field in WORD_FIELDS:
+        values = [getattr(word, field) for word in words]
+        data[field] = [vocabulary.setdefault(v, len(vocabulary)) for v in values] if field in TEXT_FIELDS else values
+    data["vocabulary"] = list(vocabulary)
+    return CACHE_FORMAT + zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def decode(blob: bytes) -> list[Sentence]:
-    sentences = []
-    for index, (paragraph, rows) in enumerate(json.loads(zlib.decompress(blob))):
-        words = [Word(i, *row) for i, row in enumerate(rows)]
+    data = json.loads(zlib.decompress(blob[len(CACHE_FORMAT):]))
+    text = data["vocabulary"].__getitem__
+    columns = [list(map(text, data[field])) if field in TEXT_FIELDS else data[field] for field in WORD_FIELDS]
+    sentences, first = [], 0
+    for index, (paragraph, length) in enumerate(zip(data["paragraphs"], data["lengths"])):
+        end = first + length
+        words = list(map(Word, range(length), *(column[first:end] for column in columns)))
         sentences.append(Sentence(index, words[0].start, words[-1].end, paragraph, words))
+        first = end
     return sentences
 
 
@@ -138,7 +154,7 @@ class ParseCache:
             f"select sentences from {CACHE_TABLE} where content_hash = ? and model_id = ?",
             [content_hash, model],
         ).fetchone()
-        return decode(row[0]) if row else None
+        return decode(row[0]) if row and row[0].startswith(CACHE_FORMAT) else None
 
     def put(self, content_hash: str, model: str, sentences: list[Sentence]) -> None:
         with self.db.conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,9 @@ from .parse import ParseCache, Parser, parse_articles
 from .records import Article, ParsedArticle, Quote
 from .resolve import Resolver
 from .rules import DEFAULT_RULES_DIR, load_rules
+
+
+STORE_BATCH = 64  # articles per database transaction: what a crash can lose, and what a commit costs once
 
 
 @dataclass
@@ -106,14 +110,17 @@ class Pipeline:
         def parsed_count(count: int) -> None:
             report.parsed += count
 
-        for parsed in parse_articles(changed, self.parser, cache, on_parsed=parsed_count):
-            quotes = self.attribute(parsed, report.seconds)
+        attributed = (
+            store.article_rows(parsed.article, parsed.sentences, self.attribute(parsed, report.seconds))
+            for parsed in parse_articles(changed, self.parser, cache, on_parsed=parsed_count)
+        )
+        for batch in batches(attributed, STORE_BATCH):
             started = time.perf_counter()
-            store.save_article(db, parsed.article, parsed.sentences, quotes)
+            store.save_articles(db, batch)
             report.seconds["store"] += time.perf_counter() - started
-            report.quotes += len(quotes)
+            report.quotes += sum(len(rows.quotes) for rows in batch)
             if progress:
-                progress(1)
+                progress(len(batch))
         # statements only move when quotes were written, here or by a run that stopped before this step
         if changed or db.execute("select 1 from quotes where statement_id is null limit 1").fetchone():
             store.refresh_statements(db)
@@ -126,3 +133,10 @@ class Pipeline:
         for path in sorted(self.rules_dir.glob("*.yml")):
             digest.update(path.name.encode() + path.read_bytes())
         return digest.hexdigest()[:16]
+
+
+def batches(items: Iterable, size: int) -> Iterator[list]:
+    """``items`` in lists of ``size`` (the last one shorter)."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 
 import regex
@@ -141,11 +142,15 @@ class Resolver:
         """Subject mentions of the article in text order, outside quoted or reported content."""
         text, mentions = parsed.article.text, []
         for sentence in parsed.sentences:
+            subjects = [word for word in sentence.words
+                        if word.deprel in ("nsubj", "nsubj:pass") and word.upos in ("PROPN", "NOUN", "PRON")]
+            if not subjects:
+                continue
             children = children_of(sentence)
-            for word in sentence.words:
-                if word.deprel not in ("nsubj", "nsubj:pass") or word.upos not in ("PROPN", "NOUN", "PRON"):
-                    continue
-                if any(s.start <= word.start < s.end for s in inside):
+            # the spans a word of this sentence can start in
+            local = [s for s in inside if s.start <= sentence.words[-1].start and sentence.start < s.end]
+            for word in subjects:
+                if any(s.start <= word.start < s.end for s in local):
                     continue
                 span = _phrase_span(sentence, children, word.index, self.rules.mention_deprels, text)
                 mention = self.describe(sentence, span, text)
@@ -174,8 +179,11 @@ class Resolver:
         resolved: list[Mention] = []  # earlier mentions with their resolution
         previous: Quote | None = None
         speakers = self._quote_mentions(quotes, sentences, text)
-        by_start = sorted([m for m in mentions if not any(_overlap(m.span, s.span) for s in speakers)] + speakers,
-                          key=lambda m: m.span.start)
+        spoken = defaultdict(list)  # speaker mentions by sentence: a mention only overlaps one in its own sentence
+        for speaker in speakers:
+            spoken[speaker.sentence].append(speaker.span)
+        unspoken = [m for m in mentions if not any(_overlap(m.span, span) for span in spoken[m.sentence])]
+        by_start = sorted(unspoken + speakers, key=lambda m: m.span.start)
         contents = [q.content for q in quotes]
         antecedents: list[Mention] = []  # what a later pronoun can stand for: no speaker nested in reported content
         for mention in by_start:

@@ -46,7 +46,7 @@ class Node:
     source: str | None  # the earlier node this one is tied to ("from")
     rel: str | None
     position: str | None  # "after" / "before" the node it is tied to, in word order
-    constraints: dict  # attribute → frozenset | regex | bool | dict, checked by match.satisfies
+    constraints: dict  # attribute → frozenset | regex | bool | dict, compiled by match.word_tests
     negated: dict
     absent: bool
 

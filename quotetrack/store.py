@@ -4,8 +4,8 @@ The shape of the database is declared once, as data (``TABLES``, ``INDEXES``,
 ``FTS``, ``VIEWS``), and ``ensure_db_shape`` makes a database fit it; running it
 again changes nothing. Every row has a stable primary key derived from what it
 describes, and every write replaces what was there, so rebuilding from the same
-input gives the same rows. ``save_article`` is one transaction: a crash loses at
-most the article being written.
+input gives the same rows. ``save_articles`` writes a batch of articles in one
+transaction: a crash loses at most the batch being written.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlite_utils
 
@@ -204,7 +205,8 @@ on conflict (id) do update set type = coalesce(speakers.type, excluded.type)
 
 # Quotes in the order that makes one the earliest copy of its statement.
 QUOTES_EARLIEST_FIRST = """
-select quotes.id, quotes.speaker_id, quotes.speaker, quotes.content, quotes.article_id, articles.published
+select quotes.id, quotes.speaker_id, quotes.speaker, quotes.content, quotes.article_id, articles.published,
+  quotes.statement_id
 from quotes join articles on articles.id = quotes.article_id
 order by articles.published is null, articles.published, quotes.article_id, quotes.content_start, quotes.id
 """
@@ -277,26 +279,66 @@ def save_speakers(db: sqlite_utils.Database, speakers: list[dict]) -> None:
             db.execute(SPEAKER_FROM_GAZETTEER, row)
 
 
-def save_article(
-    db: sqlite_utils.Database, article: Article, sentences: list[Sentence], quotes: list[Quote]
-) -> None:
-    """Replace one article with its sentences and quotes, in one transaction.
+class ArticleRows(NamedTuple):
+    """The rows one article is stored as."""
 
-    Quotes' ``statement_id`` stays empty until ``refresh_statements``.
+    article: dict
+    sentences: list[dict]
+    quotes: list[dict]
+
+
+def article_rows(article: Article, sentences: list[Sentence], quotes: list[Quote]) -> ArticleRows:
+    """An article, its sentences and its quotes as rows, ready for ``save_articles``."""
+    return ArticleRows(article_row(article), [sentence_row(article, sentence) for sentence in sentences],
+                       [quote_row(article.id, quote) for quote in quotes])
+
+
+def save_articles(db: sqlite_utils.Database, batch: list[ArticleRows]) -> None:
+    """Replace each article of ``batch`` with its sentences and quotes, all in one transaction.
+
+    Rows stored as they are already stay untouched: re-attribution rewrites only the
+    quotes that changed. Quotes' ``statement_id`` is set by ``refresh_statements``.
     """
     with db.atomic():
-        db.table("articles").upsert(article_row(article), pk="id")
-        for table in ("quotes", "sentences"):  # quotes first: they refer to sentences
-            db.table(table).delete_where("article_id = ?", [article.id])
-        db.table("sentences").insert_all(sentence_row(article, sentence) for sentence in sentences)
-        rows = [quote_row(article.id, quote) for quote in quotes]
-        for row in rows:
-            if row["speaker_id"]:
-                db.execute(
-                    SPEAKER_FROM_QUOTE,
-                    {"id": row["speaker_id"], "name": row["speaker"], "type": row["speaker_type"]},
-                )
-        db.table("quotes").insert_all(rows, pk="id", replace=True)
+        for rows in batch:
+            article_id = rows.article["id"]
+            save_article_row(db, rows.article)
+            save_sentence_rows(db, article_id, rows.sentences)
+            save_quote_rows(db, article_id, rows.quotes)
+
+
+def save_article_row(db: sqlite_utils.Database, row: dict) -> None:
+    if stored_rows(db, "articles", "id = ?", [row["id"]]) != [row]:
+        db.table("articles").upsert(row, pk="id")
+
+
+def save_sentence_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]) -> None:
+    """Make these rows the article's sentences; when they change, its quotes go first (they refer to them)."""
+    if stored_rows(db, "sentences", "article_id = ? order by sentence_index", [article_id]) != rows:
+        for table in ("quotes", "sentences"):
+            db.execute(f"delete from {table} where article_id = ?", [article_id])
+        db.table("sentences").insert_all(rows)
+
+
+def save_quote_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]) -> None:
+    """Make these rows the article's quotes; stored ones that are still wanted as they are stay."""
+    wanted = {row["id"]: row for row in rows}
+    stored = {row["id"]: row for row in stored_rows(db, "quotes", "article_id = ?", [article_id])}
+    changed = {quote_id for quote_id, row in wanted.items() if stored.get(quote_id) != row}
+    gone = [[quote_id] for quote_id in stored if quote_id not in wanted]
+    db.conn.executemany("delete from quotes where id = ?", gone)
+    db.conn.executemany(SPEAKER_FROM_QUOTE, [
+        {"id": row["speaker_id"], "name": row["speaker"], "type": row["speaker_type"]}
+        for row in rows if row["speaker_id"] and row["id"] in changed
+    ])
+    db.table("quotes").insert_all([row for row in rows if row["id"] in changed], pk="id", replace=True)
+
+
+def stored_rows(db: sqlite_utils.Database, table: str, where: str, parameters: list) -> list[dict]:
+    """The rows of ``table`` matching ``where``, with the columns the store writes (all but ``statement_id``)."""
+    columns = [column for column in TABLES[table]["columns"] if column != "statement_id"]
+    sql = f"select {', '.join(f'[{column}]' for column in columns)} from {table} where {where}"
+    return [dict(zip(columns, row)) for row in db.execute(sql, parameters)]
 
 
 def article_hashes(db: sqlite_utils.Database) -> dict[str, str]:
@@ -307,20 +349,19 @@ def article_hashes(db: sqlite_utils.Database) -> dict[str, str]:
 def refresh_statements(db: sqlite_utils.Database) -> None:
     """Group each speaker's near-identical quotes (syndicated copies) into statements.
 
-    Rebuilds ``statements``, sets every ``quotes.statement_id``, then removes
-    statements and non-gazetteer speakers nothing refers to any more. Run it
-    after the last ``save_article`` of a build.
+    Brings ``statements`` and every ``quotes.statement_id`` up to date, writing only
+    what changed, then removes statements and non-gazetteer speakers nothing refers
+    to any more. Run it after the last ``save_articles`` of a build.
     """
     with db.atomic():
         quotes = list(db.query(QUOTES_EARLIEST_FIRST))
-        for members in group_statements(quotes):
-            row = statement_row(members)
-            db.table("statements").upsert(row, pk="id")
-            db.execute(
-                "update quotes set statement_id = ?"
-                " where id in (select value from json_each(?)) and statement_id is not ?",
-                [row["id"], json.dumps([member["id"] for member in members]), row["id"]],
-            )
+        statements = [(statement_row(members), members) for members in group_statements(quotes)]
+        stored = {row["id"]: row for row in db.query("select * from statements")}
+        db.table("statements").upsert_all([row for row, _ in statements if stored.get(row["id"]) != row], pk="id")
+        db.conn.executemany("update quotes set statement_id = ? where id = ?", [
+            (row["id"], member["id"]) for row, members in statements for member in members
+            if member["statement_id"] != row["id"]
+        ])
         db.execute(
             "delete from statements"
             " where id not in (select statement_id from quotes where statement_id is not null)"
@@ -346,7 +387,7 @@ def group_statements(quotes: list[dict]) -> list[list[dict]]:
 
 def linked_groups(quotes: list[dict]) -> list[list[dict]]:
     """The connected groups of quotes under ``near_identical``, keeping the given order."""
-    words = [content_words(quote["content"]) for quote in quotes]
+    wordings = [wording(quote["content"]) for quote in quotes]
     parent = list(range(len(quotes)))  # union-find forest
 
     def root(i: int) -> int:
@@ -355,7 +396,7 @@ def linked_groups(quotes: list[dict]) -> list[list[dict]]:
         return i
 
     for i, j in combinations(range(len(quotes)), 2):
-        if near_identical(words[i], words[j]):
+        if near_identical(wordings[i], wordings[j]):
             first, second = sorted((root(i), root(j)))
             parent[second] = first
     groups = defaultdict(list)
@@ -364,17 +405,25 @@ def linked_groups(quotes: list[dict]) -> list[list[dict]]:
     return list(groups.values())
 
 
-def near_identical(words: list[str], other: list[str]) -> bool:
-    """Whether two quotes' words (see ``content_words``) are copies of one statement."""
-    shorter, longer = sorted((words, other), key=len)
-    if len(shorter) >= STATEMENT_CONTAINED_WORDS and f" {' '.join(shorter)} " in f" {' '.join(longer)} ":
+class Wording(NamedTuple):
+    """A quote's case-folded words, punctuation and quote marks ignored, ready to compare."""
+
+    count: int
+    spaced: str  # the words in order, each with a space before and after
+    distinct: frozenset[str]
+
+
+def wording(text: str) -> Wording:
+    words = re.findall(r"\w+", text.casefold())
+    return Wording(len(words), f" {' '.join(words)} ", frozenset(words))
+
+
+def near_identical(one: Wording, other: Wording) -> bool:
+    """Whether two quotes' wordings are copies of one statement."""
+    shorter, longer = sorted((one, other), key=lambda w: w.count)
+    if shorter.count >= STATEMENT_CONTAINED_WORDS and shorter.spaced in longer.spaced:
         return True
-    return len(set(words) & set(other)) >= STATEMENT_JACCARD * len(set(words) | set(other))
-
-
-def content_words(text: str) -> list[str]:
-    """The case-folded words of ``text``, in order; punctuation and quote marks ignored."""
-    return re.findall(r"\w+", text.casefold())
+    return len(one.distinct & other.distinct) >= STATEMENT_JACCARD * len(one.distinct | other.distinct)
 
 
 def statement_row(members: list[dict]) -> dict:

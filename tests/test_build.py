@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES_DIR, RULES_DIR
+from quotetrack import pipeline as pipeline_module
 from quotetrack import store
-from quotetrack.parse import Parser
+from quotetrack.parse import ParseCache, Parser, decode, encode
 from quotetrack.pipeline import BuildReport, Pipeline
 
 
@@ -71,22 +72,28 @@ def test_adding_articles_adds(pipeline, seed_articles, tmp_path):
     assert len(dump(db_path)["articles"]) == 5 and set(first) <= set(dump(db_path)["articles"])
 
 
-def test_a_crash_loses_nothing_committed(pipeline, seed_articles, built_db, tmp_path, monkeypatch):
-    db_path = tmp_path / "quotes.db"
-    shutil.copy(built_db, db_path)
-    with closing(sqlite3.connect(db_path)) as db, db:
-        db.execute("delete from quotes")
-        db.execute("delete from articles")
-    calls = []
-    real_save = store.save_article
+@pytest.fixture
+def unbuilt_db(copied_db) -> Path:
+    """The built database with nothing left but its parse cache (and the rules, speakers and statements)."""
+    with closing(sqlite3.connect(copied_db)) as db, db:
+        for table in ("quotes", "sentences", "articles"):
+            db.execute(f"delete from {table}")
+    return copied_db
 
-    def crash_on_third(db, article, sentences, quotes):
-        calls.append(article.id)
-        if len(calls) == 3:
+
+def test_a_crash_loses_nothing_committed(pipeline, seed_articles, built_db, unbuilt_db, monkeypatch):
+    db_path = unbuilt_db
+    batches = []
+    real_save = store.save_articles
+
+    def crash_on_second_batch(db, batch):
+        batches.append(batch)
+        if len(batches) == 2:
             raise KeyboardInterrupt
-        real_save(db, article, sentences, quotes)
+        real_save(db, batch)
 
-    monkeypatch.setattr(store, "save_article", crash_on_third)
+    monkeypatch.setattr(pipeline_module, "STORE_BATCH", 2)
+    monkeypatch.setattr(store, "save_articles", crash_on_second_batch)
     with pytest.raises(KeyboardInterrupt):
         pipeline.build(db_path, seed_articles)
     with closing(sqlite3.connect(db_path)) as db:
@@ -95,6 +102,31 @@ def test_a_crash_loses_nothing_committed(pipeline, seed_articles, built_db, tmp_
     no_parsing(monkeypatch)
     pipeline.build(db_path, seed_articles)
     assert dump(db_path) == dump(built_db)
+
+
+def test_building_twice_in_small_batches_gives_the_same_database(pipeline, seed_articles, built_db, unbuilt_db,
+                                                                  monkeypatch):
+    monkeypatch.setattr(pipeline_module, "STORE_BATCH", 2)
+    no_parsing(monkeypatch)
+    for force in (False, True):
+        pipeline.build(unbuilt_db, seed_articles, force=force)
+        assert dump(unbuilt_db) == dump(built_db)
+
+
+def test_cached_parses_read_back_as_they_were_written(pipeline, seed_articles, built_db):
+    cache = ParseCache(store.open_db(built_db))
+    for article in seed_articles:
+        sentences = cache.get(article.content_hash, pipeline.parser.model_id)
+        assert sentences and decode(encode(sentences)) == sentences
+
+
+def test_a_parse_cached_in_another_format_is_a_cache_miss(pipeline, seed_articles, copied_db):
+    cache = ParseCache(store.open_db(copied_db))
+    article = seed_articles[0]
+    cache.db.execute("update parses set sentences = ? where content_hash = ?",
+                     [b"x\x9c an older encoding", article.content_hash])
+    assert cache.get(article.content_hash, pipeline.parser.model_id) is None
+    assert cache.get(seed_articles[1].content_hash, pipeline.parser.model_id) is not None
 
 
 def test_a_bad_article_is_reported_and_skipped(pipeline, tmp_path):

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from conftest import RULES_DIR
-from quotetrack.match import Matcher, SentenceView, find_quotes, match_pattern
+from quotetrack.match import Matcher, SentenceView, find_quotes, match_pattern, word_tests
 from quotetrack.records import Sentence, Word
 from quotetrack.rules import Node, load_rules
 
@@ -27,7 +27,7 @@ SAID = sentence(SAID_TEXT, ["Gladkov", "say", "one", "woman", "die", "."], [1, -
 
 
 def related(rel: str, index: int) -> list[int]:
-    return list(SentenceView.build(SAID, []).related(index, rel))
+    return list(SentenceView(SAID, []).related(index, rel))
 
 
 @pytest.mark.parametrize("rel,index,expected", [
@@ -55,15 +55,22 @@ class FakePattern:
 
 
 def test_match_and_absent_nodes():
-    view = SentenceView.build(SAID, [])
+    view = SentenceView(SAID, [])
     base = [node("cue", lemma=["say"]), node("speaker", "cue", ">", deprel=["nsubj"])]
-    assert match_pattern(FakePattern(base), view) == [{"cue": 1, "speaker": 0}]
+    assert match_pattern(FakePattern(base), word_tests(base, {}), view) == [{"cue": 1, "speaker": 0}]
     blocked = base + [node("clause", "cue", ">", absent=True, deprel=["ccomp"])]
-    assert match_pattern(FakePattern(blocked), view) == []
+    assert match_pattern(FakePattern(blocked), word_tests(blocked, {}), view) == []
+
+
+def test_nodes_with_the_same_constraints_share_a_test():
+    shared = {}
+    first, second = word_tests([node("a", lemma=["say"]), node("b", lemma=["say"])], shared)
+    assert first is second and len(shared) == 1
+    assert SentenceView(SAID, []).passes(first) == {1}
 
 
 def test_real_rules_on_a_hand_built_parse():
-    quotes = Matcher(load_rules(RULES_DIR)).sentence_quotes("a", SentenceView.build(SAID, []), [], SAID_TEXT)
+    quotes = Matcher(load_rules(RULES_DIR)).sentence_quotes("a", SentenceView(SAID, []), [], SAID_TEXT)
     assert [(q.rule_id, q.speaker_span.text, q.cue.text, q.content.text, q.type) for q in quotes] == [
         ("subject-verb-clause", "Gladkov", "said", "one woman died", "indirect")]
 
