@@ -111,6 +111,7 @@ TABLES = {
             "statement_id": str,
             "content_start": int,
             "content_end": int,
+            "content_parts": str,
             "cue_start": int,
             "cue_end": int,
             "speaker_start": int,
@@ -486,10 +487,20 @@ def quote_row(article_id: str, quote: Quote) -> dict:
         "speaker_id": speaker_id(quote.speaker) if resolved else None,
         "rule_id": quote.rule_id,
         **span_columns("content", "content", quote.content),
+        **content_parts_columns(quote),
         **span_columns("cue", "cue", quote.cue),
         **span_columns("speaker_mention", "speaker", quote.speaker_span),
         **span_columns("referent", "referent", quote.referent_span),
     }
+
+
+def content_parts_columns(quote: Quote) -> dict:
+    """An interrupted quotation: its quoted parts as the content text, joined by " … ", and their
+    offsets as JSON ``[[start, end], …]``; nothing for content in one piece."""
+    if not quote.content_parts:
+        return {"content_parts": None}
+    return {"content": " … ".join(part.text for part in quote.content_parts),
+            "content_parts": json.dumps([[part.start, part.end] for part in quote.content_parts])}
 
 
 def span_columns(text_column: str, offset_prefix: str, span: Span | None) -> dict:

@@ -1,5 +1,6 @@
 """Building the database: idempotent, incremental, crash-safe, rule edits re-attribute without parsing."""
 
+import json
 import shutil
 import sqlite3
 from contextlib import closing
@@ -138,3 +139,14 @@ def test_a_bad_article_is_reported_and_skipped(pipeline, tmp_path):
     articles = pipeline.read(folder, report)
     assert [a.id for a in articles] == ["000_c449df2106eae29f"]
     assert len(report.errors) == 1 and "broken.txt" in report.errors[0][0]
+
+
+def test_an_interrupted_quotation_is_stored_as_its_quoted_parts(built_db):
+    with closing(sqlite3.connect(built_db)) as db:
+        rows = db.execute("select q.content, q.content_parts, a.text from quotes q join articles a on a.id = q.article_id "
+                          "where q.content_parts is not null").fetchall()
+    assert rows
+    for content, parts, text in rows:
+        pieces = [text[start:end] for start, end in json.loads(parts)]
+        assert len(pieces) > 1 and content == " … ".join(pieces)
+        assert not any(cue in content for cue in ("said", "tweeted"))  # the attribution between the parts is left out
