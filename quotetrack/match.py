@@ -312,13 +312,17 @@ class Matcher:
         return first, last
 
     def cue_words(self, view: SentenceView, indexes: list[int]) -> list[int]:
-        """The cue's words plus the auxiliaries and adverbs right before it that belong to it ("has also said")."""
-        words, first = view.sentence.words, indexes[0]
+        """The cue's words plus the auxiliaries and adverbs right before it ("has also said") and the
+        particle right after it ("pointed out") that belong to it."""
+        words, first, last = view.sentence.words, indexes[0], indexes[-1]
         joined = {c for c in view.children[first] if words[c].deprel in self.rules.cue_deprels
                   or words[c].text.lower() in self.rules.cue_words}
         while first - 1 in joined:
             first -= 1
-        return list(range(first, indexes[0])) + indexes
+        after = {c for c in view.children[last] if words[c].deprel in self.rules.cue_deprels_after}
+        while last + 1 in after:
+            last += 1
+        return list(range(first, indexes[0])) + indexes + list(range(indexes[-1] + 1, last + 1))
 
     def noun_phrase(self, view: SentenceView, head: int) -> tuple[int, int]:
         return phrase(view.sentence, view.children, head, self.rules.mention_deprels)

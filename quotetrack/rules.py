@@ -103,6 +103,7 @@ class RuleSet:
     channels: list[Channel]
     cue_deprels: frozenset[str]
     cue_words: frozenset[str]
+    cue_deprels_after: frozenset[str]
     patterns: list[Pattern]
     floating: FloatingRule | None
     speakers: list[Speaker]
@@ -380,6 +381,7 @@ def load_rules(rules_dir: str | Path = DEFAULT_RULES_DIR) -> RuleSet:
         channels=channels,
         cue_deprels=words(cue_span, "deprels", cues_path),
         cue_words=frozenset(w.lower() for w in words(cue_span, "words", cues_path)),
+        cue_deprels_after=words(cue_span, "deprels_after", cues_path),
         patterns=patterns,
         floating=_floating(patterns_path, patterns_data.get("floating"), seen_ids),
         speakers=_speakers(speakers_path, _section(speakers_path, speakers_data, "speakers")),
