@@ -20,6 +20,8 @@ from .syntax import children_of, phrase
 
 OPENING = "“«„"
 TRIM = " \t\n\"“”‘’'«»„,;:.!?–—-"
+APPOSITION_OPENERS = ("DET", "NOUN", "PROPN", "ADJ", "NUM")  # ", the director of …", ", 56, …"
+RELATIVE_OPENERS = ("who", "whose", "which")  # ", who runs the campaign"
 DIRECT_FLOOR = 0.9  # share of the content inside quotation marks that makes a quote "direct"
 OWN_ATTRS = ("lemma", "text", "lower", "upos", "xpos")  # node constraints a word meets or fails out of context
 
@@ -303,6 +305,7 @@ class Matcher:
             last = closing  # "Sen. Claire McCaskill (D-Mo.)": the parser left the party label open
         while first > 0 and words[first - 1].upos == "PROPN" and first - 1 not in view.quoted:
             first -= 1
+        last = appositions_end(words, last, view.quoted)
         # a subject never follows a preposition: the parser took the object of "behind the raid"
         # for it, so the phrase reaches back to the start of the clause ("one of two groups ...")
         if first > 0 and words[first - 1].upos == "ADP" and words[head].deprel.startswith("nsubj"):
@@ -543,6 +546,24 @@ def continues(text: str, sentence_starts: list[int], clause_end: int, next_quote
     following = bisect.bisect_right(sentence_starts, next_quote) - 1
     lead = text[sentence_starts[following]:next_quote]
     return following == attribution or following == attribution + 1 and not lead.strip(TRIM)
+
+
+def appositions_end(words: list[Word], last: int, quoted: set[int] | frozenset[int]) -> int:
+    """The mention's last word once the appositions and relative clauses set off by commas after it
+    are taken in, whatever the parse made of them: "Elez Biberaj, the director of the division, who …"."""
+    while last + 2 < len(words) and words[last + 1].text == "," and last + 2 not in quoted:
+        end = next((w.index for w in words[last + 2:] if w.upos == "PUNCT" and w.text not in "()-'’"
+                    or w.index in quoted), len(words))
+        segment = words[last + 2:end]
+        if not segment:
+            break
+        relative = segment[0].text.lower() in RELATIVE_OPENERS
+        head_part = next((segment[:i] for i, w in enumerate(segment) if "PronType=Rel" in w.feats), segment)
+        finite = any(w.upos in ("VERB", "AUX") and "VerbForm=Fin" in w.feats for w in head_part)
+        if not (relative or segment[0].upos in APPOSITION_OPENERS and not finite):
+            break  # a clause of its own: "According to the ministry, the attack failed"
+        last = end - 1
+    return last
 
 
 def opens_clause(words: list[Word]) -> bool:

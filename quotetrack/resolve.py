@@ -76,6 +76,9 @@ class Resolver:
         role_heads = [w for w in words if w.deprel in self.rules.role_deprels and w.head == head.index] + [
             h for h in heads[1:] if h.index > 0 and sentence.words[h.index - 1].text == ","]
         role_words = {x.index for r in role_heads for x in words if _within(sentence, x.index, r.index)}
+        # what a comma after the head sets off describes the speaker, however it was parsed
+        comma = next((w.index for w in words if w.index > head.index and w.text == ","), None)
+        role_words |= {w.index for w in words if comma is not None and w.index > comma}
         core = [w for w in words if w.index not in role_words | _parenthesized(words) and w.upos != "PUNCT"]
         if core and core[0].upos == "DET":
             core = core[1:]

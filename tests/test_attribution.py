@@ -54,3 +54,10 @@ def test_an_unseen_possessive_is_never_spelt_out_letter_by_letter(attribute):
     parsed, _ = attribute["possessive"]
     words = [w.text for w in parsed.sentences[0].words]
     assert "Scott" in words[2] and not {"S", "c", "o"} & set(words)
+
+
+def test_a_speaker_mention_takes_in_the_apposition_after_it_however_parsed(attribute):
+    _, quotes = attribute["own-cue"]
+    biberaj = next(q for q in quotes if q.speaker == "Elez Biberaj")
+    assert biberaj.speaker_span.text == "Elez Biberaj, the director of the division"
+    assert biberaj.role == "the director of the division"
