@@ -298,11 +298,13 @@ class Matcher:
                     first, last = min(first, left), max(last, right)
         while last + 1 < len(words) and words[last + 1].upos == "PROPN" and last + 1 not in view.quoted:
             last += 1
-        written = [w.text for w in words[first:last + 1]]
+        # a relative clause in the mention comes whole: "a former aide who accompanied her to Burma"
+        last = max([last] + [view.right[w.index] for w in words[first:last + 1] if w.deprel == "acl:relcl"])
+        written = [w.text for w in words[first:last + 2]]  # with the word after: "McCaskill | (D-Mo.)"
         opened = written.count("(") > written.count(")")
-        closing = next((w.index for w in words[last + 1:last + 6] if w.text == ")"), None)
+        closing = next((w.index for w in words[last + 1:last + 7] if w.text == ")"), None)
         if opened and closing is not None:
-            last = closing  # "Sen. Claire McCaskill (D-Mo.)": the parser left the party label open
+            last = closing  # "Sen. Claire McCaskill (D-Mo.)": the parser left the party label apart
         while first > 0 and words[first - 1].upos == "PROPN" and first - 1 not in view.quoted:
             first -= 1
         last = appositions_end(words, last, view.quoted)
