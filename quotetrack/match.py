@@ -300,8 +300,8 @@ class Matcher:
             last += 1
         # a relative clause in the mention comes whole: "a former aide who accompanied her to Burma"
         last = max([last] + [view.right[w.index] for w in words[first:last + 1] if w.deprel == "acl:relcl"])
-        written = [w.text for w in words[first:last + 2]]  # with the word after: "McCaskill | (D-Mo.)"
-        opened = written.count("(") > written.count(")")
+        # a parenthesis opened in the mention or right after it: "McCaskill (D-Mo" | "McCaskill | (D-Mo.)"
+        opened = [w.text for w in words[first:last + 2]].count("(") > [w.text for w in words[first:last + 1]].count(")")
         closing = next((w.index for w in words[last + 1:last + 7] if w.text == ")"), None)
         if opened and closing is not None:
             last = closing  # "Sen. Claire McCaskill (D-Mo.)": the parser left the party label apart
