@@ -551,18 +551,23 @@ def continues(text: str, sentence_starts: list[int], clause_end: int, next_quote
 
 
 def appositions_end(words: list[Word], last: int, quoted: set[int] | frozenset[int]) -> int:
-    """The mention's last word once the appositions and relative clauses set off by commas after it
-    are taken in, whatever the parse made of them: "Elez Biberaj, the director of the division, who …"."""
-    while last + 2 < len(words) and words[last + 1].text == "," and last + 2 not in quoted:
-        end = next((w.index for w in words[last + 2:] if w.upos == "PUNCT" and w.text not in "()-'’"
+    """The mention's last word once what describes it after it is taken in, whatever the parse made of
+    it: appositions and relative clauses set off by commas ("Elez Biberaj, the director of the
+    division, who …") and an "of" phrase ("Rep. Elijah Cummings of Maryland")."""
+    while last + 2 < len(words) and words[last + 1].text.lower() in (",", "of") and last + 2 not in quoted:
+        start = last + 2 if words[last + 1].text == "," else last + 1  # ", the director" | "of Maryland"
+        end = next((w.index for w in words[start + 1:] if w.upos == "PUNCT" and w.text not in "()-'’"
                     or w.index in quoted), len(words))
-        segment = words[last + 2:end]
+        segment = words[start:end]
         if not segment:
             break
-        relative = segment[0].text.lower() in RELATIVE_OPENERS
         head_part = next((segment[:i] for i, w in enumerate(segment) if "PronType=Rel" in w.feats), segment)
-        finite = any(w.upos in ("VERB", "AUX") and "VerbForm=Fin" in w.feats for w in head_part)
-        if not (relative or segment[0].upos in APPOSITION_OPENERS and not finite):
+        if segment[0].text.lower() == "of":
+            fits = not any(w.upos in ("VERB", "AUX") for w in segment)  # "of Maryland", not "of Acme said …"
+        else:
+            fits = segment[0].text.lower() in RELATIVE_OPENERS or segment[0].upos in APPOSITION_OPENERS and not any(
+                w.upos in ("VERB", "AUX") and "VerbForm=Fin" in w.feats for w in head_part)
+        if not fits:
             break  # a clause of its own: "According to the ministry, the attack failed"
         last = end - 1
     return last
