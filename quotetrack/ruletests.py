@@ -1,4 +1,5 @@
-"""Run the ``examples:`` of every attribution rule through the real parser and engine."""
+"""Run the ``examples:`` of every rule: attribution rules through the real parser and engine,
+boilerplate rules against the lines they must (``examples``) and must not (``not``) remove."""
 
 from __future__ import annotations
 
@@ -14,13 +15,8 @@ from .rules import Example
 @dataclass
 class ExampleResult:
     rule_id: str
-    example: Example
-    file: str
+    where: str  # file:line of the example (of the rule, for a boilerplate example)
     problem: str | None  # None when the example passed
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.example.line}"
 
 
 def _same(expected: str | None, found: str | None) -> bool:
@@ -52,7 +48,18 @@ def run_examples(pipeline: Pipeline) -> list[ExampleResult]:
                 hashlib.sha256(example.text.encode()).hexdigest())
         for n, (rule, example) in enumerate(cases)
     ]
-    results = []
-    for (rule, example), (_, quotes) in zip(cases, pipeline.run(articles)):
-        results.append(ExampleResult(rule.id, example, rule.file, _judge(example, rule.id, quotes)))
-    return results
+    results = [ExampleResult(rule.id, f"{rule.file}:{example.line}", _judge(example, rule.id, quotes))
+               for (rule, example), (_, quotes) in zip(cases, pipeline.run(articles))]
+    return results + boilerplate_results(pipeline)
+
+
+def boilerplate_results(pipeline: Pipeline) -> list[ExampleResult]:
+    """Each boilerplate rule against its examples, which it must remove, and its ``not`` lines, which it must keep."""
+    return [
+        ExampleResult(rule.id, f"{rule.file}:{rule.line}",
+                      None if rule.matches(line) == removes else
+                      f"{'does not remove its example' if removes else 'removes its not: line'} {line!r}")
+        for rule in pipeline.boilerplate.rules
+        for removes, lines in ((True, rule.examples), (False, rule.counterexamples))
+        for line in lines
+    ]

@@ -1,12 +1,13 @@
 """The command line: help everywhere, one-line errors, the README's commands."""
 
+import shutil
 import sqlite3
 from contextlib import closing
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLES_DIR, SEEDS_GOLD
+from conftest import EXAMPLES_DIR, RULES_DIR, SEEDS_GOLD
 from quotetrack.cli import cli
 from quotetrack.parse import Parser
 
@@ -57,3 +58,18 @@ def test_eval_seeds_twice_parses_once(tmp_path, monkeypatch):
     monkeypatch.setattr(Parser, "parse", lambda self, articles: pytest.fail("parsed again"))
     second = CliRunner().invoke(cli, args)
     assert second.output == first.output
+
+
+def test_rules_test_runs_the_boilerplate_examples_too(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    boilerplate = rules / "boilerplate.yml"
+    example = '      - "(This story has not been edited by Devdiscourse staff and is auto-generated from a syndicated feed.)"\n'
+    text = boilerplate.read_text(encoding="utf-8")
+    assert example in text
+    boilerplate.write_text(text.replace(example, example + '      - "Kyiv said the attack failed."\n'), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["rules", "test", "--rules", str(rules)])
+    assert result.exit_code == 1
+    line = text.splitlines().index("  - id: syndication-notice") + 1
+    assert f"FAIL {boilerplate}:{line} [syndication-notice]: does not remove its example 'Kyiv said the attack failed.'" \
+        in result.output
