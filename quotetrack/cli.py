@@ -145,7 +145,7 @@ def rules_check(rules_dir):
 @models_option
 @one_line_errors
 def rules_test(rules_dir, model_dir):
-    """Run every rule's examples through the parser and engine.
+    """Run every rule's examples: attribution rules through the parser and engine, boilerplate rules on their lines.
 
     \b
     Example: quotetrack rules test
