@@ -251,37 +251,50 @@ BROWN_ROWS = ("Brown/Brown/PROPN/2/nsubj said/say/VERB/0/root the/the/DET/4/det 
 BROWN_PARSE = parse(BROWN, BROWN_ROWS)
 
 
-def test_a_punctuation_cue_or_a_cue_no_pattern_anchors_on_is_no_cue():
-    text = 'Trump: "We will win."'
-    sentences = parse(text, 'Trump/Trump/PROPN/0/root :/:/PUNCT/1/punct "/"/PUNCT/5/punct We/we/PRON/5/nsubj '
-                            'will/will/AUX/5/aux win/win/VERB/1/parataxis ././PUNCT/5/punct "/"/PUNCT/5/punct')
-    attribution = gold("E1", ":", "We will win", "Trump", text=text)
-    assert diagnosis(text, sentences, attribution) == ("no-cue", "punctuation ':'")
-    text = "Officials believe the vote was fair."
-    sentences = parse(text, "Officials/official/NOUN/2/nsubj believe/believe/VERB/0/root the/the/DET/4/det "
-                            "vote/vote/NOUN/6/nsubj was/be/AUX/6/cop fair/fair/ADJ/2/ccomp ././PUNCT/2/punct")
-    attribution = gold("E1", "believe", "the vote was fair", "Officials", text=text)
-    assert diagnosis(text, sentences, attribution) == ("no-cue", "believe (VERB)")
+NO_CUE = [
+    ('Trump: "We will win."',
+     ['Trump/Trump/PROPN/0/root :/:/PUNCT/1/punct "/"/PUNCT/5/punct We/we/PRON/5/nsubj '
+      'will/will/AUX/5/aux win/win/VERB/1/parataxis ././PUNCT/5/punct "/"/PUNCT/5/punct'],
+     (":", "We will win", "Trump"),
+     ("no-cue", "punctuation ':'")),
+    ("Officials believe the vote was fair.",
+     ["Officials/official/NOUN/2/nsubj believe/believe/VERB/0/root the/the/DET/4/det "
+      "vote/vote/NOUN/6/nsubj was/be/AUX/6/cop fair/fair/ADJ/2/ccomp ././PUNCT/2/punct"],
+     ("believe", "the vote was fair", "Officials"),
+     ("no-cue", "believe (VERB)")),
+]
 
 
-def test_a_word_cut_into_letters_a_cue_inside_a_word_or_a_sentence_broken_mid_phrase_is_tokenize():
-    text = "Kyiv's army said it won."
-    sentences = parse(text, "K/K/PROPN/8/nsubj y/y/PROPN/1/flat i/i/PROPN/1/flat v/v/PROPN/1/flat '/'/PUNCT/1/punct "
-                            "s/s/PROPN/1/flat army/army/NOUN/8/nsubj said/say/VERB/0/root it/it/PRON/10/nsubj "
-                            "won/win/VERB/8/ccomp ././PUNCT/8/punct")
-    attribution = gold("E1", "said", "it won", "Kyiv's army", text=text)
-    assert diagnosis(text, sentences, attribution) == ("tokenize", "\"Kyiv's\" cut into letters")
-    text = "A Post–shows poll puts him ahead."
-    sentences = parse(text, "A/a/DET/3/det Post–shows/Post–show/PROPN/3/compound poll/poll/NOUN/4/nsubj "
-                            "puts/put/VERB/0/root him/he/PRON/4/obj ahead/ahead/ADV/4/advmod ././PUNCT/4/punct")
-    attribution = gold("E1", "shows", "him ahead", "poll", text=text)
-    assert diagnosis(text, sentences, attribution) == ("tokenize", "the cue is part of the word 'Post–shows'")
-    text = "Sen. Green said it was fair."
-    sentences = parse(text, "Sen./Sen./PROPN/0/root",
-                      "Green/Green/PROPN/2/nsubj said/say/VERB/0/root it/it/PRON/5/nsubj was/be/AUX/5/cop "
-                      "fair/fair/ADJ/2/ccomp ././PUNCT/2/punct")
-    attribution = gold("E1", "said", "it was fair", "Sen. Green", text=text)
-    assert diagnosis(text, sentences, attribution) == ("tokenize", "sentence broken after 'Sen.'")
+@pytest.mark.parametrize("text, rows, gold_parts, expected", NO_CUE)
+def test_a_punctuation_cue_or_a_cue_no_pattern_anchors_on_is_no_cue(text, rows, gold_parts, expected):
+    assert diagnosis(text, parse(text, *rows), gold("E1", *gold_parts, text=text)) == expected
+
+
+TOKENIZE = [
+    ("Kyiv's army said it won.",
+     ["K/K/PROPN/8/nsubj y/y/PROPN/1/flat i/i/PROPN/1/flat v/v/PROPN/1/flat '/'/PUNCT/1/punct "
+      "s/s/PROPN/1/flat army/army/NOUN/8/nsubj said/say/VERB/0/root it/it/PRON/10/nsubj "
+      "won/win/VERB/8/ccomp ././PUNCT/8/punct"],
+     ("said", "it won", "Kyiv's army"),
+     ("tokenize", "\"Kyiv's\" cut into letters")),
+    ("A Post–shows poll puts him ahead.",
+     ["A/a/DET/3/det Post–shows/Post–show/PROPN/3/compound poll/poll/NOUN/4/nsubj "
+      "puts/put/VERB/0/root him/he/PRON/4/obj ahead/ahead/ADV/4/advmod ././PUNCT/4/punct"],
+     ("shows", "him ahead", "poll"),
+     ("tokenize", "the cue is part of the word 'Post–shows'")),
+    ("Sen. Green said it was fair.",
+     ["Sen./Sen./PROPN/0/root",
+      "Green/Green/PROPN/2/nsubj said/say/VERB/0/root it/it/PRON/5/nsubj was/be/AUX/5/cop "
+      "fair/fair/ADJ/2/ccomp ././PUNCT/2/punct"],
+     ("said", "it was fair", "Sen. Green"),
+     ("tokenize", "sentence broken after 'Sen.'")),
+]
+
+
+@pytest.mark.parametrize("text, rows, gold_parts, expected", TOKENIZE)
+def test_a_word_cut_into_letters_a_cue_inside_a_word_or_a_sentence_broken_mid_phrase_is_tokenize(
+        text, rows, gold_parts, expected):
+    assert diagnosis(text, parse(text, *rows), gold("E1", *gold_parts, text=text)) == expected
 
 
 def test_a_sentence_break_after_a_full_stop_or_between_paragraphs_is_no_tokenize_problem():
@@ -302,30 +315,34 @@ def test_an_unmatched_prediction_at_the_cue_is_span():
     assert diagnosis(BROWN, BROWN_PARSE, attribution, [short_content]) == ("span", "content covers 1/4 gold tokens")
 
 
-def test_a_parse_ud_would_not_give_is_parse():
-    text = '"It is over," said Jones.'
-    sentences = parse(text, '"/"/PUNCT/4/punct It/it/PRON/4/nsubj is/be/AUX/4/cop over/over/ADV/0/root '
-                            ',/,/PUNCT/4/punct "/"/PUNCT/4/punct said/say/VERB/4/parataxis Jones/Jones/PROPN/7/obj '
-                            '././PUNCT/4/punct')
-    attribution = gold("E1", "said", "It is over", "Jones", text=text)
-    assert diagnosis(text, sentences, attribution) == (
-        "parse", "source 'Jones' is obj of 'said', not the subject of 'said'")
-    text = "The plan will fail, Smith said."
-    sentences = parse(text, "The/the/DET/2/det plan/plan/NOUN/4/nsubj will/will/AUX/4/aux fail/fail/VERB/0/root "
-                            ",/,/PUNCT/7/punct Smith/Smith/PROPN/7/nsubj said/say/VERB/4/conj ././PUNCT/4/punct")
-    attribution = gold("E1", "said", "The plan will fail", "Smith", text=text)
-    assert diagnosis(text, sentences, attribution) == (
-        "parse", "content 'fail' is the root, not joined to 'said'")
-    text = "Smith said the plan will fail."
-    sentences = parse(text, "Smith/Smith/PROPN/2/nsubj said/say/VERB/0/root the/the/DET/4/det plan/plan/NOUN/2/obj "
-                            "will/will/AUX/6/aux fail/fail/VERB/2/conj ././PUNCT/2/punct")
-    attribution = gold("E1", "said", "the plan will fail", "Smith", text=text)
-    assert diagnosis(text, sentences, attribution) == ("parse", "content split: 'plan' obj and 'fail' conj of 'said'")
-    text = "Smith told us it was over."
-    sentences = parse(text, "Smith/Smith/PROPN/2/compound told/tell/NOUN/0/root us/we/PRON/2/nmod it/it/PRON/6/nsubj "
-                            "was/be/AUX/6/cop over/over/ADV/2/acl ././PUNCT/2/punct")
-    attribution = gold("E1", "told", "it was over", "Smith", text=text)
-    assert diagnosis(text, sentences, attribution) == ("parse", "'told' tagged NOUN, not VERB")
+PARSE = [
+    ('"It is over," said Jones.',
+     ['"/"/PUNCT/4/punct It/it/PRON/4/nsubj is/be/AUX/4/cop over/over/ADV/0/root '
+      ',/,/PUNCT/4/punct "/"/PUNCT/4/punct said/say/VERB/4/parataxis Jones/Jones/PROPN/7/obj '
+      '././PUNCT/4/punct'],
+     ("said", "It is over", "Jones"),
+     ("parse", "source 'Jones' is obj of 'said', not the subject of 'said'")),
+    ("The plan will fail, Smith said.",
+     ["The/the/DET/2/det plan/plan/NOUN/4/nsubj will/will/AUX/4/aux fail/fail/VERB/0/root "
+      ",/,/PUNCT/7/punct Smith/Smith/PROPN/7/nsubj said/say/VERB/4/conj ././PUNCT/4/punct"],
+     ("said", "The plan will fail", "Smith"),
+     ("parse", "content 'fail' is the root, not joined to 'said'")),
+    ("Smith said the plan will fail.",
+     ["Smith/Smith/PROPN/2/nsubj said/say/VERB/0/root the/the/DET/4/det plan/plan/NOUN/2/obj "
+      "will/will/AUX/6/aux fail/fail/VERB/2/conj ././PUNCT/2/punct"],
+     ("said", "the plan will fail", "Smith"),
+     ("parse", "content split: 'plan' obj and 'fail' conj of 'said'")),
+    ("Smith told us it was over.",
+     ["Smith/Smith/PROPN/2/compound told/tell/NOUN/0/root us/we/PRON/2/nmod it/it/PRON/6/nsubj "
+      "was/be/AUX/6/cop over/over/ADV/2/acl ././PUNCT/2/punct"],
+     ("told", "it was over", "Smith"),
+     ("parse", "'told' tagged NOUN, not VERB")),
+]
+
+
+@pytest.mark.parametrize("text, rows, gold_parts, expected", PARSE)
+def test_a_parse_ud_would_not_give_is_parse(text, rows, gold_parts, expected):
+    assert diagnosis(text, parse(text, *rows), gold("E1", *gold_parts, text=text)) == expected
 
 
 def test_according_to_wants_the_cue_a_case_marker_of_the_source_and_the_source_an_oblique_of_the_content():
@@ -349,30 +366,38 @@ def test_according_to_wants_the_cue_a_case_marker_of_the_source_and_the_source_a
         "parse", "source 'officials' is the root, not a dependent of the content")
 
 
-def test_a_right_parse_without_a_match_is_rule_even_with_a_shared_subject():
-    attribution = gold("E1", "said", "the plan would fail", "Brown", text=BROWN)
-    assert diagnosis(BROWN, BROWN_PARSE, attribution) == ("rule", "say/VERB root; source nsubj; content ccomp")
-    text = "Brown smiled and said the plan would fail."
-    sentences = parse(text, "Brown/Brown/PROPN/2/nsubj smiled/smile/VERB/0/root and/and/CCONJ/4/cc "
-                            "said/say/VERB/2/conj the/the/DET/6/det plan/plan/NOUN/8/nsubj would/would/AUX/8/aux "
-                            "fail/fail/VERB/4/ccomp ././PUNCT/2/punct")
-    attribution = gold("E1", "said", "the plan would fail", "Brown", text=text)
-    assert diagnosis(text, sentences, attribution) == ("rule", "say/VERB conj; source nsubj; content ccomp")
-    text = "They asked Brown to say it failed."
-    sentences = parse(text, "They/they/PRON/2/nsubj asked/ask/VERB/0/root Brown/Brown/PROPN/2/obj to/to/PART/5/mark "
-                            "say/say/VERB/2/xcomp it/it/PRON/7/nsubj failed/fail/VERB/5/ccomp ././PUNCT/2/punct")
-    attribution = gold("E1", "say", "it failed", "Brown", text=text)
-    assert diagnosis(text, sentences, attribution) == ("rule", "say/VERB xcomp; source obj; content ccomp")
-    text = "They want tax cuts and suggest more."
-    sentences = parse(text, "They/they/PRON/2/nsubj want/want/VERB/0/root tax/tax/NOUN/4/compound cuts/cut/NOUN/2/obj "
-                            "and/and/CCONJ/6/cc suggest/suggest/VERB/2/conj more/more/ADJ/6/obj ././PUNCT/2/punct")
-    attribution = gold("E1", "want", "tax cuts and suggest more", "They", text=text)
-    assert diagnosis(text, sentences, attribution) == ("rule", "want/VERB root; source nsubj; content obj")
-    text = "That worries Brown."
-    sentences = parse(text, "That/that/PRON/2/nsubj worries/worry/VERB/0/root Brown/Brown/PROPN/2/obj "
-                            "././PUNCT/2/punct")
-    attribution = gold("E1", "worries", "That", "Brown", text=text)
-    assert diagnosis(text, sentences, attribution) == ("rule", "worry/VERB root; source obj; content nsubj")
+RULE = [
+    (BROWN,
+     [BROWN_ROWS],
+     ("said", "the plan would fail", "Brown"),
+     ("rule", "say/VERB root; source nsubj; content ccomp")),
+    ("Brown smiled and said the plan would fail.",
+     ["Brown/Brown/PROPN/2/nsubj smiled/smile/VERB/0/root and/and/CCONJ/4/cc "
+      "said/say/VERB/2/conj the/the/DET/6/det plan/plan/NOUN/8/nsubj would/would/AUX/8/aux "
+      "fail/fail/VERB/4/ccomp ././PUNCT/2/punct"],
+     ("said", "the plan would fail", "Brown"),
+     ("rule", "say/VERB conj; source nsubj; content ccomp")),
+    ("They asked Brown to say it failed.",
+     ["They/they/PRON/2/nsubj asked/ask/VERB/0/root Brown/Brown/PROPN/2/obj to/to/PART/5/mark "
+      "say/say/VERB/2/xcomp it/it/PRON/7/nsubj failed/fail/VERB/5/ccomp ././PUNCT/2/punct"],
+     ("say", "it failed", "Brown"),
+     ("rule", "say/VERB xcomp; source obj; content ccomp")),
+    ("They want tax cuts and suggest more.",
+     ["They/they/PRON/2/nsubj want/want/VERB/0/root tax/tax/NOUN/4/compound cuts/cut/NOUN/2/obj "
+      "and/and/CCONJ/6/cc suggest/suggest/VERB/2/conj more/more/ADJ/6/obj ././PUNCT/2/punct"],
+     ("want", "tax cuts and suggest more", "They"),
+     ("rule", "want/VERB root; source nsubj; content obj")),
+    ("That worries Brown.",
+     ["That/that/PRON/2/nsubj worries/worry/VERB/0/root Brown/Brown/PROPN/2/obj "
+      "././PUNCT/2/punct"],
+     ("worries", "That", "Brown"),
+     ("rule", "worry/VERB root; source obj; content nsubj")),
+]
+
+
+@pytest.mark.parametrize("text, rows, gold_parts, expected", RULE)
+def test_a_right_parse_without_a_match_is_rule_even_with_a_shared_subject(text, rows, gold_parts, expected):
+    assert diagnosis(text, parse(text, *rows), gold("E1", *gold_parts, text=text)) == expected
 
 
 def test_the_report_counts_false_negatives_by_cause_over_all_and_speech(tmp_path):
