@@ -54,6 +54,11 @@ INDEXED = ("lemma", "lower", "text", "deprel", "upos", "xpos")  # word attribute
 SET_KEYS = (*INDEXED, "in_quote")  # constraints a sentence view keeps the set of words meeting
 
 
+def word_value(word: Word, key: str) -> str:
+    """A word's value of ``key``, one of ``INDEXED``: an attribute, or ``lower`` (its text lowercased)."""
+    return word.text.lower() if key == "lower" else getattr(word, key)
+
+
 class SentenceView:
     """A sentence with the indexes the engine needs, each worked out on first use:
     children, subtree edges, quotation marks, and which words pass each ``WordTest``."""
@@ -111,8 +116,7 @@ class SentenceView:
         """Each word's value of ``key``, one of ``INDEXED``."""
         if key not in self.columns:
             words = self.sentence.words
-            self.columns[key] = [word.text.lower() for word in words] if key == "lower" else \
-                [getattr(word, key) for word in words]
+            self.columns[key] = [word_value(word, key) for word in words]
         return self.columns[key]
 
     def passes(self, test: WordTest) -> set[int]:
@@ -279,8 +283,8 @@ class Matcher:
 
     def can_anchor(self, word: Word) -> bool:
         """Whether some pattern's anchor takes ``word`` by its own text, lemma and tags, whatever its context."""
-        return any(all((word.text.lower() if key == "lower" else getattr(word, key)) in wanted
-                       for key, wanted in constraints.items()) for constraints in self.anchor_words)
+        return any(all(word_value(word, key) in wanted for key, wanted in constraints.items())
+                   for constraints in self.anchor_words)
 
     def mention(self, view: SentenceView, head: int) -> tuple[int, int]:
         """The speaker mention as written, as first and last word: the head word, its name-like
