@@ -471,7 +471,7 @@ class Matcher:
         “A,” she said. “B.” and “A,” Tester said, referring to X, “B.” are one quote, A to B."""
         starts = [s.start for s in sentences]
         for quote in found:
-            if quote.type == "indirect" or quote.cue is None:
+            if quote.cue is None:
                 continue
             while True:
                 clause_end = max(quote.content.end, quote.cue.end, quote.speaker_span.end if quote.speaker_span else 0)
@@ -631,7 +631,7 @@ def adjacent_quote(side: str, clause: Span, sentence: Sentence, quotes: list[Spa
         ok = opens and not gap.strip(TRIM) and handed_over
     else:
         quote = next((q for q in quotes if q.start >= clause.end), None)
-        if quote is None:
+        if quote is None or quote.start >= sentence.end:  # "Graham asked. “Neither do I.”": the next sentence's
             return None
         gap = text[clause.end:quote.start]
         closes = quote.end >= sentence.end or not text[quote.end:sentence.end].strip(TRIM)
