@@ -302,8 +302,9 @@ class Matcher:
                     first, last = min(first, left), max(last, right)
         while last + 1 < len(words) and words[last + 1].upos == "PROPN" and last + 1 not in view.quoted:
             last += 1
-        # a relative clause in the mention comes whole: "a former aide who accompanied her to Burma"
-        last = max([last] + [view.right[w.index] for w in words[first:last + 1] if w.deprel == "acl:relcl"])
+        # a relative clause or participle in the mention comes whole: "a former aide who accompanied her to
+        # Burma", "a spokesman, surrounded by armed men"
+        last = max([last] + [view.right[w.index] for w in words[first:last + 1] if w.deprel in ("acl:relcl", "acl")])
         # a parenthesis opened in the mention or right after it: "McCaskill (D-Mo" | "McCaskill | (D-Mo.)"
         opened = [w.text for w in words[first:last + 2]].count("(") > [w.text for w in words[first:last + 1]].count(")")
         closing = next((w.index for w in words[last + 1:last + 7] if w.text == ")"), None)
