@@ -6,6 +6,7 @@
 #   bash scripts/glove_models.sh train      # the whole recipe: pretrain, warm-started pos + depparse, assemble
 #                                           # (~100 min on 2 cores, all cores busy), then install into quotetrack/models/
 #   bash scripts/glove_models.sh eval       # UD English EWT+GUM test scores of the embedded set and of the compact set
+#                                           # (EVERY=4: every 4th test sentence only)
 #
 # Environment: SHARED (default ../shared), T (work folder, default /tmp/qt-glove), PY (default: python),
 # POS_STEPS / DP2_STEPS (default 1500 / 1300: the shipped run's steps, best dev-subset checkpoint kept).
@@ -30,6 +31,16 @@ ud_split() {  # ud_split NAME -> path of the unpacked UD split
   mkdir -p "$T/ud"
   [ -f "$T/ud/en_combined.$1.conllu" ] || xz -dc "$MODELS/ud/en_combined.$1.conllu.xz" > "$T/ud/en_combined.$1.conllu"
   echo "$T/ud/en_combined.$1.conllu"
+}
+
+every_nth() {  # every_nth FILE N -> every Nth sentence of a CoNLL-U file (N=1: the file itself)
+  [ "$2" = 1 ] && { echo "$1"; return; }
+  "$PY" - "$1" "$2" "$1.every$2" <<'PY'
+import sys
+sentences = open(sys.argv[1], encoding="utf-8").read().strip().split("\n\n")
+open(sys.argv[3], "w", encoding="utf-8").write("\n\n".join(sentences[::int(sys.argv[2])]) + "\n\n")
+PY
+  echo "$1.every$2"
 }
 
 md5() { "$PY" -c "import hashlib, sys; print(hashlib.md5(open(sys.argv[1], 'rb').read()).hexdigest())" "$1"; }
@@ -60,8 +71,8 @@ case "${1:-}" in
     cp "$card" "$EMBEDDED/MODEL_CARD.md"
     echo "installed $T/stanza_en_glove into $EMBEDDED (model id changes: parses are cached per model)"
     ;;
-  eval)
-    gold=$(ud_split test)
+  eval)  # EVERY=N scores every Nth test sentence only (a quicker check on a busy machine)
+    gold=$(every_nth "$(ud_split test)" "${EVERY:-1}")
     mkdir -p "$T/eval"
     cd "$T"
     nice "$PY" eval_ud.py glove "$EMBEDDED/en/pos/combined_glove.pt" "$EMBEDDED/en/depparse/combined_glove.pt" \
