@@ -315,7 +315,9 @@ class Matcher:
         last = appositions_end(words, last, view.quoted)
         # a subject never follows a preposition: the parser took the object of "behind the raid"
         # for it, so the phrase reaches back to the start of the clause ("one of two groups ...")
-        if first > 0 and words[first - 1].upos == "ADP" and words[head].deprel.startswith("nsubj"):
+        # (but "with the ministry announcing …" is a subject after "with")
+        if first > 0 and words[first - 1].upos == "ADP" and words[first - 1].text.lower() != "with" \
+                and words[head].deprel.startswith("nsubj"):
             while first > 0 and words[first - 1].upos not in ("PUNCT", "SCONJ", "CCONJ") \
                     and first - 1 not in view.quoted:
                 first -= 1
