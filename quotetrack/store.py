@@ -247,6 +247,14 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     try:
         db.execute("PRAGMA foreign_keys = ON")
         claim(db, path)
+        db.execute("BEGIN IMMEDIATE")  # takes the write lock: fails now, not after the parsing, if we cannot write
+        db.execute("ROLLBACK")
+    except sqlite3.OperationalError as error:
+        db.close()
+        advice = ("make the file and its folder writable, or build into another file" if "readonly" in str(error)
+                  else "another process is writing to it: wait for it and run again" if "locked" in str(error)
+                  else "check that its folder exists and can be written")
+        raise StoreError(f"cannot write {path} ({error}): {advice}") from None
     except sqlite3.DatabaseError as error:
         db.close()
         raise StoreError(f"{path} is not a usable SQLite database ({error}): choose another file") from None
@@ -428,6 +436,19 @@ def stored_rows(db: sqlite_utils.Database, table: str, where: str, parameters: l
     columns = [column for column in TABLES[table]["columns"] if column != "statement_id"]
     sql = f"select {', '.join(f'[{column}]' for column in columns)} from {table} where {where}"
     return [dict(zip(columns, row)) for row in db.execute(sql, parameters)]
+
+
+def article_sources(db: sqlite_utils.Database) -> dict[str, tuple[str, str]]:
+    """(source, content hash) of each stored article, by article id."""
+    return {article_id: (source, content_hash)
+            for article_id, source, content_hash in db.execute("select id, source, content_hash from articles")}
+
+
+def quote_counts(db: sqlite_utils.Database, kept_rules: str | None = None) -> dict[str, int]:
+    """The number of stored quotes per article id; with ``kept_rules`` (a JSON list of rule ids), only theirs."""
+    where = "where rule_id in (select value from json_each(?))" if kept_rules is not None else ""
+    return dict(db.execute(f"select article_id, count(*) from quotes {where} group by article_id",
+                           [kept_rules] if kept_rules is not None else []))
 
 
 def article_hashes(db: sqlite_utils.Database) -> dict[str, str]:
