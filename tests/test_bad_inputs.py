@@ -357,7 +357,7 @@ def test_a_regex_timeout_in_a_pattern_node_skips_the_article(tmp_path, good_fold
     text = patterns.read_text(encoding="utf-8")
     slow = ("  - id: slow-node\n    description: a word no regex should take long on\n"
             "    nodes:\n      - {id: cue, regex: '(a|aa)+b'}\n    cue: [cue]\n"
-            "    content: {subtree: cue}\n")
+            "    content: {subtree: cue}\n    examples: [{text: Nothing here., match: false}]\n")
     patterns.write_text(text.replace("patterns:\n", "patterns:\n" + slow, 1), encoding="utf-8")
     (good_folder / "slow.txt").write_text(f"Smith said {'a' * 40}c.\n")
     result = run("build", tmp_path / "q.db", good_folder, "--rules", rules)
