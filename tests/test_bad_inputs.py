@@ -339,30 +339,24 @@ def rules_copy(tmp_path: Path) -> Path:
     return rules
 
 
-def test_a_regex_timeout_in_a_channel_skips_the_article(tmp_path, good_folder):
-    rules = rules_copy(tmp_path)
-    cues = rules / "cues.yml"
-    cues.write_text(cues.read_text(encoding="utf-8").replace(
-        "channels:\n", "channels:\n  - {name: Slow, pattern: '(a|aa)+b'}\n", 1), encoding="utf-8")
-    (good_folder / "slow.txt").write_text(f"Smith said on {'a' * 40}c radio that the plan was over.\n")
-    result = run("build", tmp_path / "q.db", good_folder, "--rules", rules)
-    assert result.exit_code == 0, result.output
-    assert len(lines_about(result, "slow.txt: a rule's regular expression took over 0.05s")) == 1
-    assert GOOD_QUOTE in stored_quotes(tmp_path / "q.db")
+SLOW_NODE = ("  - id: slow-node\n    description: a word no regex should take long on\n"
+             "    nodes:\n      - {id: cue, regex: '(a|aa)+b'}\n    cue: [cue]\n"
+             "    content: {subtree: cue}\n    examples: [{text: Nothing here., match: false}]\n")
 
 
-def test_a_regex_timeout_in_a_pattern_node_skips_the_article(tmp_path, good_folder):
+@pytest.mark.parametrize("rule_file, list_key, slow_rule, article", [
+    ("cues.yml", "channels:\n", "  - {name: Slow, pattern: '(a|aa)+b'}\n",
+     f"Smith said on {'a' * 40}c radio that the plan was over.\n"),
+    ("patterns.yml", "patterns:\n", SLOW_NODE, f"Smith said {'a' * 40}c.\n"),
+], ids=["channel", "pattern-node"])
+def test_a_regex_timeout_in_matching_skips_the_article(tmp_path, good_folder, rule_file, list_key, slow_rule, article):
     rules = rules_copy(tmp_path)
-    patterns = rules / "patterns.yml"
-    text = patterns.read_text(encoding="utf-8")
-    slow = ("  - id: slow-node\n    description: a word no regex should take long on\n"
-            "    nodes:\n      - {id: cue, regex: '(a|aa)+b'}\n    cue: [cue]\n"
-            "    content: {subtree: cue}\n    examples: [{text: Nothing here., match: false}]\n")
-    patterns.write_text(text.replace("patterns:\n", "patterns:\n" + slow, 1), encoding="utf-8")
-    (good_folder / "slow.txt").write_text(f"Smith said {'a' * 40}c.\n")
+    path = rules / rule_file
+    path.write_text(path.read_text(encoding="utf-8").replace(list_key, list_key + slow_rule, 1), encoding="utf-8")
+    (good_folder / "slow.txt").write_text(article, encoding="utf-8")
     result = run("build", tmp_path / "q.db", good_folder, "--rules", rules)
     assert result.exit_code == 0, result.output
-    assert len(lines_about(result, "slow.txt: a rule's regular expression took over")) == 1
+    assert len(lines_about(result, "slow.txt: a rule's regular expression took over 0.05s on one word or phrase")) == 1
     assert GOOD_QUOTE in stored_quotes(tmp_path / "q.db")
 
 
