@@ -247,7 +247,9 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     try:
         db.execute("PRAGMA foreign_keys = ON")
         claim(db, path)
-        db.execute("BEGIN IMMEDIATE")  # takes the write lock: fails now, not after the parsing, if we cannot write
+        # a write undone: fails now, not after the parsing, if the file or its folder (the journal) cannot be written
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("CREATE TABLE quotetrack_write_check (x)")
         db.execute("ROLLBACK")
     except sqlite3.OperationalError as error:
         db.close()

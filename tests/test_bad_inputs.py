@@ -272,19 +272,21 @@ def make_read_only(path: Path) -> None:
             pytest.skip("cannot make a file read-only here (root without chattr)")
 
 
-def test_a_read_only_database_is_refused_before_any_work(tmp_path, good_folder, monkeypatch):
-    db_path = tmp_path / "q.db"
+@pytest.mark.parametrize("read_only", ["file", "folder"])
+def test_a_read_only_database_is_refused_before_any_work(tmp_path, good_folder, monkeypatch, read_only):
+    db_path = tmp_path / "db" / "q.db"
     assert run("build", db_path, good_folder).exit_code == 0
-    make_read_only(db_path)
+    (good_folder / "new.txt").write_text("Jones said the vote was fair.\n", encoding="utf-8")
+    target = db_path if read_only == "file" else db_path.parent
+    make_read_only(target)
     try:
         from quotetrack.parse import Parser
         monkeypatch.setattr(Parser, "parse", lambda self, articles: pytest.fail("parsed before checking the database"))
-        (good_folder / "new.txt").write_text("Jones said the vote was fair.\n", encoding="utf-8")
         result = run("build", db_path, good_folder)
     finally:
-        subprocess.run(["chattr", "-i", str(db_path)], capture_output=True)
-        db_path.chmod(0o644)
-    assert error_line(result) == f"Error: {db_path} is read-only: make it writable, or build into another file"
+        subprocess.run(["chattr", "-i", str(target)], capture_output=True)
+        target.chmod(0o755 if target.is_dir() else 0o644)
+    assert error_line(result) == f"Error: {target} is read-only: make it writable, or build into another file"
     assert stored_quotes(db_path) == [GOOD_QUOTE]
 
 
