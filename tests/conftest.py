@@ -31,12 +31,13 @@ def pipeline() -> Pipeline:
 
 @pytest.fixture(scope="session")
 def seed_articles(pipeline):
-    return pipeline.read(EXAMPLES_DIR, BuildReport())
+    return pipeline.read(SEEDS_ARTICLES, BuildReport())
 
 
 @pytest.fixture(scope="session")
 def built_db(tmp_path_factory, pipeline, seed_articles) -> Path:
-    """db/quotes.db as the README builds it, from the example articles (never modify it)."""
+    """A database built from the seed articles, as the README builds db/quotes.db from their copy in
+    examples/ (never modify it)."""
     path = tmp_path_factory.mktemp("built") / "quotes.db"
     pipeline.build(path, seed_articles)
     return path
