@@ -31,6 +31,7 @@ from quotetrack.cli import cli
 from quotetrack.ingest import MAX_ARTICLE_CHARS, MAX_ARTICLE_PARAGRAPHS, load_boilerplate, read_articles
 from quotetrack.parse import PARSE_CHUNK_CHARS, PARSE_SENTENCE_CHARS, chunks
 from quotetrack.publish import MAX_VALUE_BYTES, datasette_instance
+from quotetrack.yamlfile import RuleError
 
 GOOD = "Prime Minister Jane Smith said the plan would fail.\n"
 GOOD_QUOTE = "the plan would fail"
@@ -483,3 +484,25 @@ def test_any_jsonl_file_gives_articles_and_one_reason_per_bad_line(tmp_path, lin
     assert len({article.id for article in articles}) == len(articles)
     assert all(why and "\n" not in why for _, why in errors)
     assert len(articles) + len(errors) <= len(lines)
+
+
+# ---------------------------------------------------------------- fuzzing the boilerplate rule loader
+
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXTY | st.sampled_from(
+    ["(unclosed", "x", "between_prose", "anywhere", "[a-z]+", "\\p{Lu}"])
+RULE_VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(sorted(ingest.RULE_KEYS)) | TEXTY, inner, max_size=4), max_leaves=12)
+RULE_FILES = st.dictionaries(st.sampled_from(["rules", "other"]), st.lists(st.dictionaries(
+    st.sampled_from(sorted(ingest.RULE_KEYS)), RULE_VALUES, max_size=6) | RULE_VALUES, max_size=3), max_size=2)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=RULE_FILES | RULE_VALUES)
+def test_any_boilerplate_file_loads_or_names_file_and_line(tmp_path, document):
+    rules = tmp_path / "fuzz-rules"
+    rules.mkdir(exist_ok=True)
+    (rules / "boilerplate.yml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    try:
+        load_boilerplate(rules)
+    except RuleError as error:
+        assert error.code.startswith("QT") and error.path == str(rules / "boilerplate.yml") and error.message
