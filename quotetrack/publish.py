@@ -101,7 +101,7 @@ class Guards:
 
 def _read_only_query(datasette: Datasette, path: str) -> bool:
     """Whether ``path`` is a canned query that does not write (posting to one fails in datasette 0.65)."""
-    parts = path.strip("/").removesuffix(".json").split("/")
+    parts = path.strip("/").removesuffix(".json").removesuffix(".csv").split("/")
     if len(parts) != 2:
         return False
     canned = (datasette.metadata("queries", database=parts[0]) or {}).get(parts[1])
