@@ -90,22 +90,23 @@ class Guards:
     def asgi_wrapper(datasette):
         def wrap(app):
             async def guarded(scope, receive, send):
-                if scope["type"] == "http" and scope["method"] == "POST" and _read_only_query(datasette, scope["path"]):
+                if scope["type"] == "http" and scope["method"] == "POST" and _refuses_post(datasette, scope["path"]):
                     await _send_json(send, 405, {"ok": False, "status": 405,
-                                                 "error": "this canned query is read-only: use GET"})
+                                                 "error": "this database is served read-only: use GET"})
                     return
                 await app(scope, receive, send)
             return guarded
         return wrap
 
 
-def _read_only_query(datasette: Datasette, path: str) -> bool:
-    """Whether ``path`` is a canned query that does not write (posting to one fails in datasette 0.65)."""
+def _refuses_post(datasette: Datasette, path: str) -> bool:
+    """Whether ``path`` is a database, table, view or canned query that takes no POST: all of ours but a canned
+    query marked ``write`` (datasette 0.65 answers such a POST with a 500)."""
     parts = path.strip("/").removesuffix(".json").removesuffix(".csv").split("/")
-    if len(parts) != 2:
+    if parts[0] not in datasette.databases or len(parts) > 2:
         return False
-    canned = (datasette.metadata("queries", database=parts[0]) or {}).get(parts[1])
-    return canned is not None and not (isinstance(canned, dict) and canned.get("write"))
+    canned = (datasette.metadata("queries", database=parts[0]) or {}).get(parts[-1]) if len(parts) == 2 else None
+    return not (isinstance(canned, dict) and canned.get("write"))
 
 
 async def _send_json(send, status: int, body: dict) -> None:

@@ -408,7 +408,9 @@ async def test_a_served_database_shows_a_rebuild(tmp_path, good_folder):
 
 
 @pytest.mark.parametrize("method, path, status, message", [
-    ("post", "/quotes/quotes_by_speaker", 405, "this canned query is read-only: use GET"),
+    ("post", "/quotes/quotes_by_speaker", 405, "this database is served read-only: use GET"),
+    ("post", "/quotes/quotes_by_speaker.csv", 405, "this database is served read-only: use GET"),
+    ("post", "/quotes/quotes", 405, "this database is served read-only: use GET"),
     ("get", "/quotes/quotes.json?_sort=no_such_column", 400, "Cannot sort table by no_such_column"),
     ("get", "/quotes/who_said_what.json?_sort_desc=garbage", 400, "Cannot sort table by garbage"),
     ("get", "/quotes.json?sql=select+randomblob(1000000000)+from+quotes", 400, "string or blob too big"),
