@@ -29,7 +29,7 @@ def rules_option(command):
 def models_option(command):
     return click.option(
         "--models", "model_dir", type=click.Path(file_okay=False, path_type=Path), envvar=MODEL_DIR_ENV,
-        help=f"Stanza resources folder (default: ${MODEL_DIR_ENV}, else the embedded compact English models).",
+        help=f"Stanza resources folder (default: ${MODEL_DIR_ENV}, else the embedded English models, GloVe set).",
     )(command)
 
 
@@ -192,7 +192,7 @@ def rules_test(rules_dir, model_dir):
 
 @cli.group()
 def models():
-    """Stanza models: the embedded compact set or the official ones."""
+    """Stanza models: the embedded GloVe set or the official ones."""
 
 
 @models.command("download")

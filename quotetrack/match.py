@@ -302,8 +302,9 @@ class Matcher:
                     first, last = min(first, left), max(last, right)
         while last + 1 < len(words) and words[last + 1].upos == "PROPN" and last + 1 not in view.quoted:
             last += 1
-        # a relative clause in the mention comes whole: "a former aide who accompanied her to Burma"
-        last = max([last] + [view.right[w.index] for w in words[first:last + 1] if w.deprel == "acl:relcl"])
+        # a relative clause or participle in the mention comes whole: "a former aide who accompanied her to
+        # Burma", "a spokesman, surrounded by armed men"
+        last = max([last] + [view.right[w.index] for w in words[first:last + 1] if w.deprel in ("acl:relcl", "acl")])
         # a parenthesis opened in the mention or right after it: "McCaskill (D-Mo" | "McCaskill | (D-Mo.)"
         opened = [w.text for w in words[first:last + 2]].count("(") > [w.text for w in words[first:last + 1]].count(")")
         closing = next((w.index for w in words[last + 1:last + 7] if w.text == ")"), None)
@@ -314,7 +315,9 @@ class Matcher:
         last = appositions_end(words, last, view.quoted)
         # a subject never follows a preposition: the parser took the object of "behind the raid"
         # for it, so the phrase reaches back to the start of the clause ("one of two groups ...")
-        if first > 0 and words[first - 1].upos == "ADP" and words[head].deprel.startswith("nsubj"):
+        # (but "with the ministry announcing …" is a subject after "with")
+        if first > 0 and words[first - 1].upos == "ADP" and words[first - 1].text.lower() != "with" \
+                and words[head].deprel.startswith("nsubj"):
             while first > 0 and words[first - 1].upos not in ("PUNCT", "SCONJ", "CCONJ") \
                     and first - 1 not in view.quoted:
                 first -= 1
@@ -471,7 +474,7 @@ class Matcher:
         “A,” she said. “B.” and “A,” Tester said, referring to X, “B.” are one quote, A to B."""
         starts = [s.start for s in sentences]
         for quote in found:
-            if quote.type == "indirect" or quote.cue is None:
+            if quote.cue is None:
                 continue
             while True:
                 clause_end = max(quote.content.end, quote.cue.end, quote.speaker_span.end if quote.speaker_span else 0)
@@ -631,7 +634,7 @@ def adjacent_quote(side: str, clause: Span, sentence: Sentence, quotes: list[Spa
         ok = opens and not gap.strip(TRIM) and handed_over
     else:
         quote = next((q for q in quotes if q.start >= clause.end), None)
-        if quote is None:
+        if quote is None or quote.start >= sentence.end:  # "Graham asked. “Neither do I.”": the next sentence's
             return None
         gap = text[clause.end:quote.start]
         closes = quote.end >= sentence.end or not text[quote.end:sentence.end].strip(TRIM)

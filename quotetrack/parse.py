@@ -20,7 +20,7 @@ PROCESSORS = "tokenize,mwt,pos,lemma,depparse"
 # its seq2seq model spells out unseen possessives letter by letter ("Scott's" → S c o t t ' s),
 # which wrecked the parse of about one PolNeAR sentence in eight. An unseen possessive stays one word.
 PIPELINE_OPTIONS = {"mwt_dict_only": True}
-DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "stanza_en_compact"
+DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "stanza_en_glove"
 MODEL_DIR_ENV = "QUOTETRACK_STANZA_DIR"
 CACHE_TABLE = "parses"
 PARAGRAPH = regex.compile(r"[^\n]+")
@@ -42,7 +42,7 @@ class ParseError(Exception):
 
 
 def resolve_model_dir(model_dir: str | Path | None = None) -> Path:
-    """The Stanza resources folder: the option, else $QUOTETRACK_STANZA_DIR, else the embedded compact set."""
+    """The Stanza resources folder: the option, else $QUOTETRACK_STANZA_DIR, else the embedded GloVe set."""
     chosen = Path(model_dir or os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)
     if not (chosen / "resources.json").is_file():
         raise ParseError(f"no Stanza models in {chosen} (resources.json missing)")

@@ -73,7 +73,9 @@ class Resolver:
             return None
         heads = [w for w in words if not (span.start <= sentence.words[w.head].start < span.end) or w.head < 0]
         head = heads[0] if heads else words[-1]
-        role_heads = [w for w in words if w.deprel in self.rules.role_deprels and w.head == head.index] + [
+        # an apposition right after its head, with no comma, is the name: "governor | Alexei Smirnov"
+        role_heads = [w for w in words if w.deprel in self.rules.role_deprels and w.head == head.index
+                      and not (w.deprel == "appos" and _run_on(sentence, head, w))] + [
             h for h in heads[1:] if h.index > 0 and sentence.words[h.index - 1].text == ","]
         role_words = {x.index for r in role_heads for x in words if _within(sentence, x.index, r.index)}
         # what a comma after the head sets off describes the speaker, however it was parsed
@@ -245,6 +247,12 @@ def _parenthesized(words: list[Word]) -> set[int]:
             inside.add(word.index)
         depth -= word.text == ")" and depth > 0
     return inside
+
+
+def _run_on(sentence: Sentence, head: Word, apposition: Word) -> bool:
+    """Does the apposition follow its head with nothing but its own name words between ("adviser Mykhailo Podolyak")?"""
+    first = min(w.index for w in sentence.words if _within(sentence, w.index, apposition.index))
+    return apposition.upos == "PROPN" and first == head.index + 1
 
 
 def _within(sentence: Sentence, index: int, top: int) -> bool:
