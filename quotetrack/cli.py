@@ -11,7 +11,7 @@ import click
 from .ingest import IngestError
 from .parse import MODEL_DIR_ENV, ParseError
 from .rules import DEFAULT_RULES_DIR
-from .yamlfile import RuleError
+from .errors import RuleError
 
 DEFAULT_DB = "db/quotes.db"
 
@@ -131,11 +131,10 @@ def rules():
 @one_line_errors
 def rules_check(rules_dir):
     """Load every rule file and report the first mistake with file and line."""
-    from .ingest import load_boilerplate
     from .rules import load_rules
 
     ruleset = load_rules(rules_dir)
-    boilerplate = load_boilerplate(rules_dir)
+    boilerplate = ruleset.boilerplate
     click.echo(f"{len(ruleset.patterns)} patterns, {sum(map(len, ruleset.lexicons.values()))} cue words, "
                f"{len(ruleset.speakers)} speakers, {len(boilerplate.rules)} boilerplate rules: OK")
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 
 import regex
 
 from .records import ParsedArticle, Quote, Sentence, Span, Word
 from .rules import REGEX_TIMEOUT, Node, Pattern, RuleSet
-from .syntax import children_of, phrase
+from .syntax import RELATIONS, ancestors, children_of, phrase
 
 OPENING = "“«„"
 TRIM = " \t\n\"“”‘’'«»„,;:.!?–—-"
@@ -144,30 +144,9 @@ class SentenceView:
             return all(feats.get(name) in values for name, values in wanted)
         return wanted.fullmatch(self.sentence.words[index].text, timeout=REGEX_TIMEOUT) is not None
 
-    def related(self, index: int, rel: str) -> range | list[int]:
-        """Indexes of the words W such that ``word[index] rel W`` holds."""
-        words = self.sentence.words
-        head = words[index].head
-        if rel == ">":
-            return self.nearest_children(index)
-        if rel == "<":
-            return [head] if head >= 0 else []
-        if rel == ">>":
-            return [i for i in range(self.left[index], self.right[index] + 1) if i != index and self.dominates(index, i)]
-        if rel == "<<":
-            return self.ancestors(index)
-        if rel == ".":
-            return [index + 1] if index + 1 < len(words) else []
-        if rel == ".*":
-            return range(index + 1, len(words))
-        if rel == ";":
-            return [index - 1] if index > 0 else []
-        if rel == ";*":
-            return range(index - 1, -1, -1)  # nearest first
-        siblings = [i for i in self.children[head] if i != index] if head >= 0 else []
-        after = [i for i in siblings if i > index]
-        before = [i for i in siblings if i < index]
-        return {"$+": after[:1], "$-": before[-1:], "$++": after, "$--": before}[rel]
+    def related(self, index: int, rel: str) -> Sequence[int]:
+        """Indexes of the words W such that ``word[index] rel W`` holds, in the order they are tried."""
+        return RELATIONS[rel].words(self, index)
 
     def nearest_children(self, index: int) -> list[int]:
         """The children of word ``index``, nearest first."""
@@ -176,11 +155,7 @@ class SentenceView:
         return self.nearest[index]
 
     def ancestors(self, index: int) -> list[int]:
-        found, head = [], self.sentence.words[index].head
-        while head >= 0 and head not in found:
-            found.append(head)
-            head = self.sentence.words[head].head
-        return found
+        return ancestors(self.sentence, index)
 
     def dominates(self, top: int, index: int) -> bool:
         return top in self.ancestors(index)

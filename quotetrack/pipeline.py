@@ -38,7 +38,7 @@ class Pipeline:
     def __init__(self, rules_dir: str | Path = DEFAULT_RULES_DIR, model_dir: str | Path | None = None):
         self.rules_dir = Path(rules_dir)
         self.rules = load_rules(self.rules_dir)
-        self.boilerplate = ingest.load_boilerplate(self.rules_dir)
+        self.boilerplate = self.rules.boilerplate
         self.parser = Parser(model_dir)
         self.matcher = Matcher(self.rules)
         self.resolver = Resolver(self.rules)
@@ -71,14 +71,6 @@ class Pipeline:
                 progress(1)
         return predictions
 
-    def rule_rows(self) -> list[dict]:
-        """One row per rule, for the ``rules`` table."""
-        boilerplate = [
-            {"id": r.id, "kind": "boilerplate", "description": r.description, "file": r.file, "line": r.line}
-            for r in self.boilerplate.rules
-        ]
-        return self.rules.summary() + boilerplate
-
     def read(self, source: str | Path, report: BuildReport) -> list[Article]:
         """Ingest the articles at ``source``; bad ones are recorded in ``report.errors`` and skipped."""
         articles = list(ingest.read_articles(source, self.boilerplate,
@@ -99,7 +91,7 @@ class Pipeline:
         cache = ParseCache(db)
         fingerprint = self.fingerprint()
         rules_changed = force or store.get_setting(db, "rules_fingerprint") != fingerprint
-        store.save_rules(db, self.rule_rows())
+        store.save_rules(db, self.rules.summary())
         store.save_speakers(db, [vars(s) for s in self.rules.speakers])
         known = {} if rules_changed else store.article_hashes(db)
         changed = [a for a in articles if known.get(a.id) != a.content_hash]

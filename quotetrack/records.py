@@ -106,6 +106,9 @@ class Quote:
     # an interrupted quotation's quoted parts, in order ("“A,” she said. “B.”" → A, B); ``content``
     # runs from the first to the last. Empty when the content is one piece.
     content_parts: list[Span] = field(default_factory=list)
+    # the engine steps that made the spans, in order ("mention", "content:quote", "continue", …): provenance
+    # for rule tests and diagnosis
+    steps: list[str] = field(default_factory=list)
 
     @property
     def parts(self) -> list[Span]:

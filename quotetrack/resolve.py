@@ -16,7 +16,7 @@ import regex
 
 from .records import ParsedArticle, Quote, Sentence, Span, Word
 from .rules import RuleSet
-from .syntax import children_of, phrase
+from .syntax import children_of, phrase, within
 
 NAME_LINKS = {"of", "for", "the", "de", "al", "bin", "van", "von", "-"}
 
@@ -75,7 +75,7 @@ class Resolver:
         head = heads[0] if heads else words[-1]
         role_heads = [w for w in words if w.deprel in self.rules.role_deprels and w.head == head.index] + [
             h for h in heads[1:] if h.index > 0 and sentence.words[h.index - 1].text == ","]
-        role_words = {x.index for r in role_heads for x in words if _within(sentence, x.index, r.index)}
+        role_words = {x.index for r in role_heads for x in words if within(sentence, x.index, r.index)}
         # what a comma after the head sets off describes the speaker, however it was parsed
         comma = next((w.index for w in words if w.index > head.index and w.text == ","), None)
         role_words |= {w.index for w in words if comma is not None and w.index > comma}
@@ -245,16 +245,6 @@ def _parenthesized(words: list[Word]) -> set[int]:
             inside.add(word.index)
         depth -= word.text == ")" and depth > 0
     return inside
-
-
-def _within(sentence: Sentence, index: int, top: int) -> bool:
-    seen = set()
-    while index >= 0 and index not in seen:
-        if index == top:
-            return True
-        seen.add(index)
-        index = sentence.words[index].head
-    return False
 
 
 def _name_run(core: list[Word], head: Word) -> list[Word]:

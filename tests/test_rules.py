@@ -10,7 +10,7 @@ from conftest import EXAMPLES_DIR, RULES_DIR
 from quotetrack.cli import cli
 from quotetrack.ruletests import run_examples
 from quotetrack.rules import load_rules
-from quotetrack.yamlfile import RuleError
+from quotetrack.errors import RuleError
 
 
 @pytest.fixture(scope="session")
@@ -37,12 +37,65 @@ def test_every_pattern_has_a_positive_example():
 
 
 CUE_NODE = '      - {id: cue, lemma: ["@speech", "@stance"], upos: VERB, in_quote: false}\n'
+SPEAKER_NODE = ('      - {id: speaker, from: cue, rel: ">", deprel: [nsubj, "nsubj:pass"], '
+                'upos: [PROPN, NOUN, PRON, X, VERB, ADJ], in_quote: false}\n')
+CONTENT = "    content: {quote: before}\n"
+PESKOV = "    aliases: [Dmitri Peskov, Dmitriy Peskov, Peskov]\n"
+BOMB = "bomb0: &b0 lol\n" + "".join(f"bomb{n}: &b{n} [" + ", ".join([f"*b{n - 1}"] * 9) + "]\n" for n in range(1, 10))
+# (file, text to replace, its replacement, code, part of the message); the error must be on the replaced line
 BROKEN = [
-    ("patterns.yml", CUE_NODE, CUE_NODE + "      - {id: oops, rel: '>>>', from: cue}\n", "QT103", "unknown relation '>>>'"),
+    ("patterns.yml", CUE_NODE, CUE_NODE + "      - {id: oops, rel: '>>>', from: cue}\n", "QT103", "is not one of"),
     ("patterns.yml", CUE_NODE, CUE_NODE.replace("@speech", "@speeches"), "QT105", "unknown lexicon"),
-    ("cues.yml", "channels:\n", "channels:\n  - {name: Bad, pattern: '(unclosed'}\n", "QT104", "bad regular expression"),
-    ("speakers.yml", "speakers:\n", "speakers:\n  - {name: X, type: robot}\n", "QT102", "speaker type"),
-    ("patterns.yml", "patterns:\n", "patterns:\n  - {id: [unclosed\n", "QT101", "invalid YAML"),
+    ("patterns.yml", CUE_NODE, CUE_NODE.replace("in_quote: false", "in_quote: 'false'"), "QT102",
+     "must be a true or false, not the text 'false'"),
+    ("patterns.yml", CUE_NODE, CUE_NODE.replace("upos: VERB", "upos: [[VERB]]"), "QT102", "must be a string"),
+    ("patterns.yml", CUE_NODE, CUE_NODE.replace("upos:", "uops:"), "QT103", "unknown key 'uops'"),
+    ("patterns.yml", CUE_NODE, CUE_NODE.replace("in_quote: false", "in_quote: false, not: {lemma: 5}"), "QT102",
+     "nodes[0].not.lemma must be a string or a list, not a number"),
+    ("patterns.yml", CUE_NODE, CUE_NODE + "      - {id: gone, from: cue, rel: '>', absent: true}\n"
+     "      - {id: child, from: gone, rel: '>'}\n", "QT105", "not an earlier present node"),
+    ("patterns.yml", SPEAKER_NODE, SPEAKER_NODE + "      - {id: speaker, from: cue, rel: '<'}\n", "QT106",
+     "used twice"),
+    ("patterns.yml", CONTENT, "    content: {quote: before, jion: [conj]}\n", "QT103", "unknown key 'jion'"),
+    ("patterns.yml", CONTENT, "    content: {quote: before, join: [conj]}\n", "QT103",
+     "'join' does not go with this content kind"),
+    ("patterns.yml", CONTENT, "    content: {quote: before, subtree: cue}\n", "QT103", "does not go with"),
+    ("patterns.yml", CONTENT, "    content: {join: [conj]}\n", "QT102", "exactly one content kind"),
+    ("patterns.yml", CONTENT, "    content: {subtree: nowhere}\n", "QT105", "'nowhere', which is not a present node"),
+    ("patterns.yml", CONTENT, "    content: {quote: inside}\n", "QT103", "'inside' is not one of before, after"),
+    ("patterns.yml", CONTENT, CONTENT + "    category: gossip\n", "QT103", "'gossip' is not one of"),
+    ("patterns.yml", CONTENT, CONTENT + "    min_words: four\n", "QT102", "must be a whole number, not the text"),
+    ("patterns.yml", CONTENT, CONTENT + "    cue: 5\n", "QT102", "cue must be a string or a list, not a number"),
+    ("patterns.yml", "    speaker: speaker\n", "    speaker: nobody\n", "QT105", "'nobody', which is not a present node"),
+    ("patterns.yml", "  - id: quote-then-verb-subject\n", "  - id: quote-then-subject-verb\n", "QT106",
+     "already used"),
+    ("patterns.yml", "patterns:\n", "patterns: []\npatterns:\n", "QT107", "'patterns' is written twice"),
+    ("patterns.yml", "patterns:\n", "patterns: ]\n", "QT101", "invalid YAML"),
+    ("patterns.yml", "patterns:\n", "paterns: []\npatterns:\n", "QT103", "unknown key 'paterns'"),
+    ("patterns.yml", "patterns:\n", BOMB + "patterns:\n", "QT108", "expand"),
+    ("patterns.yml", "patterns:\n", "loop: &loop [*loop]\npatterns:\n", "QT108", "contains it"),
+    ("cues.yml", "channels:\n", "channels:\n  - {name: Bad, pattern: '(unclosed'}\n", "QT104",
+     "bad regular expression"),
+    ("cues.yml", "channels:\n", "channels:\n  - {name: Bad}\n", "QT102", "channels[0] needs 'pattern'"),
+    ("cues.yml", "    - {lemma: tweet, channel: Twitter}\n", "    - {lema: tweet, channel: Twitter}\n", "QT103",
+     "unknown key 'lema'"),
+    ("cues.yml", "    - {lemma: show, category: evidence}\n", "    - {lemma: show, category: proof}\n", "QT103",
+     "'proof' is not one of"),
+    ("cues.yml", "    - insist\n", "    - insist\n    - say\n", "QT106", "listed twice"),
+    ("cues.yml", "lexicons:\n", "lexicons:\n  Bad Name: [x]\n", "QT103", "bad name 'Bad Name'"),
+    ("speakers.yml", "speakers:\n", "speakers:\n  - {name: X, type: robot}\n", "QT103", "'robot' is not one of"),
+    ("speakers.yml", PESKOV, "    aliases: Peskov\n", "QT102", "aliases must be a list, not the text 'Peskov'"),
+    ("speakers.yml", PESKOV, "    aliases: 5\n", "QT102", "aliases must be a list, not a number"),
+    ("speakers.yml", "  he: person\n", "  he: persn\n", "QT103", "'persn' is not one of person, thing, group"),
+    ("speakers.yml", "  include:", "  includes:", "QT103", "unknown key 'includes'"),
+    ("boilerplate.yml", "  - id: social-follow\n", "  - id: syndication-notice\n", "QT106", "already used"),
+    ("boilerplate.yml", "  - id: social-follow\n", "  - id: social-follow\n    context: in\n", "QT103",
+     "'in' is not one of anywhere, between_prose"),
+    ("boilerplate.yml", "  - id: social-follow\n", "  - id: social-follow\n    exmaples: [x]\n", "QT103",
+     "unknown key 'exmaples'"),
+    ("boilerplate.yml", "    not:\n", "    not: Like us\n    old:\n", "QT102",
+     "not must be a list"),
+    ("boilerplate.yml", "    pattern: (?i)(?=", "    pattern: (?i)((?=", "QT104", "bad regular"),
 ]
 
 
@@ -56,18 +109,27 @@ def break_file(rules_dir: Path, name: str, old: str, new: str) -> int:
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new, 1))
-    return text[:text.index(old)].count("\n") + 1 + new.count("\n") - old.count("\n")
+    return text[:text.index(old)].count("\n") + 1  # the first replaced line
 
 
 @pytest.mark.parametrize("name,old,new,code,message", BROKEN)
 def test_broken_rule_file_names_file_and_line(rules_copy, name, old, new, code, message):
     line = break_file(rules_copy, name, old, new)
+    lines = range(line, line + max(1, new.count("\n")))
     with pytest.raises(RuleError) as caught:
         load_rules(rules_copy)
     error = caught.value
     assert (error.code, Path(error.path).name) == (code, name)
     assert message in error.message
-    assert abs(error.line - line) <= 1, (error.line, line)
+    assert error.line in lines, (error.line, list(lines))
+    assert str(error).startswith(f"{code} {rules_copy / name}:{error.line}: ") and "(hint: " in str(error)
+
+
+def test_a_missing_rule_file_is_named(rules_copy):
+    (rules_copy / "speakers.yml").unlink()
+    with pytest.raises(RuleError) as caught:
+        load_rules(rules_copy)
+    assert caught.value.code == "QT100" and caught.value.path == str(rules_copy / "speakers.yml")
 
 
 def test_broken_rules_write_nothing(rules_copy, tmp_path):
