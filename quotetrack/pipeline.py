@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
+import importlib.metadata
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,6 +20,8 @@ from .resolve import Resolver
 from .rules import DEFAULT_RULES_DIR, load_rules
 
 
+# the modules whose code decides which quotes an article gets: a change to any of them re-attributes
+ENGINE_MODULES = ("records", "yamlfile", "errors", "schema", "rules", "syntax", "match", "resolve", "store")
 STORE_BATCH = 64  # articles per database transaction: what a crash can lose, and what a commit costs once
 
 
@@ -120,11 +125,21 @@ class Pipeline:
         return report
 
     def fingerprint(self) -> str:
-        """Changes whenever a rule file or the parser changes: a cue to re-attribute everything."""
-        digest = hashlib.sha256(self.parser.model_id.encode())
+        """Changes whenever a rule file, the parser or the engine's code changes: a cue to re-attribute everything."""
+        digest = hashlib.sha256(self.parser.model_id.encode() + code_digest().encode())
         for path in sorted(self.rules_dir.glob("*.yml")):
             digest.update(path.name.encode() + path.read_bytes())
         return digest.hexdigest()[:16]
+
+
+@functools.cache
+def code_digest() -> str:
+    """The quotetrack version and a hash of the ``ENGINE_MODULES`` sources."""
+    digest = hashlib.sha256(importlib.metadata.version("quotetrack").encode())
+    for name in ENGINE_MODULES:
+        module = importlib.import_module(f"{__package__}.{name}")
+        digest.update(name.encode() + Path(module.__file__).read_bytes())
+    return digest.hexdigest()
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:

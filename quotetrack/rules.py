@@ -19,7 +19,7 @@ from .schema import CONTENT_KINDS, WORD_ATTRS, validate
 from .yamlfile import line_of, load_yaml
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
-RULE_FILES = ("cues.yml", "patterns.yml", "speakers.yml", "boilerplate.yml")
+RULE_FILES = ("defaults.yml", "cues.yml", "patterns.yml", "speakers.yml", "boilerplate.yml")
 REGEX_TIMEOUT = 0.05  # seconds per call of a user-written regular expression (patterns, channels, boilerplate)
 
 
@@ -74,6 +74,7 @@ class Pattern:
     content: dict
     category: str | None
     min_words: int
+    settings: dict[str, dict]  # step settings over those of defaults.yml
     examples: list[Example]
     file: str
     line: int | None
@@ -140,6 +141,8 @@ class RuleSet:
     group_nouns: frozenset[str]
     honorifics: frozenset[str]
     boilerplate: Boilerplate
+    settings: dict[str, dict]  # step name → its settings (defaults.yml)
+    article_steps: list[str]
 
     def cue_word(self, lemma: str) -> CueWord | None:
         for words in self.lexicons.values():
@@ -272,6 +275,7 @@ def _pattern(path, spec, lexicons, seen_ids: dict) -> Pattern:
         content=_content(path, spec["content"], present, line_of(spec["content"], line)),
         category=spec.get("category"),
         min_words=spec.get("min_words", 1),
+        settings=dict(spec.get("settings", {})),
         examples=_examples(spec),
         file=str(path),
         line=line,
@@ -338,7 +342,8 @@ def load_rules(rules_dir: str | Path = DEFAULT_RULES_DIR) -> RuleSet:
     """Read every rule file of ``rules_dir`` (``RULE_FILES``); any mistake raises ``RuleError``."""
     rules_dir = Path(rules_dir)
     paths = {name: rules_dir / name for name in RULE_FILES}
-    cues, patterns_data, speakers = (load_file(paths[n]) for n in ("cues.yml", "patterns.yml", "speakers.yml"))
+    defaults, cues, patterns_data, speakers = (
+        load_file(paths[n]) for n in ("defaults.yml", "cues.yml", "patterns.yml", "speakers.yml"))
     boilerplate = load_boilerplate(rules_dir)
     lexicons = _lexicons(paths["cues.yml"], cues["lexicons"])
     seen_ids: dict[str, str] = {}
@@ -359,4 +364,6 @@ def load_rules(rules_dir: str | Path = DEFAULT_RULES_DIR) -> RuleSet:
         group_nouns=frozenset(w.lower() for w in speakers["group_nouns"]),
         honorifics=frozenset(w.lower() for w in speakers["honorifics"]),
         boilerplate=boilerplate,
+        settings={name: dict(values) for name, values in defaults.items() if name != "article_steps"},
+        article_steps=list(defaults["article_steps"]),
     )

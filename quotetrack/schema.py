@@ -14,6 +14,7 @@ from pathlib import Path
 import jsonschema
 
 from .errors import RuleError
+from .steps import ARTICLE_STEPS, settings_schema
 from .syntax import RELATIONS
 from .yamlfile import line_of
 
@@ -142,6 +143,9 @@ PATTERN = _closed({
     "category": {"enum": list(CATEGORIES), "description": "what kind of attribution (default: the cue word's "
                                                          "category in cues.yml, else speech)"},
     "min_words": {"type": "integer", "minimum": 1, "description": "the shortest content accepted, in words"},
+    "settings": {"type": "object", "properties": settings_schema(), "additionalProperties": False,
+                 "description": "step settings for this pattern only, over those of defaults.yml: "
+                                "`{mention: {parenthesis_reach: 3}}`"},
     "examples": EXAMPLES,
     "not": NEGATIVES,
 }, ("id", "description", "nodes", "content", "examples"), "one dependency pattern")
@@ -168,6 +172,11 @@ LEXICON_ENTRY = {
 }
 
 SCHEMAS = {
+    "defaults.yml": _closed({
+        "article_steps": {"type": "array", "items": {"enum": list(ARTICLE_STEPS)}, "uniqueItems": True,
+                          "description": "the steps run over each article once its sentences are matched, in order"},
+        **{name: schema | {"required": list(schema["properties"])} for name, schema in settings_schema().items()},
+    }, ("article_steps", *settings_schema()), "the settings of the engine's steps"),
     "cues.yml": _closed({
         "cue_span": _closed({
             "deprels": _words("relations of the cue's children right before it that join the cue (\"has said\")"),
@@ -216,7 +225,8 @@ SCHEMAS = {
     "boilerplate.yml": _closed({
         "rules": {"type": "array", "description": "tried in file order; the first that matches a line removes it",
                   "items": _closed({
-                      "id": PATTERN["properties"]["id"],
+                      "id": PATTERN["properties"]["id"] | {"description": "unique name (kebab-case), reported when "
+                                                                         "the rule misbehaves"},
                       "description": _text("what the rule catches and why it is not article text"),
                       "pattern": _text("a regular expression that must match the whole line, outer spaces stripped"),
                       "context": {"enum": ["anywhere", "between_prose"],
@@ -287,5 +297,7 @@ def validate(file: Path, document) -> None:
     errors = list(validator.iter_errors(document))
     if not errors:
         return
+    misspelt = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
+    errors = [e for e in errors if not (e.validator == "required" and tuple(e.absolute_path) in misspelt)]
     found = [(_error(file, document, e), e.validator == "required", -len(e.absolute_path)) for e in errors]
     raise min(found, key=lambda f: (f[0].line or 0, f[1], f[2]))[0]

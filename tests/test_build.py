@@ -64,6 +64,23 @@ def test_a_rule_edit_reattributes_without_parsing(seed_articles, copied_db, tmp_
         assert db.execute("select count(*) from quotes").fetchone()[0] > 50
 
 
+@pytest.mark.parametrize("changed", ["version", "engine code"])
+def test_a_code_upgrade_reattributes_without_parsing(pipeline, seed_articles, copied_db, monkeypatch, changed):
+    if changed == "version":
+        monkeypatch.setattr(pipeline_module.importlib.metadata, "version", lambda name: "99.0")
+    else:
+        real = Path.read_bytes
+        monkeypatch.setattr(Path, "read_bytes", lambda path: real(path) + (b"#" if path.name == "match.py" else b""))
+    pipeline_module.code_digest.cache_clear()
+    try:
+        no_parsing(monkeypatch)
+        report = pipeline.build(copied_db, seed_articles)
+    finally:
+        monkeypatch.undo()
+        pipeline_module.code_digest.cache_clear()
+    assert report.parsed == 0 and report.skipped_unchanged == 0 and report.quotes > 0
+
+
 def test_adding_articles_adds(pipeline, seed_articles, tmp_path):
     db_path = tmp_path / "quotes.db"
     pipeline.build(db_path, seed_articles[:2])
