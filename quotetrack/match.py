@@ -273,7 +273,6 @@ class Matcher:
         words = view.sentence.words
         for pattern in self.rules.patterns:
             settings = self.settings[pattern.id]
-            kind = content_kind(pattern.content)
             for bound in match_pattern(pattern, self.tests[pattern.id], view):
                 cue_indexes = self.cue_words(view, sorted(bound[name] for name in pattern.cue))
                 if claimed.intersection(cue_indexes):
@@ -285,12 +284,15 @@ class Matcher:
                 speaker = view.span(*mention, text) if mention else None
                 clause = Span(min(cue.start, speaker.start if speaker else cue.start),
                               max(cue.end, speaker.end if speaker else cue.end), "")
-                context = steps.Context(pattern, bound, view, clause, mention, quotes, text, self.rules,
-                                        settings.get(f"content.{kind}", {}))
-                content = steps.CONTENT_STEPS[kind](context, pattern.content)
-                if content is None or len(content.text.split()) < pattern.min_words:
-                    continue
-                if speaker and kind != "around" and content.start < speaker.end and speaker.start < content.end:
+                for spec in pattern.content:
+                    kind = content_kind(spec)
+                    context = steps.Context(pattern, bound, view, clause, mention, quotes, text, self.rules,
+                                            settings.get(f"content.{kind}", {}))
+                    content = steps.CONTENT_STEPS[kind](context, spec)
+                    if content is not None and len(content.text.split()) >= pattern.min_words and not (
+                            speaker and kind != "around" and content.start < speaker.end and speaker.start < content.end):
+                        break
+                else:
                     continue
                 anchor = bound[pattern.cue[0]]
                 cue_nodes = [words[bound[name]] for name in pattern.cue]

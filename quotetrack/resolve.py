@@ -211,6 +211,7 @@ class Resolver:
                     quote.referent_span = mention.referent
             if quote.speaker:
                 previous = quote
+            quote.named = bool(quote.speaker) and quote.speaker.casefold() not in self.rules.unnamed
         return quotes
 
     def _quote_mentions(self, quotes: list[Quote], sentences: dict[int, Sentence], text: str) -> list[Mention]:

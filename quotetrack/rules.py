@@ -16,7 +16,7 @@ import regex
 
 from .errors import RuleError
 from .schema import CONTENT_KINDS, WORD_ATTRS, validate
-from .yamlfile import line_of, load_yaml
+from .yamlfile import LocatedDict, line_of, load_yaml
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 RULE_FILES = ("defaults.yml", "cues.yml", "patterns.yml", "speakers.yml", "boilerplate.yml")
@@ -71,7 +71,7 @@ class Pattern:
     nodes: list[Node]
     cue: list[str]
     speaker: str | None
-    content: dict
+    content: list[dict]  # content kinds with their options, tried in order until one gives content
     category: str | None
     min_words: int
     settings: dict[str, dict]  # step settings over those of defaults.yml
@@ -137,6 +137,7 @@ class RuleSet:
     mention_deprels: frozenset[str]
     role_deprels: frozenset[str]
     pronouns: dict[str, str]
+    unnamed: frozenset[str]  # speakers written as one of these name no one in particular
     person_nouns: frozenset[str]
     group_nouns: frozenset[str]
     honorifics: frozenset[str]
@@ -219,15 +220,18 @@ def _node(path, spec, present: set[str], lexicons, first: bool) -> Node:
     )
 
 
-def _content(path, spec, present: set[str], line) -> dict:
-    kinds = [k for k in CONTENT_KINDS if k in spec]
-    if len(kinds) != 1:
-        _fail(path, spec, f"content takes exactly one content kind ({', '.join(CONTENT_KINDS)})", "QT102", line)
-    names = [*([spec[kinds[0]]] if kinds[0] != "quote" else []), *spec.get("exclude", [])]
-    for name in names:
-        if name not in present:
-            _fail(path, name, f"content names {name!r}, which is not a present node", "QT105", line)
-    return dict(spec)
+def _content(path, spec, present: set[str], line) -> list[dict]:
+    alternatives = spec if isinstance(spec, list) else [spec]
+    for alternative in alternatives:
+        kinds = [k for k in CONTENT_KINDS if k in alternative]
+        if len(kinds) != 1:
+            _fail(path, alternative, f"content takes exactly one content kind ({', '.join(CONTENT_KINDS)})", "QT102",
+                  line)
+        names = [*([alternative[kinds[0]]] if kinds[0] != "quote" else []), *alternative.get("exclude", [])]
+        for name in names:
+            if name not in present:
+                _fail(path, name, f"content names {name!r}, which is not a present node", "QT105", line)
+    return [dict(alternative) for alternative in alternatives]
 
 
 def _example(spec, match: bool) -> Example:
@@ -249,12 +253,24 @@ def _unique(path, spec, seen_ids: dict) -> str:
     return rule_id
 
 
-def _pattern(path, spec, lexicons, seen_ids: dict) -> Pattern:
+def _from_template(path, spec, templates: dict):
+    """A node's keys over those of the template it is ``like``."""
+    if "like" not in spec:
+        return spec
+    if spec["like"] not in templates:
+        _fail(path, spec["like"], f"unknown node template {spec['like']!r} (known: {', '.join(sorted(templates))})",
+              "QT105", line_of(spec))
+    node = LocatedDict({**templates[spec["like"]], **{k: v for k, v in spec.items() if k != "like"}})
+    node.line = line_of(spec)
+    return node
+
+
+def _pattern(path, spec, lexicons, seen_ids: dict, templates: dict) -> Pattern:
     line = line_of(spec)
     pattern_id = _unique(path, spec, seen_ids)
     nodes: list[Node] = []
     seen: set[str] = set()
-    for node_spec in spec["nodes"]:
+    for node_spec in (_from_template(path, node, templates) for node in spec["nodes"]):
         if node_spec["id"] in seen:
             _fail(path, node_spec["id"], f"node id {node_spec['id']!r} used twice", "QT106", line_of(node_spec))
         node = _node(path, node_spec, {n.id for n in nodes if not n.absent}, lexicons, not nodes)
@@ -347,7 +363,8 @@ def load_rules(rules_dir: str | Path = DEFAULT_RULES_DIR) -> RuleSet:
     boilerplate = load_boilerplate(rules_dir)
     lexicons = _lexicons(paths["cues.yml"], cues["lexicons"])
     seen_ids: dict[str, str] = {}
-    patterns = [_pattern(paths["patterns.yml"], p, lexicons, seen_ids) for p in patterns_data["patterns"]]
+    templates = patterns_data.get("templates", {})
+    patterns = [_pattern(paths["patterns.yml"], p, lexicons, seen_ids, templates) for p in patterns_data["patterns"]]
     return RuleSet(
         lexicons=lexicons,
         channels=_channels(paths["cues.yml"], cues["channels"]),
@@ -360,6 +377,7 @@ def load_rules(rules_dir: str | Path = DEFAULT_RULES_DIR) -> RuleSet:
         mention_deprels=frozenset(speakers["mentions"]["include"]),
         role_deprels=frozenset(speakers["mentions"]["role"]),
         pronouns={str(k).lower(): str(v) for k, v in speakers["pronouns"].items()},
+        unnamed=frozenset(w.casefold() for w in speakers["unnamed"]),
         person_nouns=frozenset(w.lower() for w in speakers["person_nouns"]),
         group_nouns=frozenset(w.lower() for w in speakers["group_nouns"]),
         honorifics=frozenset(w.lower() for w in speakers["honorifics"]),

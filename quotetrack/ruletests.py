@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from .match import TRIM
 from .pipeline import Pipeline
 from .records import Article, Quote
 from .rules import Example
+from .steps import TRIM
 
 
 @dataclass

@@ -62,6 +62,8 @@ def _constraints() -> dict:
 
 NODE = _closed({
     "id": _text("the node's name, which later nodes, `cue`, `speaker` and `content` refer to"),
+    "like": _text("a node template of `templates:` whose keys this node starts from; the node's own keys "
+                  "replace the template's (a node's `not` replaces the template's `not`)"),
     "from": _text("the earlier node this one is tied to (every node but the first has one); "
                   "it must be present, not `absent`"),
     "rel": {"enum": list(RELATIONS), "description": "how this node's word W relates to the `from` node's word: "
@@ -71,6 +73,8 @@ NODE = _closed({
     **_constraints(),
     "not": _closed(_constraints(), description="constraints none of which the word may meet"),
 }, ("id",), "one word of the pattern: its constraints and its tie to an earlier node")
+TEMPLATE = _closed({key: value for key, value in NODE["properties"].items() if key not in ("id", "from", "rel", "like")},
+                   description="a named node template: word constraints, `position` and `absent`")
 
 TODO = _text("a known gap: the example runs and is reported, but does not fail the tests. Say why.")
 
@@ -113,8 +117,9 @@ CONTENT_KINDS = {
               "right after them, closing the sentence or after a colon", ()),
 }
 CONTENT = {
-    "type": "object",
-    "description": "where the content is: exactly one content kind, with that kind's options",
+    "type": ["object", "array"],
+    "description": "where the content is: exactly one content kind, with that kind's options; or a list of "
+                   "such alternatives, tried in order until one gives content",
     "properties": {
         **{kind: ({"enum": ["before", "after"]} if kind == "quote" else {"type": "string"}) | {"description": doc}
            for kind, (doc, _) in CONTENT_KINDS.items()},
@@ -125,6 +130,8 @@ CONTENT = {
     "allOf": [{"if": {"required": [kind]},
                "then": {"propertyNames": {"enum": [kind, *options]}}} for kind, (_, options) in CONTENT_KINDS.items()],
 }
+CONTENT["items"] = {key: value for key, value in CONTENT.items() if key != "description"} | {"type": "object"}
+CONTENT["minItems"] = 2
 
 EXAMPLES = {"type": "array", "items": POSITIVE_EXAMPLE, "minItems": 1,
             "description": "texts the rule must attribute as given (run by `quotetrack rules test`)"}
@@ -195,6 +202,8 @@ SCHEMAS = {
     }, ("cue_span", "lexicons", "channels"), "cue words, their lexicons and channels"),
 
     "patterns.yml": _closed({
+        "templates": {"type": "object", "additionalProperties": TEMPLATE, "propertyNames": {"pattern": "^[a-z][a-z0-9-]*$"},
+                      "description": "named node templates that nodes start from with `like: name`"},
         "patterns": {"type": "array", "items": PATTERN,
                      "description": "tried in order; a cue word is used by the first pattern that matches it"},
         "floating": FLOATING,
@@ -209,6 +218,8 @@ SCHEMAS = {
         "pronouns": {"type": "object", "additionalProperties": {"enum": ["person", "thing", "group"]},
                      "description": "pronoun → what it can refer to (person | thing | group); a speaker written "
                                     "as one of these is stored unresolved when no antecedent is found"},
+        "unnamed": _words("words that, left as a quote's speaker, name no one in particular (\"he\" with no "
+                          "antecedent, \"someone\"): the quote is stored with no speaker id"),
         "person_nouns": _words("head nouns that make a mention a person"),
         "group_nouns": _words("head nouns that make a mention a body or group"),
         "honorifics": _words("titles dropped when a short form is matched to a full name (\"Mr Gladkov\")"),
@@ -219,7 +230,7 @@ SCHEMAS = {
                          "role": _text("what the speaker is"),
                          "aliases": _words("other names and spellings, matched case-insensitively"),
                      }, ("name",))},
-    }, ("mentions", "pronouns", "person_nouns", "group_nouns", "honorifics", "speakers"),
+    }, ("mentions", "pronouns", "unnamed", "person_nouns", "group_nouns", "honorifics", "speakers"),
         "who can speak, and how speaker mentions are read"),
 
     "boilerplate.yml": _closed({

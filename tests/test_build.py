@@ -52,7 +52,7 @@ def test_a_rule_edit_reattributes_without_parsing(seed_articles, copied_db, tmp_
     patterns = rules / "patterns.yml"
     # remove the "according to" rules: their quotes must disappear, nothing is re-parsed
     text = patterns.read_text()
-    start = text.index("  - id: according-to-after")
+    start = text.index("  - id: according-to\n")
     end = text.index("  - id: clause-then-subject-verb")
     patterns.write_text(text[:start] + text[end:])
     no_parsing(monkeypatch)
