@@ -85,6 +85,17 @@ A match then goes through the engine's steps, in this order:
 
 Children (`>`) and earlier words (`;*`) are tried nearest first; the first assignment
 that makes a quote wins.
+
+Three ways to say more with less:
+
+- **Node templates.** `templates:` at the top of patterns.yml names node definitions;
+  a node written `{id: speaker, from: cue, rel: ">", like: named-subject}` starts from
+  the template's keys, and its own keys replace them.
+- **Content alternatives.** `content: [{left_of: cue}, {right_of: speaker, separator: ","}]`
+  tries each content kind in order and keeps the first that gives content (the
+  `according-to` pattern: "…, according to X." and "According to X, …").
+- **Settings per pattern.** `settings: {mention: {parenthesis_reach: 3}}` changes a step's
+  setting for one pattern; the others keep those of `defaults.yml`.
 """
 
 

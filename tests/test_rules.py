@@ -118,7 +118,7 @@ def test_article_steps_are_chosen_in_defaults_yml(pipeline, rules_copy):
     assert [q.rule_id for _, quotes in changed.run([article]) for q in quotes] == ["quote-then-subject-verb"]
 
 
-CUE_NODE = '      - {id: cue, lemma: ["@speech", "@stance"], upos: VERB, in_quote: false}\n'
+CUE_NODE = '      - {id: cue, lemma: ["@speech", "@stance"], upos: [VERB, NOUN], in_quote: false}\n'
 SPEAKER_NODE = ('      - {id: speaker, from: cue, rel: ">", deprel: [nsubj, "nsubj:pass"], '
                 'upos: [PROPN, NOUN, PRON, X, VERB, ADJ], in_quote: false}\n')
 CONTENT = "    content: {quote: before}\n"
@@ -130,7 +130,7 @@ BROKEN = [
     ("patterns.yml", CUE_NODE, CUE_NODE.replace("@speech", "@speeches"), "QT105", "unknown lexicon"),
     ("patterns.yml", CUE_NODE, CUE_NODE.replace("in_quote: false", "in_quote: 'false'"), "QT102",
      "must be a true or false, not the text 'false'"),
-    ("patterns.yml", CUE_NODE, CUE_NODE.replace("upos: VERB", "upos: [[VERB]]"), "QT102", "must be a string"),
+    ("patterns.yml", CUE_NODE, CUE_NODE.replace("upos: [VERB, NOUN]", "upos: [[VERB]]"), "QT102", "must be a string"),
     ("patterns.yml", CUE_NODE, CUE_NODE.replace("upos:", "uops:"), "QT103", "unknown key 'uops'"),
     ("patterns.yml", CUE_NODE, CUE_NODE.replace("in_quote: false", "in_quote: false, not: {lemma: 5}"), "QT102",
      "nodes[0].not.lemma must be a string or a list, not a number"),
@@ -156,6 +156,25 @@ BROKEN = [
     ("patterns.yml", "patterns:\n", "paterns: []\npatterns:\n", "QT103", "unknown key 'paterns'"),
     ("patterns.yml", "patterns:\n", BOMB + "patterns:\n", "QT108", "expand"),
     ("patterns.yml", "patterns:\n", "loop: &loop [*loop]\npatterns:\n", "QT108", "contains it"),
+    ("patterns.yml", CUE_NODE, CUE_NODE.replace('lemma: ["@speech", "@stance"]', 'lemma: [["@speech"]]'), "QT102",
+     "lemma[0] must be a string"),
+    ("patterns.yml", "  - {id: cue, like: speech-verb}\n", "  - {id: cue, like: speach-verb}\n", "QT105",
+     "unknown node template 'speach-verb'"),
+    ("patterns.yml", "  speech-verb: {", "  speech-verb: {id: cue, ", "QT103", "unknown key 'id'"),
+    ("patterns.yml", CONTENT, CONTENT + "    settings: {mention: {parenthesis_reech: 3}}\n", "QT103",
+     "unknown key 'parenthesis_reech'"),
+    ("patterns.yml", "    content: [{left_of: cue}, {right_of: speaker, separator: \",\"}]\n",
+     "    content: [{left_of: cue}, {right_of: speaker, skip: [obl]}]\n", "QT103", "'skip' does not go with"),
+    ("defaults.yml", "  parenthesis_reach: 6\n", "  parenthesis_reach: six\n", "QT102",
+     "mention.parenthesis_reach must be a whole number, not the text 'six'"),
+    ("defaults.yml", "  direct_share: 0.9\n", "  direct_share: 0.9\n  indirect_share: 0.1\n", "QT103",
+     "unknown key 'indirect_share'"),
+    ("defaults.yml", "article_steps: [untangle, continue, floating]", "article_steps: [untangle, float]", "QT103",
+     "'float' is not one of untangle, continue, floating"),
+    ("defaults.yml", "quote_type:\n", "quote_types:\n", "QT103", "unknown key 'quote_types'"),
+    ("cues.yml", "channels:\n", "chanels: []\nchannels:\n", "QT103", "unknown key 'chanels'"),
+    ("speakers.yml", "speakers:\n", "speakerz: []\nspeakers:\n", "QT103", "unknown key 'speakerz'"),
+    ("boilerplate.yml", "rules:\n", "rules: []\nrules:\n", "QT107", "'rules' is written twice"),
     ("cues.yml", "channels:\n", "channels:\n  - {name: Bad, pattern: '(unclosed'}\n", "QT104",
      "bad regular expression"),
     ("cues.yml", "channels:\n", "channels:\n  - {name: Bad}\n", "QT102", "channels[0] needs 'pattern'"),
