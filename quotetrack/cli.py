@@ -174,7 +174,8 @@ def rules_test(rule_id, verbose, rules_dir, model_dir):
 
 @rules.command("docs")
 @click.option("--check", is_flag=True, help="Exit 1 if docs/rules.md is not what the code would write.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to write (default: docs/rules.md).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write (default: docs/rules.md).")
 def rules_docs(check, output):
     """Write the rule-language reference, docs/rules.md, from the schema and the engine's tables."""
     from .reference import DOCS_PATH, render

@@ -289,8 +289,9 @@ class Matcher:
                     context = steps.Context(pattern, bound, view, clause, mention, quotes, text, self.rules,
                                             settings.get(f"content.{kind}", {}))
                     content = steps.CONTENT_STEPS[kind](context, spec)
+                    overlaps = speaker and content and content.start < speaker.end and speaker.start < content.end
                     if content is not None and len(content.text.split()) >= pattern.min_words and not (
-                            speaker and kind != "around" and content.start < speaker.end and speaker.start < content.end):
+                            overlaps and kind != "around"):
                         break
                 else:
                     continue

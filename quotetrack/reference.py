@@ -159,12 +159,13 @@ def render() -> str:
         INTRO.format(files=files),
         PATTERN_GUIDE,
         "## Node keys\n\n" + _table("| key | type | meaning |", [
-            f"| `{key}` | {_cell(_type(sub))} | {_cell(sub['description'])} |" for key, sub in node["properties"].items()
-            if key != "not"]) + "\n\n`not: {…}` takes the same word constraints (from `lemma` to `in_quote`); "
-                                "the word must meet none of them.",
+            f"| `{key}` | {_cell(_type(sub))} | {_cell(sub['description'])} |"
+            for key, sub in node["properties"].items() if key != "not"])
+        + "\n\n`not: {…}` takes the same word constraints (from `lemma` to `in_quote`); the word must meet none of them.",
         "## Relations\n\n`W` is the word of the node being defined; \"the node\" is its `from` node.\n\n" + _table(
             "| rel | meaning |", [f"| `{rel}` | {relation.meaning} |" for rel, relation in RELATIONS.items()]),
-        "## Content kinds\n\nA pattern's `content` holds exactly one kind and only that kind's options.\n\n" + _table(
+        "## Content kinds\n\nA pattern's `content` holds exactly one kind and only that kind's options (or a list of "
+        "such alternatives).\n\n" + _table(
             "| kind | content span | options |",
             [f"| `{kind}` | {doc} | {', '.join(f'`{o}`' for o in options) or '—'} |"
              for kind, (doc, options) in CONTENT_KINDS.items()]) + "\n\n" + _table(
@@ -174,7 +175,8 @@ def render() -> str:
         "## Steps and their settings\n\nThe span policies the engine applies around a match, each a named step "
         "whose settings live in `rules/defaults.yml` under its name.\n\n" + "\n\n".join(
             f"### `{name}`\n\n{step.doc}\n\n" + (_table("| setting | type | meaning |", [
-                f"| `{key}` | {_cell(_type(sub))} | {_cell(sub['description'])} |" for key, sub in step.settings.items()])
+                f"| `{key}` | {_cell(_type(sub))} | {_cell(sub['description'])} |"
+                for key, sub in step.settings.items()])
                 if step.settings else "No settings.")
             for name, step in STEPS.items()),
         *(_file_section(name) for name in SCHEMAS),

@@ -73,7 +73,8 @@ NODE = _closed({
     **_constraints(),
     "not": _closed(_constraints(), description="constraints none of which the word may meet"),
 }, ("id",), "one word of the pattern: its constraints and its tie to an earlier node")
-TEMPLATE = _closed({key: value for key, value in NODE["properties"].items() if key not in ("id", "from", "rel", "like")},
+TEMPLATE = _closed({key: value for key, value in NODE["properties"].items()
+                    if key not in ("id", "from", "rel", "like")},
                    description="a named node template: word constraints, `position` and `absent`")
 
 TODO = _text("a known gap: the example runs and is reported, but does not fail the tests. Say why.")
@@ -202,7 +203,8 @@ SCHEMAS = {
     }, ("cue_span", "lexicons", "channels"), "cue words, their lexicons and channels"),
 
     "patterns.yml": _closed({
-        "templates": {"type": "object", "additionalProperties": TEMPLATE, "propertyNames": {"pattern": "^[a-z][a-z0-9-]*$"},
+        "templates": {"type": "object", "additionalProperties": TEMPLATE,
+                      "propertyNames": {"pattern": "^[a-z][a-z0-9-]*$"},
                       "description": "named node templates that nodes start from with `like: name`"},
         "patterns": {"type": "array", "items": PATTERN,
                      "description": "tried in order; a cue word is used by the first pattern that matches it"},

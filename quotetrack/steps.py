@@ -445,8 +445,8 @@ STEPS: dict[str, Step] = {
     "content.quote": Step("The content kind `quote`.", {
         "handover": {"type": "string", "description": "`before`: a regular expression the quotation's end (up to "
                                                       "the cue) must match — the punctuation that hands it over"},
-        "signature_dashes": {"type": "string", "description": "`before`: characters that, opening the "
-                                                              "attribution, sign the quotation (\"― Carla Sanchez\")"},
+        "signature_dashes": {"type": "string", "description": "`before`: characters that, opening the attribution, "
+                                                              "sign the quotation (\"― Carla Sanchez\")"},
         "colon_gap_words": _number("`after`: at most this many words between the attribution's colon and "
                                    "the quotation"),
     }),
