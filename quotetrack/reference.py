@@ -161,7 +161,8 @@ def render() -> str:
         "## Node keys\n\n" + _table("| key | type | meaning |", [
             f"| `{key}` | {_cell(_type(sub))} | {_cell(sub['description'])} |"
             for key, sub in node["properties"].items() if key != "not"])
-        + "\n\n`not: {…}` takes the same word constraints (from `lemma` to `in_quote`); the word must meet none of them.",
+        + "\n\n`not: {…}` takes the same word constraints (from `lemma` to `in_quote`); "
+          "the word must meet none of them.",
         "## Relations\n\n`W` is the word of the node being defined; \"the node\" is its `from` node.\n\n" + _table(
             "| rel | meaning |", [f"| `{rel}` | {relation.meaning} |" for rel, relation in RELATIONS.items()]),
         "## Content kinds\n\nA pattern's `content` holds exactly one kind and only that kind's options (or a list of "
