@@ -130,13 +130,18 @@ def rules():
 @rules_option
 @one_line_errors
 def rules_check(rules_dir):
-    """Load every rule file and report the first mistake with file and line."""
-    from .rules import load_rules
+    """Check every rule file against its schema and report the first mistake with code, file and line.
+
+    A pattern with fewer than two working examples or no `not:` text is named in a warning.
+    """
+    from .rules import load_rules, thinly_tested
 
     ruleset = load_rules(rules_dir)
-    boilerplate = ruleset.boilerplate
+    for rule in thinly_tested(ruleset):
+        click.echo(f"warning {rule.file}:{rule.line} [{rule.id}]: a pattern carries at least 2 examples that pass "
+                   f"and 1 not: text (todo examples do not count)", err=True)
     click.echo(f"{len(ruleset.patterns)} patterns, {sum(map(len, ruleset.lexicons.values()))} cue words, "
-               f"{len(ruleset.speakers)} speakers, {len(boilerplate.rules)} boilerplate rules: OK")
+               f"{len(ruleset.speakers)} speakers, {len(ruleset.boilerplate.rules)} boilerplate rules: OK")
 
 
 @rules.command("test")

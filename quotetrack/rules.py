@@ -339,6 +339,16 @@ def _boilerplate(path, data) -> Boilerplate:
     return Boilerplate(tuple(rules))
 
 
+def thinly_tested(rules: RuleSet) -> list[Pattern | FloatingRule]:
+    """The attribution rules with fewer than two examples or no ``not:`` text, ``todo`` examples not counted."""
+    def counts(rule) -> tuple[int, int]:
+        working = [e for e in rule.examples if not e.todo]
+        return sum(e.match for e in working), sum(not e.match for e in working)
+
+    return [rule for rule in [*rules.patterns, *([rules.floating] if rules.floating else [])]
+            if counts(rule)[0] < 2 or counts(rule)[1] < 1]
+
+
 def load_file(path: Path):
     """One rule file, read strictly and checked against its schema."""
     if not path.is_file():

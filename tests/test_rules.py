@@ -13,7 +13,7 @@ from quotetrack.cli import cli
 from quotetrack.errors import CODES, RuleError
 from quotetrack.records import Article
 from quotetrack.ruletests import run_examples
-from quotetrack.rules import load_rules
+from quotetrack.rules import load_rules, thinly_tested
 from quotetrack.steps import STEPS
 
 
@@ -36,11 +36,20 @@ def test_rule_example(example_results, example_id):
     assert result.problem is None, f"{result.where}: {result.problem}"
 
 
-@pytest.mark.parametrize("rule", [*load_rules(RULES_DIR).patterns, load_rules(RULES_DIR).floating],
-                         ids=lambda rule: rule.id)
-def test_every_pattern_has_two_examples_and_a_counterexample(rule):
-    working = [example for example in rule.examples if not example.todo]
-    assert sum(example.match for example in working) >= 2 and sum(not example.match for example in working) >= 1
+def test_every_pattern_has_two_examples_and_a_counterexample():
+    assert [rule.id for rule in thinly_tested(load_rules(RULES_DIR))] == []
+
+
+def test_rules_check_warns_of_a_thinly_tested_pattern(rules_copy):
+    patterns = rules_copy / "patterns.yml"
+    text = patterns.read_text()
+    negative = "      - Everything went according to plan.\n"
+    patterns.write_text(text.replace("      - According to plan, the bridge opened on Monday.\n", "")
+                        .replace(negative, "", 1).replace("    not:\n\n  - id: clause-then-subject-verb",
+                                                          "\n  - id: clause-then-subject-verb"))
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", str(rules_copy)])
+    assert result.exit_code == 0 and "patterns" in result.output.splitlines()[-1]
+    assert f"warning {patterns}:" in result.output and "[according-to]" in result.output
 
 
 def test_rules_test_runs_one_rule_and_reports_todo_and_steps(rules_copy):
