@@ -21,7 +21,7 @@ from .rules import DEFAULT_RULES_DIR, load_rules
 
 
 # the modules whose code decides which quotes an article gets: a change to any of them re-attributes
-ENGINE_MODULES = ("records", "yamlfile", "errors", "schema", "rules", "syntax", "match", "resolve", "store")
+ENGINE_MODULES = ("records", "yamlfile", "errors", "schema", "rules", "syntax", "steps", "match", "resolve", "store")
 STORE_BATCH = 64  # articles per database transaction: what a crash can lose, and what a commit costs once
 
 

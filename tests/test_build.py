@@ -1,6 +1,7 @@
 """Building the database: idempotent, incremental, crash-safe, rule edits re-attribute without parsing."""
 
 import json
+import re
 import shutil
 import sqlite3
 from contextlib import closing
@@ -79,6 +80,20 @@ def test_a_code_upgrade_reattributes_without_parsing(pipeline, seed_articles, co
         monkeypatch.undo()
         pipeline_module.code_digest.cache_clear()
     assert report.parsed == 0 and report.skipped_unchanged == 0 and report.quotes > 0
+
+
+def test_the_code_fingerprint_covers_every_module_the_engine_imports():
+    package = Path(pipeline_module.__file__).parent
+    seen, todo = set(), ["match", "resolve", "store"]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            source = (package / f"{name}.py").read_text(encoding="utf-8")
+            todo.extend(re.findall(r"^from \.(\w+) import", source, flags=re.M))
+            todo.extend(m for line in re.findall(r"^from \. import (.+)$", source, flags=re.M)
+                        for m in re.split(r",\s*", line))
+    assert seen <= set(pipeline_module.ENGINE_MODULES), seen - set(pipeline_module.ENGINE_MODULES)
 
 
 def test_adding_articles_adds(pipeline, seed_articles, tmp_path):
