@@ -1,11 +1,16 @@
 """Rules: every example in rules/*.yml runs as a test; broken rule files fail with code, file and line;
 docs/rules.md is what the schema and the step table say; step settings come from YAML."""
 
+import copy
+import functools
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import EXAMPLES_DIR, RULES_DIR
 from quotetrack import reference
@@ -13,7 +18,7 @@ from quotetrack.cli import cli
 from quotetrack.errors import CODES, RuleError
 from quotetrack.records import Article
 from quotetrack.ruletests import run_examples
-from quotetrack.rules import load_rules, thinly_tested
+from quotetrack.rules import RULE_FILES, load_rules, thinly_tested
 from quotetrack.steps import STEPS
 
 
@@ -251,3 +256,42 @@ def test_broken_rules_write_nothing(rules_copy, tmp_path):
     assert "QT103" in result.output and "patterns.yml:" in result.output
     assert "Traceback" not in result.output
     assert not db_path.exists()
+
+
+# ---------------------------------------------------------------- fuzzing the loader
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 100), st.floats(allow_nan=False, width=16),
+                    st.text(max_size=8), st.sampled_from(["@speech", "cue", "speaker", ">", "(", "nsubj", "before"]))
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["id", "from", "rel", "text", "lemma", "not", "x"]),
+                                                 inner, max_size=3)), max_leaves=6)
+DOCUMENTS = {name: yaml.safe_load((RULES_DIR / name).read_text(encoding="utf-8")) for name in RULE_FILES}
+
+
+def paths_in(value, path=()):
+    """Every path to a value in a loaded YAML document."""
+    yield path
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        yield from paths_in(child, (*path, key))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_change_to_a_rule_file_loads_or_is_a_rule_error(tmp_path_factory, data):
+    """Whatever a rule file says, loading it gives rules or one RuleError: never another exception."""
+    name = data.draw(st.sampled_from(RULE_FILES))
+    document = copy.deepcopy(DOCUMENTS[name])
+    path = data.draw(st.sampled_from(list(paths_in(document))))
+    value = data.draw(VALUES)
+    if path:
+        parent = functools.reduce(lambda node, key: node[key], path[:-1], document)
+        parent[path[-1]] = value
+    else:
+        document = value
+    rules = Path(shutil.copytree(RULES_DIR, tmp_path_factory.mktemp("fuzz") / "rules"))
+    (rules / name).write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    try:
+        load_rules(rules)
+    except RuleError as error:
+        assert error.code in CODES and Path(error.path).name == name
