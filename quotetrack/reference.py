@@ -12,6 +12,7 @@ from .errors import CODES
 from .schema import CONTENT_KINDS, CONTENT_OPTIONS, SCHEMAS
 from .steps import STEPS
 from .syntax import RELATIONS
+from .yamlfile import MAX_EXPANDED_NODES
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 
@@ -37,10 +38,11 @@ is written) with a code, the file and the line, e.g.
 given) and `not:` (texts it must leave alone) through the real parser and engine;
 `--rule ID` runs one rule. An example with `todo: why` is a known gap: it is reported
 (`todo`, or `fixed` once it passes) and fails nothing. Every pattern carries at least
-two examples and one `not:`.
+two examples that pass and one `not:`; `rules check` warns about one that does not.
 
-YAML anchors and aliases (`&cue-node`, `*cue-node`) may repeat a node definition; a key
-written twice in one mapping and aliases that expand past 200,000 nodes are refused.
+A key written twice in one mapping is refused (YAML would keep the last one silently), and
+so are YAML aliases that expand past {max_nodes:,} nodes or contain themselves; for
+repeated node definitions, use node templates (below).
 """
 
 PATTERN_GUIDE = """\
@@ -156,7 +158,7 @@ def render() -> str:
     files = "\n".join(f"| `{name}` | {schema['description']} |" for name, schema in SCHEMAS.items())
     node = SCHEMAS["patterns.yml"]["properties"]["patterns"]["items"]["properties"]["nodes"]["items"]
     sections = [
-        INTRO.format(files=files),
+        INTRO.format(files=files, max_nodes=MAX_EXPANDED_NODES),
         PATTERN_GUIDE,
         "## Node keys\n\n" + _table("| key | type | meaning |", [
             f"| `{key}` | {_cell(_type(sub))} | {_cell(sub['description'])} |"
