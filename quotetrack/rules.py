@@ -18,7 +18,10 @@ from .errors import RuleError
 from .schema import CONTENT_KINDS, WORD_ATTRS, validate
 from .yamlfile import LocatedDict, line_of, load_yaml
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+# An installed wheel carries the default rules as quotetrack/default_rules/; a checkout has them in rules/.
+_PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_RULES_DIR = next((path for path in (_PACKAGE_DIR / "default_rules", _PACKAGE_DIR.parent / "rules")
+                          if path.is_dir()), _PACKAGE_DIR.parent / "rules")
 RULE_FILES = ("defaults.yml", "cues.yml", "patterns.yml", "speakers.yml", "boilerplate.yml")
 REGEX_TIMEOUT = 0.05  # seconds per call of a user-written regular expression (patterns, channels, boilerplate)
 
