@@ -3,6 +3,7 @@ docs/rules.md is what the schema and the step table say; step settings come from
 
 import copy
 import functools
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -106,7 +107,7 @@ def test_a_pattern_setting_overrides_defaults_yml(pipeline, rules_copy):
     from quotetrack.pipeline import Pipeline
 
     text = 'The minister said the plan was "a disaster for everyone who lives in the valley" on Monday.'
-    article = Article("x", "x", text, "x")
+    article = Article("x", "x", text, hashlib.sha256(text.encode()).hexdigest())
     (quote,) = [q for _, quotes in pipeline.run([article]) for q in quotes]
     assert quote.type == "mixed" and quote.steps == ["mention", "content.subtree"]
     patterns = rules_copy / "patterns.yml"
@@ -123,7 +124,7 @@ def test_article_steps_are_chosen_in_defaults_yml(pipeline, rules_copy):
     from quotetrack.pipeline import Pipeline
 
     text = '"We have met the dawn," the Legion said.\n"The myth of safety has been destroyed."'
-    article = Article("x", "x", text, "x")
+    article = Article("x", "x", text, hashlib.sha256(text.encode()).hexdigest())
     assert "floating" in {q.rule_id.split("-")[0] for _, quotes in pipeline.run([article]) for q in quotes}
     defaults = rules_copy / "defaults.yml"
     defaults.write_text(defaults.read_text().replace("[untangle, continue, floating]", "[untangle, continue]"))
