@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
+from .errors import RuleError
 from .ingest import IngestError
 from .parse import MODEL_DIR_ENV, ParseError
 from .pipeline import BuildRefused
 from .rules import DEFAULT_RULES_DIR
 from .store import StoreError
-from .yamlfile import RuleError
 
 DEFAULT_DB = "db/quotes.db"
 
@@ -159,35 +159,70 @@ def rules():
 @rules_option
 @one_line_errors
 def rules_check(rules_dir):
-    """Load every rule file and report the first mistake with file and line."""
-    from .ingest import load_boilerplate
-    from .rules import load_rules
+    """Check every rule file against its schema and report the first mistake with code, file and line.
+
+    A pattern with fewer than two working examples or no `not:` text is named in a warning.
+    """
+    from .rules import load_rules, thinly_tested
 
     ruleset = load_rules(rules_dir)
-    boilerplate = load_boilerplate(rules_dir)
+    for rule in thinly_tested(ruleset):
+        click.echo(f"warning {rule.file}:{rule.line} [{rule.id}]: a pattern carries at least 2 examples that pass "
+                   f"and 1 not: text (todo examples do not count)", err=True)
     click.echo(f"{len(ruleset.patterns)} patterns, {sum(map(len, ruleset.lexicons.values()))} cue words, "
-               f"{len(ruleset.speakers)} speakers, {len(boilerplate.rules)} boilerplate rules: OK")
+               f"{len(ruleset.speakers)} speakers, {len(ruleset.boilerplate.rules)} boilerplate rules: OK")
 
 
 @rules.command("test")
+@click.option("--rule", "rule_id", help="Run the examples of this rule only.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the examples that pass, with what the rule found.")
 @rules_option
 @models_option
 @one_line_errors
-def rules_test(rules_dir, model_dir):
+def rules_test(rule_id, verbose, rules_dir, model_dir):
     """Run every rule's examples: attribution rules through the parser and engine, boilerplate rules on their lines.
 
+    An example marked `todo:` is a known gap: it is reported, and fails nothing.
+
     \b
-    Example: quotetrack rules test
+    Example: quotetrack rules test --rule according-to
     """
     from .ruletests import run_examples
 
-    results = run_examples(load_pipeline(rules_dir, model_dir))
-    failed = [r for r in results if r.problem]
-    for result in failed:
-        click.echo(f"FAIL {result.where} [{result.rule_id}]: {result.problem}")
-    click.echo(f"{len(results) - len(failed)}/{len(results)} rule examples pass")
-    if failed:
+    pipeline = load_pipeline(rules_dir, model_dir)
+    known = {r["id"] for r in pipeline.rules.summary()}
+    if rule_id is not None and rule_id not in known:
+        raise click.ClickException(f"no rule {rule_id!r} in {rules_dir}")
+    results = run_examples(pipeline, rule_id)
+    for result in results:
+        if result.status != "pass" or verbose:
+            note = result.problem or result.found
+            todo = f" (todo: {result.todo})" if result.todo else ""
+            click.echo(f"{result.status} {result.where} [{result.rule_id}]{todo}: {note}")
+    counts = {status: sum(r.status == status for r in results) for status in ("pass", "FAIL", "todo", "fixed")}
+    click.echo(f"{counts['pass'] + counts['fixed']}/{len(results)} rule examples pass"
+               f" ({counts['todo']} todo, {counts['fixed']} todo fixed, {counts['FAIL']} failed)")
+    if counts["FAIL"]:
         raise SystemExit(1)
+
+
+@rules.command("docs")
+@click.option("--check", is_flag=True, help="Exit 1 if docs/rules.md is not what the code would write.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write (default: docs/rules.md).")
+def rules_docs(check, output):
+    """Write the rule-language reference, docs/rules.md, from the schema and the engine's tables."""
+    from .reference import DOCS_PATH, render
+
+    path, text = output or DOCS_PATH, render()
+    if check:
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            raise click.ClickException(f"{path} is out of date: run `quotetrack rules docs`")
+        click.echo(f"{path} is current")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {path}")
 
 
 @cli.group()

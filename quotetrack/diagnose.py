@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 import regex
 
 from .records import ParsedArticle, Sentence, Word
+from .syntax import ancestors
 
 Fragments = tuple[tuple[int, int], ...]
 CueAnchor = Callable[[Word], bool]
@@ -208,12 +209,7 @@ def _words_in(sentence: Sentence, located: list[_Located], taken: Collection[int
 
 
 def _depth(sentence: Sentence, word: Word) -> int:
-    depth, seen = 0, {word.index}
-    while word.head >= 0 and word.head not in seen:
-        word = sentence.words[word.head]
-        seen.add(word.index)
-        depth += 1
-    return depth
+    return len(ancestors(sentence, word.index))
 
 
 def _tops(sentence: Sentence, words: list[Word]) -> list[Word]:

@@ -12,17 +12,13 @@ import hashlib
 import json
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import regex
 
 from .records import Article
-from .yamlfile import RuleError, line_of, load_yaml
+from .rules import Boilerplate, BoilerplateRule
 
-REGEX_TIMEOUT = 0.05  # seconds per boilerplate regex call: the patterns are user-written
-RULE_KEYS = {"id", "description", "pattern", "context", "examples", "not"}
-CONTEXTS = ("anywhere", "between_prose")
 JSONL_FIELDS = ("id", "title", "url", "published", "text")
 ARTICLE_SUFFIXES = (".txt", ".jsonl")  # compared case-insensitively: NOTES.TXT is read
 # Bounds on what one article may cost (the longest PolNeAR article has 33,672 characters in 309
@@ -76,96 +72,6 @@ _HTML_MARKS = 3  # tags or entities that make a text markup rather than prose th
 
 class _BadArticle(Exception):
     """One article cannot be ingested; it is reported and skipped."""
-
-
-@dataclass(frozen=True)
-class BoilerplateRule:
-    """One rule of ``boilerplate.yml``: its pattern removes the lines it matches whole."""
-
-    id: str
-    description: str
-    pattern: regex.Pattern
-    context: str
-    examples: tuple[str, ...]
-    counterexamples: tuple[str, ...]  # the rule's ``not:`` lines
-    file: str
-    line: int | None
-
-    def matches(self, line: str) -> bool:
-        """Whether the pattern matches the whole stripped ``line``; raises ``TimeoutError`` if it runs too long."""
-        return self.pattern.fullmatch(line.strip(), timeout=REGEX_TIMEOUT) is not None
-
-
-@dataclass(frozen=True)
-class Boilerplate:
-    """The boilerplate rules, in file order; the first that matches a line removes it."""
-
-    rules: tuple[BoilerplateRule, ...]
-
-    def rule_removing(self, lines: list[str], index: int) -> BoilerplateRule | None:
-        """The first rule that removes ``lines[index]``, given the lines around it, if any."""
-        line = lines[index]
-        if not line.strip():
-            return None
-        for rule in self.rules:
-            if rule.context == "between_prose" and not (_is_prose(lines, index - 1) and _is_prose(lines, index + 1)):
-                continue
-            if rule.matches(line):
-                return rule
-        return None
-
-
-def load_boilerplate(rules_dir: Path) -> Boilerplate:
-    """Read and check ``rules_dir/boilerplate.yml``; every mistake is a ``RuleError`` naming file and line."""
-    path = Path(rules_dir) / "boilerplate.yml"
-    document = load_yaml(path)
-    if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
-        raise RuleError("QT102", path, line_of(document, 1), "expected a mapping whose 'rules' key holds a list")
-    if unknown := set(document) - {"rules"}:
-        raise RuleError("QT103", path, line_of(next(iter(unknown))), f"unknown top-level key(s) {sorted(unknown)}")
-    rules, seen = [], {}
-    for spec in document["rules"]:
-        rule = _boilerplate_rule(path, spec, line_of(document["rules"]))
-        if rule.id in seen:
-            raise RuleError("QT106", path, rule.line, f"rule id {rule.id!r} is already used on line {seen[rule.id]}")
-        seen[rule.id] = rule.line
-        rules.append(rule)
-    return Boilerplate(tuple(rules))
-
-
-def _boilerplate_rule(path: Path, spec, list_line: int | None) -> BoilerplateRule:
-    line = line_of(spec, list_line)
-    if not isinstance(spec, dict):
-        raise RuleError("QT102", path, line, "a boilerplate rule is a mapping of id, description, pattern, examples")
-    if unknown := set(spec) - RULE_KEYS:
-        raise RuleError("QT103", path, line_of(next(iter(unknown)), line),
-                        f"unknown key(s) {sorted(unknown)} (known: {sorted(RULE_KEYS)})")
-    for key in ("id", "description", "pattern", "examples"):
-        if key not in spec:
-            raise RuleError("QT102", path, line, f"rule is missing {key!r}")
-    for key in ("id", "description", "pattern", "context"):
-        if key in spec and not isinstance(spec[key], str):
-            raise RuleError("QT102", path, line_of(spec[key], line), f"{key!r} must be a string")
-    context = spec.get("context", "anywhere")
-    if context not in CONTEXTS:
-        raise RuleError("QT103", path, line_of(context, line),
-                        f"unknown context {context!r} (known: {', '.join(CONTEXTS)})")
-    try:
-        pattern = regex.compile(spec["pattern"])
-    except regex.error as error:
-        raise RuleError("QT104", path, line_of(spec["pattern"], line), f"bad regular expression: {error}") from None
-    return BoilerplateRule(
-        id=spec["id"], description=spec["description"], pattern=pattern, context=context,
-        examples=_lines(path, spec, "examples", line), counterexamples=_lines(path, spec, "not", line),
-        file=str(path), line=line,
-    )
-
-
-def _lines(path: Path, spec: dict, key: str, line: int | None) -> tuple[str, ...]:
-    values = spec.get(key, [])
-    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
-        raise RuleError("QT102", path, line_of(values, line), f"{key!r} must be a list of lines (strings)")
-    return tuple(values)
 
 
 def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHandler) -> Iterator[Article]:
@@ -337,7 +243,7 @@ def _kept_spans(text: str, boilerplate: Boilerplate) -> tuple[list[tuple[int, in
         if blank and dropping_blanks:
             continue
         try:
-            rule = boilerplate.rule_removing(lines, index)
+            rule = _rule_removing(boilerplate, lines, index)
         except TimeoutError:
             raise _BadArticle(f"boilerplate rules took too long on the line {lines[index].strip()[:60]!r}") from None
         if rule:
@@ -370,6 +276,19 @@ def _assemble(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[
         pieces.append(text[start:end])
         length += end - start
     return "".join(pieces), segments or [(0, 0)]
+
+
+def _rule_removing(boilerplate: Boilerplate, lines: list[str], index: int) -> BoilerplateRule | None:
+    """The first rule that removes ``lines[index]``, given the lines around it, if any."""
+    line = lines[index]
+    if not line.strip():
+        return None
+    for rule in boilerplate.rules:
+        if rule.context == "between_prose" and not (_is_prose(lines, index - 1) and _is_prose(lines, index + 1)):
+            continue
+        if rule.matches(line):
+            return rule
+    return None
 
 
 def _is_prose(lines: list[str], index: int) -> bool:

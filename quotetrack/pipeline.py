@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
+import importlib.metadata
 import itertools
 import json
 import time
@@ -18,6 +21,8 @@ from .resolve import Resolver
 from .rules import DEFAULT_RULES_DIR, REGEX_TIMEOUT, load_rules
 
 
+# the modules whose code decides which quotes an article gets: a change to any of them re-attributes
+ENGINE_MODULES = ("records", "yamlfile", "errors", "schema", "rules", "syntax", "steps", "match", "resolve", "store")
 STORE_BATCH = 64  # articles per database transaction: what a crash can lose, and what a commit costs once
 # A rule change that would leave fewer than this share of the stored quotes is refused unless confirmed
 # (a rule file emptied by mistake would otherwise delete every quote).
@@ -50,7 +55,7 @@ class Pipeline:
     def __init__(self, rules_dir: str | Path = DEFAULT_RULES_DIR, model_dir: str | Path | None = None):
         self.rules_dir = Path(rules_dir)
         self.rules = load_rules(self.rules_dir)
-        self.boilerplate = ingest.load_boilerplate(self.rules_dir)
+        self.boilerplate = self.rules.boilerplate
         self.parser = Parser(model_dir)
         self.matcher = Matcher(self.rules)
         self.resolver = Resolver(self.rules)
@@ -95,14 +100,6 @@ class Pipeline:
                 progress(1)
         return predictions
 
-    def rule_rows(self) -> list[dict]:
-        """One row per rule, for the ``rules`` table."""
-        boilerplate = [
-            {"id": r.id, "kind": "boilerplate", "description": r.description, "file": r.file, "line": r.line}
-            for r in self.boilerplate.rules
-        ]
-        return self.rules.summary() + boilerplate
-
     def read(self, source: str | Path, report: BuildReport) -> list[Article]:
         """Ingest the articles at ``source``; bad ones are recorded in ``report.errors`` and skipped."""
         articles = list(ingest.read_articles(source, self.boilerplate,
@@ -131,7 +128,7 @@ class Pipeline:
             articles = self._without_id_clashes(db, articles, report)
             if stored_fingerprint not in (None, fingerprint):
                 self._check_quotes_kept(db, db_path, cache, articles)
-        store.save_rules(db, self.rule_rows())
+        store.save_rules(db, self.rules.summary())
         store.save_speakers(db, [vars(s) for s in self.rules.speakers])
         known = {} if rules_changed else store.article_hashes(db)
         changed = [a for a in articles if known.get(a.id) != a.content_hash]
@@ -183,7 +180,7 @@ class Pipeline:
         before = db.execute("select count(*) from quotes").fetchone()[0]
         if not before:
             return
-        rule_ids = json.dumps([row["id"] for row in self.rule_rows()])
+        rule_ids = json.dumps([row["id"] for row in self.rules.summary()])
         counts = store.quote_counts(db)
         rerun = {article.id for article in articles if article.id in counts}
         after = sum(count for article_id, count in store.quote_counts(db, kept_rules=rule_ids).items()
@@ -203,11 +200,21 @@ class Pipeline:
                 "check the rule change (`quotetrack rules check`), or run again with --yes")
 
     def fingerprint(self) -> str:
-        """Changes whenever a rule file or the parser changes: a cue to re-attribute everything."""
-        digest = hashlib.sha256(self.parser.model_id.encode())
+        """Changes whenever a rule file, the parser or the engine's code changes: a cue to re-attribute everything."""
+        digest = hashlib.sha256(self.parser.model_id.encode() + code_digest().encode())
         for path in sorted(self.rules_dir.glob("*.yml")):
             digest.update(path.name.encode() + path.read_bytes())
         return digest.hexdigest()[:16]
+
+
+@functools.cache
+def code_digest() -> str:
+    """The quotetrack version and a hash of the ``ENGINE_MODULES`` sources."""
+    digest = hashlib.sha256(importlib.metadata.version("quotetrack").encode())
+    for name in ENGINE_MODULES:
+        module = importlib.import_module(f"{__package__}.{name}")
+        digest.update(name.encode() + Path(module.__file__).read_bytes())
+    return digest.hexdigest()
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:

@@ -103,9 +103,13 @@ class Quote:
     speaker_type: str | None = None  # person | organisation | place | group
     role: str | None = None  # "Kremlin spokesman", "governor of the Belgorod region"
     referent_span: Span | None = None  # where a pronoun or short form's referent was written
+    named: bool = False  # the speaker names someone in particular, not "he" or "someone" left unresolved
     # an interrupted quotation's quoted parts, in order ("“A,” she said. “B.”" → A, B); ``content``
     # runs from the first to the last. Empty when the content is one piece.
     content_parts: list[Span] = field(default_factory=list)
+    # the engine steps that made the spans, in order ("mention", "content:quote", "continue", …): provenance
+    # for rule tests and diagnosis
+    steps: list[str] = field(default_factory=list)
 
     @property
     def parts(self) -> list[Span]:

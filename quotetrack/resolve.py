@@ -16,7 +16,7 @@ import regex
 
 from .records import ParsedArticle, Quote, Sentence, Span, Word
 from .rules import RuleSet
-from .syntax import children_of, phrase
+from .syntax import children_of, phrase, within
 
 NAME_LINKS = {"of", "for", "the", "de", "al", "bin", "van", "von", "-"}
 
@@ -77,7 +77,7 @@ class Resolver:
         role_heads = [w for w in words if w.deprel in self.rules.role_deprels and w.head == head.index
                       and not (w.deprel == "appos" and _run_on(sentence, head, w))] + [
             h for h in heads[1:] if h.index > 0 and sentence.words[h.index - 1].text == ","]
-        role_words = {x.index for r in role_heads for x in words if _within(sentence, x.index, r.index)}
+        role_words = {x.index for r in role_heads for x in words if within(sentence, x.index, r.index)}
         # what a comma after the head sets off describes the speaker, however it was parsed
         comma = next((w.index for w in words if w.index > head.index and w.text == ","), None)
         role_words |= {w.index for w in words if comma is not None and w.index > comma}
@@ -213,6 +213,7 @@ class Resolver:
                     quote.referent_span = mention.referent
             if quote.speaker:
                 previous = quote
+            quote.named = bool(quote.speaker) and quote.speaker.casefold() not in self.rules.unnamed
         return quotes
 
     def _quote_mentions(self, quotes: list[Quote], sentences: dict[int, Sentence], text: str) -> list[Mention]:
@@ -251,18 +252,8 @@ def _parenthesized(words: list[Word]) -> set[int]:
 
 def _run_on(sentence: Sentence, head: Word, apposition: Word) -> bool:
     """Does the apposition follow its head with nothing but its own name words between ("adviser Mykhailo Podolyak")?"""
-    first = min(w.index for w in sentence.words if _within(sentence, w.index, apposition.index))
+    first = min(w.index for w in sentence.words if within(sentence, w.index, apposition.index))
     return apposition.upos == "PROPN" and first == head.index + 1
-
-
-def _within(sentence: Sentence, index: int, top: int) -> bool:
-    seen = set()
-    while index >= 0 and index not in seen:
-        if index == top:
-            return True
-        seen.add(index)
-        index = sentence.words[index].head
-    return False
 
 
 def _name_run(core: list[Word], head: Word) -> list[Word]:

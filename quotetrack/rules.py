@@ -1,7 +1,10 @@
-"""Attribution rules read from YAML: cue lexicons, channels, dependency patterns, the speakers gazetteer.
+"""Attribution rules read from YAML: cue lexicons, channels, dependency patterns, the speakers gazetteer, boilerplate.
 
-Rules are data; this module only checks them and compiles them for the engine in ``match``.
-Every mistake is a ``RuleError`` naming file and line, raised before anything is written.
+Rules are data; this module is their one loader. Each file is read with the strict YAML
+loader (``yamlfile``), checked against its closed schema (``schema``), then for what a
+schema cannot say (references between nodes, lexicon names, unique ids, regular
+expressions), and compiled for the engine in ``match`` and for ``ingest``. Every mistake
+is a ``RuleError`` with code, file and line, raised before anything is written.
 """
 
 from __future__ import annotations
@@ -11,20 +14,16 @@ from pathlib import Path
 
 import regex
 
-from .yamlfile import RuleError, line_of, load_yaml
+from .errors import RuleError
+from .schema import CONTENT_KINDS, WORD_ATTRS, validate
+from .yamlfile import LocatedDict, line_of, load_yaml
 
 # An installed wheel carries the default rules as quotetrack/default_rules/; a checkout has them in rules/.
 _PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_RULES_DIR = next((path for path in (_PACKAGE_DIR / "default_rules", _PACKAGE_DIR.parent / "rules")
                           if path.is_dir()), _PACKAGE_DIR.parent / "rules")
-REGEX_TIMEOUT = 0.05  # seconds per user-written regex call
-
-RELATIONS = (">", "<", ">>", "<<", ".", ".*", ";", ";*", "$+", "$-", "$++", "$--")
-WORD_ATTRS = ("lemma", "text", "lower", "upos", "xpos", "deprel")
-NODE_KEYS = {"id", "from", "rel", "position", "absent", "feats", "regex", "in_quote", "not", *WORD_ATTRS}
-CONTENT_KINDS = ("subtree", "quote", "left_of", "right_of", "after", "around")
-PATTERN_KEYS = {"id", "description", "nodes", "cue", "speaker", "content", "category", "min_words", "examples"}
-EXAMPLE_KEYS = {"text", "speaker", "cue", "content", "type", "match"}
+RULE_FILES = ("defaults.yml", "cues.yml", "patterns.yml", "speakers.yml", "boilerplate.yml")
+REGEX_TIMEOUT = 0.05  # seconds per call of a user-written regular expression (patterns, channels, boilerplate)
 
 
 @dataclass
@@ -56,12 +55,15 @@ class Node:
 
 @dataclass
 class Example:
+    """A text a rule must attribute as given (``match``) or leave alone; ``todo`` marks a known gap."""
+
     text: str
     speaker: str | None
     cue: str | None
     content: str | None
     type: str | None
     match: bool
+    todo: str | None
     line: int | None
 
 
@@ -72,9 +74,10 @@ class Pattern:
     nodes: list[Node]
     cue: list[str]
     speaker: str | None
-    content: dict
+    content: list[dict]  # content kinds with their options, tried in order until one gives content
     category: str | None
     min_words: int
+    settings: dict[str, dict]  # step settings over those of defaults.yml
     examples: list[Example]
     file: str
     line: int | None
@@ -100,6 +103,30 @@ class Speaker:
     aliases: list[str]
 
 
+@dataclass(frozen=True)
+class BoilerplateRule:
+    """One rule of ``boilerplate.yml``: its pattern removes the lines it matches whole."""
+
+    id: str
+    description: str
+    pattern: regex.Pattern
+    context: str
+    examples: tuple[Example, ...]  # lines it must remove (``match``) or keep
+    file: str
+    line: int | None
+
+    def matches(self, line: str) -> bool:
+        """Whether the pattern matches the whole stripped ``line``; raises ``TimeoutError`` if it runs too long."""
+        return self.pattern.fullmatch(line.strip(), timeout=REGEX_TIMEOUT) is not None
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """The boilerplate rules, in file order; the first that matches a line removes it."""
+
+    rules: tuple[BoilerplateRule, ...]
+
+
 @dataclass
 class RuleSet:
     lexicons: dict[str, dict[str, CueWord]]
@@ -113,9 +140,13 @@ class RuleSet:
     mention_deprels: frozenset[str]
     role_deprels: frozenset[str]
     pronouns: dict[str, str]
+    unnamed: frozenset[str]  # speakers written as one of these name no one in particular
     person_nouns: frozenset[str]
     group_nouns: frozenset[str]
     honorifics: frozenset[str]
+    boilerplate: Boilerplate
+    settings: dict[str, dict]  # step name → its settings (defaults.yml)
+    article_steps: list[str]
 
     def cue_word(self, lemma: str) -> CueWord | None:
         for words in self.lexicons.values():
@@ -127,31 +158,23 @@ class RuleSet:
         """One row per rule for the ``rules`` table."""
         rules = [*self.patterns, *([self.floating] if self.floating else [])]
         return [{"id": r.id, "kind": "pattern", "description": r.description, "file": r.file, "line": r.line}
-                for r in rules]
+                for r in rules] + [
+            {"id": r.id, "kind": "boilerplate", "description": r.description, "file": r.file, "line": r.line}
+            for r in self.boilerplate.rules]
 
 
-def _fail(path, value, message: str, code: str = "QT102", default_line: int | None = None):
+def _fail(path, value, message: str, code: str, default_line: int | None = None):
     raise RuleError(code, path, line_of(value, default_line), message)
 
 
-def _expect(path, value, kind: type, what: str, default_line=None):
-    if not isinstance(value, kind):
-        _fail(path, value, f"{what} must be a {kind.__name__}, not {type(value).__name__}", default_line=default_line)
-    return value
-
-
-def _strings(path, value, what: str, line) -> frozenset[str]:
-    values = value if isinstance(value, list) else [value]
-    for item in values:
-        if not isinstance(item, str):
-            _fail(path, item, f"{what} must be a string or a list of strings", default_line=line)
-    return frozenset(values)
+def _strings(value) -> frozenset[str]:
+    return frozenset(value if isinstance(value, list) else [value])
 
 
 def _compile_regex(path, source, line, flags=0) -> regex.Pattern:
     try:
         return regex.compile(source, flags)
-    except (regex.error, TypeError) as error:
+    except regex.error as error:
         raise RuleError("QT104", path, line_of(source, line), f"bad regular expression {source!r}: {error}") from None
 
 
@@ -161,7 +184,7 @@ def _constraints(path, spec: dict, lexicons, line) -> dict:
         if key not in spec:
             continue
         values: set[str] = set()
-        for value in _strings(path, spec[key], key, line):
+        for value in _strings(spec[key]):
             if value.startswith("@"):
                 if value[1:] not in lexicons:
                     known = ", ".join(sorted(lexicons))
@@ -171,124 +194,108 @@ def _constraints(path, spec: dict, lexicons, line) -> dict:
                 values.add(value)
         compiled[key] = frozenset(values)
     if "feats" in spec:
-        feats = _expect(path, spec["feats"], dict, "feats", line)
-        compiled["feats"] = {name: _strings(path, v, f"feats.{name}", line) for name, v in feats.items()}
+        compiled["feats"] = {name: _strings(v) for name, v in spec["feats"].items()}
     if "regex" in spec:
         compiled["regex"] = _compile_regex(path, spec["regex"], line)
     if "in_quote" in spec:
-        compiled["in_quote"] = bool(spec["in_quote"])
+        compiled["in_quote"] = spec["in_quote"]
     return compiled
 
 
-def _node(path, spec, seen: set[str], lexicons) -> Node:
-    _expect(path, spec, dict, "a pattern node")
+def _node(path, spec, present: set[str], lexicons, first: bool) -> Node:
     line = line_of(spec)
-    unknown = set(spec) - NODE_KEYS
-    if unknown:
-        _fail(path, spec, f"unknown node key(s) {sorted(unknown)} (known: {sorted(NODE_KEYS)})", "QT103")
-    if "id" not in spec:
-        _fail(path, spec, "a node needs an id")
     source, rel = spec.get("from"), spec.get("rel")
-    if seen and (source is None or rel is None):
-        _fail(path, spec, f"node {spec['id']!r} needs 'from' (an earlier node) and 'rel'")
-    if source is not None and source not in seen:
-        _fail(path, spec, f"node {spec['id']!r} is tied to {source!r}, which is not an earlier node", "QT105")
-    if rel is not None and rel not in RELATIONS:
-        _fail(path, rel, f"unknown relation {rel!r} (known: {' '.join(RELATIONS)})", "QT103", line)
-    if spec.get("position") not in (None, "before", "after"):
-        _fail(path, spec, "position must be 'before' or 'after'", "QT102")
-    negated = spec.get("not", {})
-    _expect(path, negated, dict, "'not'", line)
-    if set(negated) - set(WORD_ATTRS) - {"feats", "regex", "in_quote"}:
-        _fail(path, negated, f"unknown key(s) under 'not': {sorted(set(negated) - set(WORD_ATTRS))}", "QT103", line)
+    if not first and (source is None or rel is None):
+        _fail(path, spec, f"node {spec['id']!r} needs 'from' (an earlier node) and 'rel'", "QT102")
+    if first and (source is not None or rel is not None or spec.get("absent")):
+        _fail(path, spec, f"the first node {spec['id']!r} is the anchor: no 'from', 'rel' or 'absent'", "QT102")
+    if source is not None and source not in present:
+        _fail(path, source, f"node {spec['id']!r} is tied to {source!r}, which is not an earlier present node",
+              "QT105", line)
     return Node(
         id=str(spec["id"]),
         source=source,
         rel=rel,
         position=spec.get("position"),
         constraints=_constraints(path, spec, lexicons, line),
-        negated=_constraints(path, negated, lexicons, line),
-        absent=bool(spec.get("absent", False)),
+        negated=_constraints(path, spec.get("not", {}), lexicons, line),
+        absent=spec.get("absent", False),
     )
 
 
-def _content(path, spec, node_ids: set[str], line) -> dict:
-    _expect(path, spec, dict, "content", line)
-    kinds = [k for k in CONTENT_KINDS if k in spec]
-    if len(kinds) != 1:
-        _fail(path, spec, f"content needs exactly one of {', '.join(CONTENT_KINDS)}", default_line=line)
-    kind = kinds[0]
-    if kind == "quote":
-        if spec["quote"] not in ("before", "after"):
-            _fail(path, spec, "content quote must be 'before' or 'after'", default_line=line)
-    elif spec[kind] not in node_ids:
-        _fail(path, spec, f"content {kind} names unknown node {spec[kind]!r}", "QT105", line)
-    for name in spec.get("exclude", []):
-        if name not in node_ids:
-            _fail(path, spec, f"content exclude names unknown node {name!r}", "QT105", line)
-    return dict(spec)
+def _content(path, spec, present: set[str], line) -> list[dict]:
+    alternatives = spec if isinstance(spec, list) else [spec]
+    for alternative in alternatives:
+        kinds = [k for k in CONTENT_KINDS if k in alternative]
+        if len(kinds) != 1:
+            _fail(path, alternative, f"content takes exactly one content kind ({', '.join(CONTENT_KINDS)})", "QT102",
+                  line)
+        names = [*([alternative[kinds[0]]] if kinds[0] != "quote" else []), *alternative.get("exclude", [])]
+        for name in names:
+            if name not in present:
+                _fail(path, name, f"content names {name!r}, which is not a present node", "QT105", line)
+    return [dict(alternative) for alternative in alternatives]
 
 
-def _example(path, spec) -> Example:
-    _expect(path, spec, dict, "an example")
-    unknown = set(spec) - EXAMPLE_KEYS
-    if unknown:
-        _fail(path, spec, f"unknown example key(s) {sorted(unknown)} (known: {sorted(EXAMPLE_KEYS)})", "QT103")
-    if "text" not in spec:
-        _fail(path, spec, "an example needs a text")
-    return Example(
-        text=str(spec["text"]),
-        speaker=spec.get("speaker"),
-        cue=spec.get("cue"),
-        content=spec.get("content"),
-        type=spec.get("type"),
-        match=bool(spec.get("match", True)),
-        line=line_of(spec),
-    )
+def _example(spec, match: bool) -> Example:
+    spec = {"text": spec} if isinstance(spec, str) else spec
+    return Example(text=str(spec["text"]), speaker=spec.get("speaker"), cue=spec.get("cue"),
+                   content=spec.get("content"), type=spec.get("type"), match=match, todo=spec.get("todo"),
+                   line=line_of(spec) or line_of(spec["text"]))
 
 
-def _pattern(path, spec, lexicons, seen_ids: dict) -> Pattern:
-    _expect(path, spec, dict, "a pattern")
+def _examples(spec) -> list[Example]:
+    return [*(_example(e, True) for e in spec.get("examples", [])), *(_example(e, False) for e in spec.get("not", []))]
+
+
+def _unique(path, spec, seen_ids: dict) -> str:
+    rule_id = str(spec["id"])
+    if rule_id in seen_ids:
+        _fail(path, spec["id"], f"rule id {rule_id!r} is already used at {seen_ids[rule_id]}", "QT106", line_of(spec))
+    seen_ids[rule_id] = f"{path}:{line_of(spec)}"
+    return rule_id
+
+
+def _from_template(path, spec, templates: dict):
+    """A node's keys over those of the template it is ``like``."""
+    if "like" not in spec:
+        return spec
+    if spec["like"] not in templates:
+        _fail(path, spec["like"], f"unknown node template {spec['like']!r} (known: {', '.join(sorted(templates))})",
+              "QT105", line_of(spec))
+    node = LocatedDict({**templates[spec["like"]], **{k: v for k, v in spec.items() if k != "like"}})
+    node.line = line_of(spec)
+    return node
+
+
+def _pattern(path, spec, lexicons, seen_ids: dict, templates: dict) -> Pattern:
     line = line_of(spec)
-    unknown = set(spec) - PATTERN_KEYS
-    if unknown:
-        _fail(path, spec, f"unknown pattern key(s) {sorted(unknown)} (known: {sorted(PATTERN_KEYS)})", "QT103")
-    for key in ("id", "description", "nodes", "content", "examples"):
-        if key not in spec:
-            _fail(path, spec, f"pattern {spec.get('id', '?')!r} needs {key!r}")
-    pattern_id = str(spec["id"])
-    if pattern_id in seen_ids:
-        _fail(path, spec, f"pattern id {pattern_id!r} is already used at {seen_ids[pattern_id]}", "QT106")
-    seen_ids[pattern_id] = f"{path}:{line}"
+    pattern_id = _unique(path, spec, seen_ids)
     nodes: list[Node] = []
     seen: set[str] = set()
-    for node_spec in _expect(path, spec["nodes"], list, "nodes", line):
-        node = _node(path, node_spec, seen, lexicons)
-        if node.id in seen:
-            _fail(path, node_spec, f"node id {node.id!r} used twice", "QT106")
+    for node_spec in (_from_template(path, node, templates) for node in spec["nodes"]):
+        if node_spec["id"] in seen:
+            _fail(path, node_spec["id"], f"node id {node_spec['id']!r} used twice", "QT106", line_of(node_spec))
+        node = _node(path, node_spec, {n.id for n in nodes if not n.absent}, lexicons, not nodes)
         seen.add(node.id)
         nodes.append(node)
-    if not nodes or nodes[0].absent:
-        _fail(path, spec, "a pattern needs a first (anchor) node that is not absent", default_line=line)
     present = {n.id for n in nodes if not n.absent}
     cue = spec.get("cue", [nodes[0].id])
     cue = [cue] if isinstance(cue, str) else cue
-    for name in [*cue, *([spec["speaker"]] if spec.get("speaker") else [])]:
+    for name in [*cue, *([spec["speaker"]] if "speaker" in spec else [])]:
         if name not in present:
-            _fail(path, spec, f"pattern {pattern_id!r} refers to unknown node {name!r}", "QT105")
-    examples = [_example(path, e) for e in _expect(path, spec["examples"], list, "examples", line)]
-    if not examples:
-        _fail(path, spec, f"pattern {pattern_id!r} needs at least one example", default_line=line)
+            _fail(path, name, f"pattern {pattern_id!r} refers to {name!r}, which is not a present node", "QT105", line)
     return Pattern(
         id=pattern_id,
-        description=str(spec["description"]),
+        description=spec["description"],
         nodes=nodes,
-        cue=[str(c) for c in cue],
+        cue=list(cue),
         speaker=spec.get("speaker"),
-        content=_content(path, spec["content"], present, line),
+        content=_content(path, spec["content"], present, line_of(spec["content"], line)),
         category=spec.get("category"),
-        min_words=int(spec.get("min_words", 1)),
-        examples=examples,
+        min_words=spec.get("min_words", 1),
+        settings=dict(spec.get("settings", {})),
+        examples=_examples(spec),
         file=str(path),
         line=line,
     )
@@ -297,101 +304,97 @@ def _pattern(path, spec, lexicons, seen_ids: dict) -> Pattern:
 def _floating(path, spec, seen_ids: dict) -> FloatingRule | None:
     if spec is None:
         return None
-    _expect(path, spec, dict, "floating")
-    unknown = set(spec) - {"id", "description", "min_words", "examples"}
-    if unknown or not {"id", "description", "examples"} <= set(spec):
-        _fail(path, spec, "floating is {id, description, min_words, examples}", "QT103")
-    if spec["id"] in seen_ids:
-        _fail(path, spec, f"rule id {spec['id']!r} is already used at {seen_ids[spec['id']]}", "QT106")
-    examples = [_example(path, e) for e in _expect(path, spec["examples"], list, "examples", line_of(spec))]
-    return FloatingRule(str(spec["id"]), str(spec["description"]), int(spec.get("min_words", 1)),
-                        examples, str(path), line_of(spec))
+    return FloatingRule(_unique(path, spec, seen_ids), spec["description"], spec.get("min_words", 1),
+                        _examples(spec), str(path), line_of(spec))
 
 
 def _lexicons(path, data) -> dict[str, dict[str, CueWord]]:
-    lexicons = {}
-    for name, entries in _expect(path, data, dict, "lexicons").items():
+    lexicons: dict[str, dict[str, CueWord]] = {}
+    for name, entries in data.items():
         words = {}
-        for entry in _expect(path, entries, list, f"lexicon {name!r}", line_of(data)):
+        for entry in entries:
             entry = {"lemma": entry} if isinstance(entry, str) else entry
-            _expect(path, entry, dict, "a lexicon entry", line_of(entries))
-            unknown = set(entry) - {"lemma", "category", "channel"}
-            if unknown or "lemma" not in entry:
-                _fail(path, entry, "a lexicon entry is a lemma or {lemma, category, channel}", "QT103")
-            if entry["lemma"] in words or any(entry["lemma"] in other for other in lexicons.values()):
-                _fail(path, entry, f"lemma {entry['lemma']!r} is listed twice", "QT106")
-            words[str(entry["lemma"])] = CueWord(str(entry["lemma"]), entry.get("category", "speech"), entry.get("channel"))
+            lemma = entry["lemma"]
+            if lemma in words or any(lemma in other for other in lexicons.values()):
+                _fail(path, lemma, f"lemma {lemma!r} is listed twice", "QT106", line_of(entry))
+            words[str(lemma)] = CueWord(str(lemma), entry.get("category", "speech"), entry.get("channel"))
         lexicons[str(name)] = words
     return lexicons
 
 
 def _channels(path, data) -> list[Channel]:
-    channels = []
-    for entry in _expect(path, data, list, "channels"):
-        _expect(path, entry, dict, "a channel", line_of(data))
-        if set(entry) != {"name", "pattern"}:
-            _fail(path, entry, "a channel is {name, pattern}", "QT103")
-        channels.append(Channel(str(entry["name"]), _compile_regex(path, entry["pattern"], line_of(entry), regex.I), line_of(entry)))
-    return channels
+    return [Channel(e["name"], _compile_regex(path, e["pattern"], line_of(e), regex.I), line_of(e)) for e in data]
 
 
-def _speakers(path, data) -> list[Speaker]:
-    speakers = []
-    for entry in _expect(path, data, list, "speakers"):
-        _expect(path, entry, dict, "a speaker", line_of(data))
-        unknown = set(entry) - {"name", "type", "role", "aliases"}
-        if unknown or "name" not in entry:
-            _fail(path, entry, f"a speaker is {{name, type, role, aliases}}; got {sorted(entry)}", "QT103")
-        if entry.get("type") not in (None, "person", "organisation", "place", "group"):
-            _fail(path, entry, "speaker type must be person, organisation, place or group", "QT102")
-        aliases = entry.get("aliases", [])
-        speakers.append(Speaker(str(entry["name"]), entry.get("type"), entry.get("role"), [str(a) for a in aliases]))
-    return speakers
+def _speakers(data) -> list[Speaker]:
+    return [Speaker(e["name"], e.get("type"), e.get("role"), list(e.get("aliases", []))) for e in data]
 
 
-def _section(path, data, key: str):
-    if key not in data:
-        _fail(path, data, f"missing section {key!r}", default_line=1)
-    return data[key]
+def _boilerplate(path, data) -> Boilerplate:
+    rules, seen_ids = [], {}
+    for spec in data["rules"]:
+        line = line_of(spec)
+        rules.append(BoilerplateRule(
+            id=_unique(path, spec, seen_ids), description=spec["description"],
+            pattern=_compile_regex(path, spec["pattern"], line), context=spec.get("context", "anywhere"),
+            examples=tuple(_examples(spec)), file=str(path), line=line,
+        ))
+    return Boilerplate(tuple(rules))
+
+
+def thinly_tested(rules: RuleSet) -> list[Pattern | FloatingRule]:
+    """The attribution rules with fewer than two examples or no ``not:`` text, ``todo`` examples not counted."""
+    def counts(rule) -> tuple[int, int]:
+        working = [e for e in rule.examples if not e.todo]
+        return sum(e.match for e in working), sum(not e.match for e in working)
+
+    return [rule for rule in [*rules.patterns, *([rules.floating] if rules.floating else [])]
+            if counts(rule)[0] < 2 or counts(rule)[1] < 1]
+
+
+def load_file(path: Path):
+    """One rule file, read strictly and checked against its schema."""
+    if not path.is_file():
+        raise RuleError("QT100", path, None, "rule file not found")
+    document = load_yaml(path)
+    validate(path, document)
+    return document
+
+
+def load_boilerplate(rules_dir: str | Path = DEFAULT_RULES_DIR) -> Boilerplate:
+    """Read and check ``rules_dir/boilerplate.yml``."""
+    path = Path(rules_dir) / "boilerplate.yml"
+    return _boilerplate(path, load_file(path))
 
 
 def load_rules(rules_dir: str | Path = DEFAULT_RULES_DIR) -> RuleSet:
-    """Read cues.yml, patterns.yml and speakers.yml from ``rules_dir``; any mistake raises ``RuleError``."""
+    """Read every rule file of ``rules_dir`` (``RULE_FILES``); any mistake raises ``RuleError``."""
     rules_dir = Path(rules_dir)
-    cues_path, patterns_path, speakers_path = (rules_dir / n for n in ("cues.yml", "patterns.yml", "speakers.yml"))
-    for path in (cues_path, patterns_path, speakers_path):
-        if not path.is_file():
-            raise RuleError("QT100", path, None, "rule file not found")
-    cues = _expect(cues_path, load_yaml(cues_path), dict, "cues.yml", 1)
-    lexicons = _lexicons(cues_path, _section(cues_path, cues, "lexicons"))
-    channels = _channels(cues_path, _section(cues_path, cues, "channels"))
-    cue_span = _expect(cues_path, _section(cues_path, cues, "cue_span"), dict, "cue_span", 1)
-    patterns_data = _expect(patterns_path, load_yaml(patterns_path), dict, "patterns.yml", 1)
+    paths = {name: rules_dir / name for name in RULE_FILES}
+    defaults, cues, patterns_data, speakers = (
+        load_file(paths[n]) for n in ("defaults.yml", "cues.yml", "patterns.yml", "speakers.yml"))
+    boilerplate = load_boilerplate(rules_dir)
+    lexicons = _lexicons(paths["cues.yml"], cues["lexicons"])
     seen_ids: dict[str, str] = {}
-    patterns = [
-        _pattern(patterns_path, p, lexicons, seen_ids)
-        for p in _expect(patterns_path, _section(patterns_path, patterns_data, "patterns"), list, "patterns")
-    ]
-    speakers_data = _expect(speakers_path, load_yaml(speakers_path), dict, "speakers.yml", 1)
-    mentions = _expect(speakers_path, _section(speakers_path, speakers_data, "mentions"), dict, "mentions")
-
-    def words(data, key, path=speakers_path):
-        return _strings(path, _section(path, data, key), key, line_of(data))
-
-    pronouns = _expect(speakers_path, _section(speakers_path, speakers_data, "pronouns"), dict, "pronouns")
+    templates = patterns_data.get("templates", {})
+    patterns = [_pattern(paths["patterns.yml"], p, lexicons, seen_ids, templates) for p in patterns_data["patterns"]]
     return RuleSet(
         lexicons=lexicons,
-        channels=channels,
-        cue_deprels=words(cue_span, "deprels", cues_path),
-        cue_words=frozenset(w.lower() for w in words(cue_span, "words", cues_path)),
-        cue_deprels_after=words(cue_span, "deprels_after", cues_path),
+        channels=_channels(paths["cues.yml"], cues["channels"]),
+        cue_deprels=frozenset(cues["cue_span"]["deprels"]),
+        cue_words=frozenset(w.lower() for w in cues["cue_span"]["words"]),
+        cue_deprels_after=frozenset(cues["cue_span"]["deprels_after"]),
         patterns=patterns,
-        floating=_floating(patterns_path, patterns_data.get("floating"), seen_ids),
-        speakers=_speakers(speakers_path, _section(speakers_path, speakers_data, "speakers")),
-        mention_deprels=words(mentions, "include"),
-        role_deprels=words(mentions, "role"),
-        pronouns={str(k).lower(): str(v) for k, v in pronouns.items()},
-        person_nouns=frozenset(w.lower() for w in words(speakers_data, "person_nouns")),
-        group_nouns=frozenset(w.lower() for w in words(speakers_data, "group_nouns")),
-        honorifics=frozenset(w.lower() for w in words(speakers_data, "honorifics")),
+        floating=_floating(paths["patterns.yml"], patterns_data.get("floating"), seen_ids),
+        speakers=_speakers(speakers["speakers"]),
+        mention_deprels=frozenset(speakers["mentions"]["include"]),
+        role_deprels=frozenset(speakers["mentions"]["role"]),
+        pronouns={str(k).lower(): str(v) for k, v in speakers["pronouns"].items()},
+        unnamed=frozenset(w.casefold() for w in speakers["unnamed"]),
+        person_nouns=frozenset(w.lower() for w in speakers["person_nouns"]),
+        group_nouns=frozenset(w.lower() for w in speakers["group_nouns"]),
+        honorifics=frozenset(w.lower() for w in speakers["honorifics"]),
+        boilerplate=boilerplate,
+        settings={name: dict(values) for name, values in defaults.items() if name != "article_steps"},
+        article_steps=list(defaults["article_steps"]),
     )

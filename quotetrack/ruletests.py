@@ -1,65 +1,89 @@
-"""Run the ``examples:`` of every rule: attribution rules through the real parser and engine,
-boilerplate rules against the lines they must (``examples``) and must not (``not``) remove."""
+"""Run the examples of every rule, as Semgrep runs a rule's test file.
+
+Attribution rules run through the real parser and engine: each ``examples:`` text must
+be attributed as given, each ``not:`` text left alone. Boilerplate rules run on their
+lines: ``examples:`` removed, ``not:`` kept. An example marked ``todo:`` is a known gap:
+it runs and is reported (``todo``, or ``fixed`` once it passes), and never fails.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 
-from .match import TRIM
 from .pipeline import Pipeline
 from .records import Article, Quote
 from .rules import Example
+from .steps import TRIM
 
 
 @dataclass
 class ExampleResult:
     rule_id: str
-    where: str  # file:line of the example (of the rule, for a boilerplate example)
+    where: str  # file:line of the example
     problem: str | None  # None when the example passed
+    todo: str | None = None  # the example's todo note: a known gap, reported and never failed
+    found: str = ""  # what the rule found, with the steps that produced it
+
+    @property
+    def status(self) -> str:
+        if self.todo:
+            return "fixed" if self.problem is None else "todo"
+        return "pass" if self.problem is None else "FAIL"
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "FAIL"
 
 
 def _same(expected: str | None, found: str | None) -> bool:
     return expected is None or (found or "").strip(TRIM).lower() == expected.strip(TRIM).lower()
 
 
+def _describe(quote: Quote) -> str:
+    speaker = quote.speaker_span.text if quote.speaker_span else None
+    return (f"speaker={speaker!r} cue={quote.cue.text if quote.cue else None!r} content={quote.content.text!r} "
+            f"type={quote.type} steps={'+'.join(quote.steps)}")
+
+
 def _judge(example: Example, rule_id: str, quotes: list[Quote]) -> str | None:
     mine = [q for q in quotes if q.rule_id == rule_id]
     if not example.match:
-        return f"matched although it must not: {mine[0].content.text!r}" if mine else None
+        return f"matched although it must not: {_describe(mine[0])}" if mine else None
     for quote in mine:
         speaker = quote.speaker_span.text if quote.speaker_span else None
         if (_same(example.speaker, speaker) and _same(example.cue, quote.cue.text if quote.cue else None)
                 and _same(example.content, quote.content.text) and example.type in (None, quote.type)):
             return None
-    found = "; ".join(
-        f"speaker={q.speaker_span.text if q.speaker_span else None!r} cue={q.cue.text if q.cue else None!r} "
-        f"content={q.content.text!r} type={q.type}" for q in mine
-    ) or "no match of this rule (others: " + ", ".join(sorted({q.rule_id for q in quotes})) + ")"
+    found = "; ".join(map(_describe, mine)) or \
+        "no match of this rule (others: " + ", ".join(sorted({q.rule_id for q in quotes})) + ")"
     return f"expected speaker={example.speaker!r} cue={example.cue!r} content={example.content!r}; found {found}"
 
 
-def run_examples(pipeline: Pipeline) -> list[ExampleResult]:
-    """Parse every example in one batch, attribute it, and judge it against its rule."""
+def run_examples(pipeline: Pipeline, rule_id: str | None = None) -> list[ExampleResult]:
+    """Parse every example (of ``rule_id`` only, if given) in one batch, attribute it, and judge it."""
     rules = [*pipeline.rules.patterns, *([pipeline.rules.floating] if pipeline.rules.floating else [])]
-    cases = [(rule, example) for rule in rules for example in rule.examples]
+    cases = [(rule, example) for rule in rules if rule_id in (None, rule.id) for example in rule.examples]
     articles = [
         Article(f"example-{n}", f"{rule.file}:{example.line}", example.text,
                 hashlib.sha256(example.text.encode()).hexdigest())
         for n, (rule, example) in enumerate(cases)
     ]
-    results = [ExampleResult(rule.id, f"{rule.file}:{example.line}", _judge(example, rule.id, quotes))
-               for (rule, example), (_, quotes) in zip(cases, pipeline.run(articles))]
-    return results + boilerplate_results(pipeline)
+    results = [
+        ExampleResult(rule.id, f"{rule.file}:{example.line}", _judge(example, rule.id, quotes), example.todo,
+                      "; ".join(_describe(q) for q in quotes if q.rule_id == rule.id))
+        for (rule, example), (_, quotes) in zip(cases, pipeline.run(articles))
+    ]
+    return results + boilerplate_results(pipeline, rule_id)
 
 
-def boilerplate_results(pipeline: Pipeline) -> list[ExampleResult]:
+def boilerplate_results(pipeline: Pipeline, rule_id: str | None = None) -> list[ExampleResult]:
     """Each boilerplate rule against its examples, which it must remove, and its ``not`` lines, which it must keep."""
     return [
-        ExampleResult(rule.id, f"{rule.file}:{rule.line}",
-                      None if rule.matches(line) == removes else
-                      f"{'does not remove its example' if removes else 'removes its not: line'} {line!r}")
-        for rule in pipeline.boilerplate.rules
-        for removes, lines in ((True, rule.examples), (False, rule.counterexamples))
-        for line in lines
+        ExampleResult(rule.id, f"{rule.file}:{example.line}",
+                      None if rule.matches(example.text) == example.match else
+                      f"{'does not remove its example' if example.match else 'removes its not: line'} "
+                      f"{example.text!r}", example.todo)
+        for rule in pipeline.rules.boilerplate.rules if rule_id in (None, rule.id)
+        for example in rule.examples
     ]

@@ -175,12 +175,6 @@ order by quotes.article_id, quotes.content_start, quotes.id
 """.strip(),
 }
 
-# A speaker written as one of these is no one in particular: the quote stays unresolved.
-PRONOUNS = {
-    *("i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them"),
-    *("who", "whom", "which", "that", "this", "these", "those", "one", "someone", "somebody"),
-}
-
 # Two quotes of one speaker are copies of one statement when they share this
 # share of their words (syndicated copies on the seeds share 0.85 or more; two
 # four-word quotes differing in one word share 0.6)...
@@ -582,7 +576,6 @@ def sentence_row(article: Article, sentence: Sentence) -> dict:
 
 
 def quote_row(article_id: str, quote: Quote) -> dict:
-    resolved = quote.speaker and quote.speaker.casefold() not in PRONOUNS
     return {
         "id": quote_id(article_id, quote),
         "speaker": quote.speaker,
@@ -595,7 +588,7 @@ def quote_row(article_id: str, quote: Quote) -> dict:
         "article_id": article_id,
         "sentence_index": quote.sentence_index,
         "sentence_id": sentence_id(article_id, quote.sentence_index),
-        "speaker_id": speaker_id(quote.speaker) if resolved else None,
+        "speaker_id": speaker_id(quote.speaker) if quote.named else None,
         "rule_id": quote.rule_id,
         **span_columns("content", "content", quote.content),
         **content_parts_columns(quote),

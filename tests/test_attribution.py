@@ -19,6 +19,7 @@ def attribute(pipeline):
                   "Russian President Vladimir Putin has pledged to support the region, he said in the video.",
         "apposition": "Sen. Claire McCaskill (D-Mo.) said the hearing was a waste of time.",
         "possessive": "Police said Scott's family had seen the video of the shooting.",
+        "unnamed": "He said the bridge was safe.",
     }
     articles = [Article(name, name, text, hashlib.sha256(text.encode()).hexdigest()) for name, text in texts.items()]
     return {parsed.article.id: (parsed, quotes) for parsed, quotes in pipeline.run(articles)}
@@ -62,3 +63,11 @@ def test_a_speaker_mention_takes_in_the_apposition_after_it_however_parsed(attri
     biberaj = next(q for q in quotes if q.speaker == "Elez Biberaj")
     assert biberaj.speaker_span.text == "Elez Biberaj, the director of the division"
     assert biberaj.role == "the director of the division"
+
+
+def test_a_pronoun_left_without_referent_names_no_one(attribute):
+    """``speakers.yml: unnamed``: such a quote is stored with no speaker id."""
+    _, (quote,) = attribute["unnamed"]
+    assert quote.speaker_span.text == "He" and not quote.named
+    _, quotes = attribute["apposition"]
+    assert all(q.named for q in quotes)

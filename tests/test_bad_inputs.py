@@ -28,10 +28,12 @@ from hypothesis import strategies as st
 from conftest import RULES_DIR, SEEDS_GOLD
 from quotetrack import ingest, store
 from quotetrack.cli import cli
-from quotetrack.ingest import MAX_ARTICLE_CHARS, MAX_ARTICLE_PARAGRAPHS, load_boilerplate, read_articles
+from quotetrack.errors import RuleError
+from quotetrack.ingest import MAX_ARTICLE_CHARS, MAX_ARTICLE_PARAGRAPHS, read_articles
 from quotetrack.parse import PARSE_CHUNK_CHARS, PARSE_SENTENCE_CHARS, chunks
 from quotetrack.publish import MAX_VALUE_BYTES, datasette_instance
-from quotetrack.yamlfile import RuleError
+from quotetrack.rules import load_boilerplate
+from quotetrack.schema import SCHEMAS
 
 GOOD = "Prime Minister Jane Smith said the plan would fail.\n"
 GOOD_QUOTE = "the plan would fail"
@@ -344,7 +346,7 @@ def rules_copy(tmp_path: Path) -> Path:
 
 SLOW_NODE = ("  - id: slow-node\n    description: a word no regex should take long on\n"
              "    nodes:\n      - {id: cue, regex: '(a|aa)+b'}\n    cue: [cue]\n"
-             "    content: {subtree: cue}\n    examples: [{text: Nothing here., match: false}]\n")
+             "    content: {subtree: cue}\n    examples: [{text: aab}]\n    not: [Nothing here.]\n")
 
 
 @pytest.mark.parametrize("rule_file, list_key, slow_rule, article", [
@@ -490,12 +492,13 @@ def test_any_jsonl_file_gives_articles_and_one_reason_per_bad_line(tmp_path, lin
 
 # ---------------------------------------------------------------- fuzzing the boilerplate rule loader
 
+BOILERPLATE_KEYS = sorted(SCHEMAS["boilerplate.yml"]["properties"]["rules"]["items"]["properties"])
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXTY | st.sampled_from(
     ["(unclosed", "x", "between_prose", "anywhere", "[a-z]+", "\\p{Lu}"])
 RULE_VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-    st.sampled_from(sorted(ingest.RULE_KEYS)) | TEXTY, inner, max_size=4), max_leaves=12)
+    st.sampled_from(BOILERPLATE_KEYS) | TEXTY, inner, max_size=4), max_leaves=12)
 RULE_FILES = st.dictionaries(st.sampled_from(["rules", "other"]), st.lists(st.dictionaries(
-    st.sampled_from(sorted(ingest.RULE_KEYS)), RULE_VALUES, max_size=6) | RULE_VALUES, max_size=3), max_size=2)
+    st.sampled_from(BOILERPLATE_KEYS), RULE_VALUES, max_size=6) | RULE_VALUES, max_size=3), max_size=2)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,6 +1,7 @@
 """Building the database: idempotent, incremental, crash-safe, rule edits re-attribute without parsing."""
 
 import json
+import re
 import shutil
 import sqlite3
 from contextlib import closing
@@ -52,7 +53,7 @@ def test_a_rule_edit_reattributes_without_parsing(seed_articles, copied_db, tmp_
     patterns = rules / "patterns.yml"
     # remove the "according to" rules: their quotes must disappear, nothing is re-parsed
     text = patterns.read_text()
-    start = text.index("  - id: according-to-after")
+    start = text.index("  - id: according-to\n")
     end = text.index("  - id: clause-then-subject-verb")
     patterns.write_text(text[:start] + text[end:])
     no_parsing(monkeypatch)
@@ -62,6 +63,37 @@ def test_a_rule_edit_reattributes_without_parsing(seed_articles, copied_db, tmp_
         assert db.execute("select count(*) from quotes where rule_id like 'according-to%'").fetchone()[0] == 0
         assert db.execute("select count(*) from rules where id like 'according-to%'").fetchone()[0] == 0
         assert db.execute("select count(*) from quotes").fetchone()[0] > 50
+
+
+@pytest.mark.parametrize("changed", ["version", "engine code"])
+def test_a_code_upgrade_reattributes_without_parsing(pipeline, seed_articles, copied_db, monkeypatch, changed):
+    if changed == "version":
+        monkeypatch.setattr(pipeline_module.importlib.metadata, "version", lambda name: "99.0")
+    else:
+        real = Path.read_bytes
+        monkeypatch.setattr(Path, "read_bytes", lambda path: real(path) + (b"#" if path.name == "match.py" else b""))
+    pipeline_module.code_digest.cache_clear()
+    try:
+        no_parsing(monkeypatch)
+        report = pipeline.build(copied_db, seed_articles)
+    finally:
+        monkeypatch.undo()
+        pipeline_module.code_digest.cache_clear()
+    assert report.parsed == 0 and report.skipped_unchanged == 0 and report.quotes > 0
+
+
+def test_the_code_fingerprint_covers_every_module_the_engine_imports():
+    package = Path(pipeline_module.__file__).parent
+    seen, todo = set(), ["match", "resolve", "store"]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            source = (package / f"{name}.py").read_text(encoding="utf-8")
+            todo.extend(re.findall(r"^from \.(\w+) import", source, flags=re.M))
+            todo.extend(m for line in re.findall(r"^from \. import (.+)$", source, flags=re.M)
+                        for m in re.split(r",\s*", line))
+    assert seen <= set(pipeline_module.ENGINE_MODULES), seen - set(pipeline_module.ENGINE_MODULES)
 
 
 def test_adding_articles_adds(pipeline, seed_articles, tmp_path):

@@ -70,6 +70,6 @@ def test_rules_test_runs_the_boilerplate_examples_too(tmp_path):
     boilerplate.write_text(text.replace(example, example + '      - "Kyiv said the attack failed."\n'), encoding="utf-8")
     result = CliRunner().invoke(cli, ["rules", "test", "--rules", str(rules)])
     assert result.exit_code == 1
-    line = text.splitlines().index("  - id: syndication-notice") + 1
+    line = text[:text.index(example)].count("\n") + 2
     assert f"FAIL {boilerplate}:{line} [syndication-notice]: does not remove its example 'Kyiv said the attack failed.'" \
         in result.output

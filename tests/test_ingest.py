@@ -7,8 +7,9 @@ import pytest
 import yaml
 
 from conftest import POLNEAR, SEEDS_ARTICLES, SEEDS_GOLD, needs_polnear
-from quotetrack.ingest import IngestError, load_boilerplate, read_articles
-from quotetrack.yamlfile import RuleError
+from quotetrack.errors import RuleError
+from quotetrack.ingest import IngestError, read_articles
+from quotetrack.rules import load_boilerplate
 
 ROOT = Path(__file__).parent.parent
 RULES_DIR = ROOT / "rules"
@@ -36,9 +37,8 @@ def assert_offsets_exact(article, source_text):
 
 # --------------------------------------------------------------- the rules' own examples
 
-RULE_EXAMPLES = [(rule.id, line, True) for rule in BOILERPLATE.rules for line in rule.examples] + [
-    (rule.id, line, False) for rule in BOILERPLATE.rules for line in rule.counterexamples
-]
+RULE_EXAMPLES = [(rule.id, example.text, example.match) for rule in BOILERPLATE.rules
+                 for example in rule.examples if not example.todo]
 
 
 @pytest.mark.parametrize("rule_id, line, should_match", RULE_EXAMPLES, ids=lambda value: str(value)[:50])
@@ -260,10 +260,10 @@ RULE = "  - {id: a, description: d, pattern: x, examples: [x]}\n"
     ("rules:\n  - id: a\n    pattern: [unclosed\n", "QT101", 4, "invalid YAML"),
     ("rules:\n  - id: a\n    description: d\n    pattern: '(unclosed'\n    examples: [x]\n", "QT104", 4, "bad regular"),
     ("rules:\n  - id: a\n    description: d\n    pattern: x\n    exmaples: [x]\n", "QT103", 5, "unknown key"),
-    ("rules:\n  - id: a\n    description: d\n    examples: [x]\n", "QT102", 2, "missing 'pattern'"),
-    ("rules:\n  - {id: a, description: d, pattern: x, examples: [x], context: in}\n", "QT103", 2, "unknown context"),
+    ("rules:\n  - id: a\n    description: d\n    examples: [x]\n", "QT102", 2, "needs 'pattern'"),
+    ("rules:\n  - {id: a, description: d, pattern: x, examples: [x], context: in}\n", "QT103", 2, "is not one of"),
     ("rules:\n" + RULE + RULE, "QT106", 3, "already used"),
-    ("- id: a\n", "QT102", 1, "'rules'"),
+    ("- id: a\n", "QT102", 1, "must be a mapping"),
 ])
 def test_broken_rule_file_names_file_and_line(tmp_path, text, code, line, message):
     rules = write_rules(tmp_path, text)

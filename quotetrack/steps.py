@@ -1,0 +1,489 @@
+"""The engine's span policies: named, parameterised steps registered in one table, ``STEPS``.
+
+The matcher (``match``) finds where a pattern's nodes fall; these steps decide what
+spans a match yields — how far the speaker mention reaches, where each content kind
+starts and ends, the quote type — and what happens across an article once every
+sentence is matched (untangling nested cues, continuing interrupted quotations,
+floating quotations). Every word list and threshold they use is a setting, read from
+``rules/defaults.yml`` (and a pattern's ``settings:``) and described here, where the
+schema and ``docs/rules.md`` take it from.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import regex
+
+from .records import ParsedArticle, Quote, Sentence, Span, Word
+from .syntax import phrase
+
+if TYPE_CHECKING:
+    from .match import SentenceView
+    from .rules import Pattern, RuleSet
+
+OPENING = "“«„"
+TRIM = " \t\n\"“”‘’'«»„,;:.!?–—-"
+QUOTE_MARK = regex.compile(r"''|``|[“”«»„\"]")
+
+
+def _words(description: str) -> dict:
+    return {"type": "array", "items": {"type": "string"}, "description": description}
+
+
+def _number(description: str, kind: str = "integer") -> dict:
+    return {"type": kind, "minimum": 0, "description": description}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One span policy: what it does (``doc``), its settings (JSON Schema of each), and when it runs."""
+
+    doc: str
+    settings: dict[str, dict] = field(default_factory=dict)
+    stage: str = "match"  # "match": per matched pattern; "article": once per article, in ``article_steps`` order
+
+
+@dataclass
+class Context:
+    """One match of a pattern, as the content steps see it."""
+
+    pattern: Pattern
+    bound: dict[str, int]  # node id → word index
+    view: SentenceView
+    clause: Span  # cue and speaker mention together
+    mention: tuple[int, int] | None  # the speaker mention's first and last word
+    quotes: list[Span]  # the article's quotations
+    text: str
+    rules: RuleSet
+    settings: dict  # this step's settings
+
+
+# ------------------------------------------------------------------ speaker mention
+
+def mention(view: SentenceView, head: int, cue: list[int], deprels, settings: dict) -> tuple[int, int]:
+    """The speaker mention as written, as first and last word: the head word, its dependents over
+    ``mentions.include`` (speakers.yml), and what the parser split off ("Governor Vyacheslav | Gladkov",
+    "Mash, | a channel"); it never holds its own cue."""
+    words = view.sentence.words
+    first, last = phrase(view.sentence, view.children, head, deprels)
+    # a second subject right next to this one, or set off by a comma, is the same phrase the parser
+    # split: "Kursk regional governor Alexei | Smirnov said", "Mash, a channel, said"
+    word = words[head]
+    for other in (view.children[word.head] if word.head >= 0 else []):
+        if other != head and words[other].deprel == word.deprel and word.deprel in settings["split_subjects"]:
+            left, right = phrase(view.sentence, view.children, other, deprels)
+            between = words[last + 1:left] if other > head else words[right + 1:first]
+            if [w.text for w in between] in ([], [","]):  # one noun phrase split, or an appositive
+                first, last = min(first, left), max(last, right)
+    names = settings["name_tags"]
+    while last + 1 < len(words) and words[last + 1].upos in names and last + 1 not in view.quoted:
+        last += 1
+    # a relative clause in the mention comes whole: "a former aide who accompanied her to Burma"
+    last = max([last] + [view.right[w.index] for w in words[first:last + 1] if w.deprel in settings["whole_clauses"]])
+    # a parenthesis opened in the mention or right after it: "McCaskill (D-Mo" | "McCaskill | (D-Mo.)"
+    opened = [w.text for w in words[first:last + 2]].count("(") > [w.text for w in words[first:last + 1]].count(")")
+    closing = next((w.index for w in words[last + 1:last + 1 + settings["parenthesis_reach"]] if w.text == ")"), None)
+    if opened and closing is not None:
+        last = closing  # "Sen. Claire McCaskill (D-Mo.)": the parser left the party label apart
+    while first > 0 and words[first - 1].upos in names and first - 1 not in view.quoted:
+        first -= 1
+    last = appositions_end(words, last, view.quoted, settings)
+    # a subject never follows a preposition: the parser took the object of "behind the raid"
+    # for it, so the phrase reaches back to the start of the clause ("one of two groups ...")
+    # (but "with the ministry announcing …" is a subject after "with")
+    if first > 0 and words[first - 1].upos in settings["reach_back_after"] \
+            and words[first - 1].text.lower() not in settings["subject_after"] and words[head].deprel.startswith("nsubj"):
+        while first > 0 and words[first - 1].upos not in settings["reach_back_until"] and first - 1 not in view.quoted:
+            first -= 1
+    return clear_of((first, last), head, cue)
+
+
+def appositions_end(words: list[Word], last: int, quoted: set[int] | frozenset[int], settings: dict) -> int:
+    """The mention's last word once what describes it after it is taken in, whatever the parse made of
+    it: appositions and relative clauses set off by commas ("Elez Biberaj, the director of the
+    division, who …") and an "of" phrase ("Rep. Elijah Cummings of Maryland")."""
+    links, ends_except = settings["apposition_links"], settings["apposition_punctuation_inside"]
+    while last + 2 < len(words) and words[last + 1].text.lower() in links and last + 2 not in quoted:
+        start = last + 2 if words[last + 1].text == "," else last + 1  # ", the director" | "of Maryland"
+        end = next((w.index for w in words[start + 1:] if w.upos == "PUNCT" and w.text not in ends_except
+                    or w.index in quoted), len(words))
+        segment = words[start:end]
+        if not segment:
+            break
+        head_part = next((segment[:i] for i, w in enumerate(segment) if "PronType=Rel" in w.feats), segment)
+        if segment[0].text.lower() == "of":
+            fits = not any(w.upos in ("VERB", "AUX") for w in segment)  # "of Maryland", not "of Acme said …"
+        else:
+            fits = segment[0].text.lower() in settings["relative_openers"] or \
+                segment[0].upos in settings["apposition_openers"] and not any(
+                    w.upos in ("VERB", "AUX") and "VerbForm=Fin" in w.feats for w in head_part)
+        if not fits:
+            break  # a clause of its own: "According to the ministry, the attack failed"
+        last = end - 1
+    return last
+
+
+def clear_of(mention_words: tuple[int, int], head: int, cue: list[int]) -> tuple[int, int]:
+    """The mention (first, last word) cut short of the cue, on the side of its head: a mention
+    never holds its own cue ("Sanders: Clinton needs …", parsed with the clause as an appositive)."""
+    first, last = mention_words
+    for index in cue:
+        if first <= index <= last:
+            first, last = (index + 1, last) if index < head else (first, index - 1)
+    return first, last
+
+
+# ------------------------------------------------------------------ content kinds
+
+def content_subtree(ctx: Context, spec: dict) -> Span | None:
+    view, words, bound = ctx.view, ctx.view.sentence.words, ctx.bound
+    node = bound[spec["subtree"]]
+    first, last, join = view.left[node], view.right[node], spec.get("join", [words[node].deprel])
+    # the parser splits long clauses into sibling clauses of the same relation: join them
+    for sibling in view.related(node, "$++"):
+        if words[sibling].deprel in join and view.left[sibling] == last + 1 \
+                and not ctx.rules.cue_word(words[sibling].lemma):
+            last = view.right[sibling]
+    marks = ctx.settings["possessive_marks"]
+    while first > 0 and words[first].text in marks and words[first - 1].upos == "PROPN":
+        first -= 1  # a possessive the parser cut off: "Kyiv | 's troops"
+    for name in spec.get("exclude", []):
+        other = bound[name]
+        if view.left[other] == first:
+            first = view.right[other] + 1
+        elif view.right[other] == last:
+            last = view.left[other] - 1
+    return view.span(first, last, ctx.text)
+
+
+def content_left_of(ctx: Context, spec: dict) -> Span | None:
+    view, words = ctx.view, ctx.view.sentence.words
+    edge = ctx.mention[0] if spec["left_of"] == ctx.pattern.speaker else view.left[ctx.bound[spec["left_of"]]]
+    while edge < len(words) - 1 and words[edge].upos == "PUNCT":
+        edge += 1
+    return separated(view, 0, edge - 1, spec, ctx.text)
+
+
+def content_right_of(ctx: Context, spec: dict) -> Span | None:
+    view, words, text = ctx.view, ctx.view.sentence.words, ctx.text
+    edge = ctx.mention[1] if spec["right_of"] == ctx.pattern.speaker else view.right[ctx.bound[spec["right_of"]]]
+    while edge > 0 and words[edge].upos == "PUNCT":
+        edge -= 1
+    span = separated(view, edge + 1, len(words) - 1, spec, text)
+    if span and spec.get("through") == "paragraph":  # "PENCE: Well, look. … Donald Trump is on his way."
+        end = text.find("\n", span.end)
+        span = trimmed(Span(span.start, len(text) if end < 0 else end, ""), text)
+    return span
+
+
+def separated(view: SentenceView, first: int, last: int, spec: dict, text: str) -> Span | None:
+    """Words first..last, when punctuation including ``spec['separator']`` (if any) sets them apart."""
+    words, separator = view.sentence.words, spec.get("separator")
+    if separator:
+        punctuation = []
+        while first <= last and words[last].upos == "PUNCT":
+            punctuation.append(words[last].text)
+            last -= 1
+        while first <= last and words[first].upos == "PUNCT":
+            punctuation.append(words[first].text)
+            first += 1
+        if separator not in punctuation:
+            return None
+    return view.span(first, last, text)
+
+
+def content_around(ctx: Context, spec: dict) -> Span | None:
+    # "The museum, Mr. Obama said, would make visitors ...": the whole sentence, clause set off by commas
+    view, words, mention_words = ctx.view, ctx.view.sentence.words, ctx.mention
+    node, mark = ctx.bound[spec["around"]], ctx.settings["set_off_by"]
+    first, last = mention_words[0] if mention_words else node, max(node, mention_words[1] if mention_words else 0)
+    last = max([last] + [c for c in view.children[node] if words[c].deprel in ctx.settings["reach"] and c > node])
+    last = view.right[last] if last != node else last
+    before, after = words[first - 1] if first > 0 else None, words[last + 1] if last + 1 < len(words) else None
+    if not (before and after and before.text == mark and after.text == mark and first > 1):
+        return None
+    return view.span(0, len(words) - 1, ctx.text)
+
+
+def content_after(ctx: Context, spec: dict) -> Span | None:
+    view, words = ctx.view, ctx.view.sentence.words
+    node = ctx.bound[spec["after"]]
+    first, skip = node + 1, set(spec.get("skip", []))
+    for child in view.children[node]:
+        if view.left[child] == first and words[child].deprel in skip:
+            first = view.right[child] + 1
+    if ctx.settings["finite_clause"] and not opens_clause(words[first:]):
+        return None
+    return view.span(first, len(words) - 1, ctx.text)
+
+
+def opens_clause(words: list[Word]) -> bool:
+    """Do the words start with a clause: a finite verb before any comma, conjunction or relative word?"""
+    for word in words:
+        if word.upos in ("PUNCT", "CCONJ") or "PronType=Rel" in word.feats or "PronType=Int" in word.feats:
+            return False
+        if word.upos in ("VERB", "AUX") and "VerbForm=Fin" in word.feats:
+            return True
+    return False
+
+
+def content_quote(ctx: Context, spec: dict) -> Span | None:
+    """The quotation right before the cue clause, opening a sentence ("“…,” she said"), or the
+    one right after it, introduced by a colon or closing the sentence ("he said: “…”")."""
+    clause, sentence, quotes, text, settings = ctx.clause, ctx.view.sentence, ctx.quotes, ctx.text, ctx.settings
+    if spec["quote"] == "before":
+        quote = next((q for q in reversed(quotes) if q.end <= clause.start), None)
+        if quote is None:
+            return None
+        gap = text[quote.end:clause.start]
+        paragraph_start = text.rfind("\n", 0, quote.start) + 1
+        opens = not text[max(paragraph_start, sentence_start(text, quote.start)):quote.start].strip(TRIM)
+        # “…,” she said | “….” ― Carla Sanchez (a signature)
+        handed_over = regex.search(settings["handover"], text[quote.start:clause.start]) \
+            or text[clause.start] in settings["signature_dashes"]
+        ok = opens and not gap.strip(TRIM) and handed_over
+    else:
+        quote = next((q for q in quotes if q.start >= clause.end), None)
+        if quote is None or quote.start >= sentence.end:  # "Graham asked. “Neither do I.”": the next sentence's
+            return None
+        gap = text[clause.end:quote.start]
+        closes = quote.end >= sentence.end or not text[quote.end:sentence.end].strip(TRIM)
+        ok = not gap.strip(TRIM) and closes or gap.rstrip(TRIM.replace(":", "")).endswith(":") \
+            and len(gap.split()) <= settings["colon_gap_words"]
+    return trimmed(quote, text) if ok and "\n" not in gap else None
+
+
+CONTENT_STEPS: dict[str, Callable[[Context, dict], Span | None]] = {
+    "subtree": content_subtree,
+    "left_of": content_left_of,
+    "right_of": content_right_of,
+    "after": content_after,
+    "around": content_around,
+    "quote": content_quote,
+}
+
+
+# ------------------------------------------------------------------ after the match
+
+def quote_type(content: Span, quotes: list[Span], settings: dict) -> str:
+    """``direct`` when at least ``direct_share`` of the content is inside quotation marks, ``mixed``
+    when some is, else ``indirect``."""
+    quoted = sum(max(0, min(q.end, content.end) - max(q.start, content.start)) for q in quotes)
+    if quoted >= settings["direct_share"] * (content.end - content.start):
+        return "direct"
+    return "mixed" if quoted else "indirect"
+
+
+def channel_modifiers(view: SentenceView, cue_index: int, content: Span, settings: dict) -> list[str]:
+    """The cue's modifiers that can name a channel ("said *on the Telegram messaging service*")."""
+    words, prefixes = view.sentence.words, tuple(settings["modifier_relations"])
+    return [
+        " ".join(w.text for w in words[view.left[c]: view.right[c] + 1])
+        for c in view.children[cue_index]
+        if words[c].deprel.startswith(prefixes) and not (content.start <= words[c].start < content.end)
+    ]
+
+
+# ------------------------------------------------------------------ article steps
+
+def untangle(found: list[Quote], text: str, settings: dict) -> list[Quote]:
+    """Settle cues that sit inside each other's content in one sentence.
+
+    Two quotes holding each other's cue come from a misparse: keep the longer content.
+    A content before its cue that holds another attribution's trailing "…, the spokesman added"
+    is not reported speech; one that holds a whole attribution ("Putin has pledged to …, he
+    said") nests it. A content running on into a second cue that shares its speaker
+    ("said … but claimed …") ends before that cue, and before the ``conjunctions`` that join them.
+    """
+    def inside(span: Span | None, outer: Span) -> bool:
+        return span is not None and outer.start <= span.start and span.end <= outer.end
+
+    joining = regex.compile(r"(?:\W|\b(?:" + "|".join(map(regex.escape, settings["conjunctions"])) + r")\b)*$")
+    dropped: set[int] = set()
+    for i, q in enumerate(found):
+        for j, r in enumerate(found):
+            if i == j or q.sentence_index != r.sentence_index or i in dropped or j in dropped:
+                continue
+            if inside(r.cue, q.content) and inside(q.cue, r.content):
+                dropped.add(i if len(q.content.text) < len(r.content.text) else j)
+            elif inside(r.cue, q.content) and q.cue and q.content.end <= q.cue.start and r.cue \
+                    and r.content.end <= r.cue.start:
+                dropped.add(i)  # "“…,” the spokesman added, with the channel claiming …": not q's words
+            elif inside(r.cue, q.content) and r.content.start > r.cue.start and not inside(r.speaker_span, q.content):
+                cut = joining.sub("", text[q.content.start:r.cue.start])
+                if cut.strip():
+                    q.content = trimmed(Span(q.content.start, q.content.start + len(cut), ""), text) or q.content
+                    q.steps.append("untangle")
+    return [q for i, q in enumerate(found) if i not in dropped]
+
+
+def continue_quotes(text: str, sentences: list[Sentence], quotes: list[Span], found: list[Quote]) -> None:
+    """A quotation interrupted by its attribution goes on after it, in the same paragraph:
+    “A,” she said. “B.” and “A,” Tester said, referring to X, “B.” are one quote, A to B."""
+    starts = [s.start for s in sentences]
+    for quote in found:
+        if quote.cue is None:
+            continue
+        while True:
+            clause_end = max(quote.content.end, quote.cue.end, quote.speaker_span.end if quote.speaker_span else 0)
+            following = next((q for q in quotes if q.start >= clause_end), None)
+            if following is None or not continues(text, starts, clause_end, following.start) or any(
+                    other is not quote and (other.content.start < following.end and following.start < other.content.end
+                                            or other.cue and clause_end <= other.cue.start < following.start)
+                    for other in found):
+                break
+            end = trimmed(following, text)
+            if end is None:
+                break
+            quote.content_parts = [*quote.parts, end]
+            quote.content = Span(quote.content.start, end.end, text[quote.content.start:end.end])
+            quote.steps.append("continue")
+
+
+def continues(text: str, sentence_starts: list[int], clause_end: int, next_quote: int) -> bool:
+    """Does the quotation at ``next_quote`` go on the one attributed up to ``clause_end``? Only the
+    rest of the attribution sentence lies between (", referring to the excuse, " or ", an economist
+    at the institute. "), in the same paragraph: the next quotation opens the following sentence
+    or carries on in this one."""
+    gap = text[clause_end:next_quote]
+    if "\n" in gap or QUOTE_MARK.search(gap.strip(TRIM)):
+        return False
+    attribution = bisect.bisect_right(sentence_starts, clause_end - 1) - 1
+    following = bisect.bisect_right(sentence_starts, next_quote) - 1
+    lead = text[sentence_starts[following]:next_quote]
+    return following == attribution or following == attribution + 1 and not lead.strip(TRIM)
+
+
+def floating_quotes(parsed: ParsedArticle, quotes: list[Span], found: list[Quote], rules: RuleSet) -> list[Quote]:
+    """Quotations that open a paragraph after an attributed sentence, with no cue of their own."""
+    rule = rules.floating
+    if rule is None:
+        return []
+    text, sentences = parsed.article.text, parsed.sentences
+    attributed = {q.sentence_index for q in found if q.speaker_span is not None}
+    floating: list[Quote] = []
+    for quote in quotes:
+        if any(q.content.start < quote.end and quote.start < q.content.end for q in found):
+            continue
+        sentence = next((s for s in sentences if s.start <= quote.start < s.end), None)
+        content = trimmed(quote, text)
+        if (sentence is None or content is None or len(content.text.split()) < rule.min_words
+                or text[text.rfind("\n", 0, quote.start) + 1:quote.start].strip(TRIM)
+                or has_own_cue(sentence, quotes, rules)):
+            continue
+        if sentence.index - 1 in attributed | {q.sentence_index for q in floating}:
+            floating.append(Quote(parsed.article.id, sentence.index, rule.id, "direct", None, None,
+                                  content, None, category="speech", steps=["floating"]))
+    return floating
+
+
+def has_own_cue(sentence: Sentence, quotes: list[Span], rules: RuleSet) -> bool:
+    """Does a cue word outside quotation marks say who speaks in this sentence, found by a pattern or not?"""
+    return any(rules.cue_word(w.lemma) and not any(q.start <= w.start < q.end for q in quotes)
+               for w in sentence.words)
+
+
+# ------------------------------------------------------------------ text helpers
+
+def sentence_start(text: str, offset: int) -> int:
+    """Where the sentence around ``offset`` starts, judged from the text alone (., ! or ? then space)."""
+    found = max(text.rfind(mark, 0, offset) for mark in (". ", "! ", "? ", "\n"))
+    return found + 1 if found >= 0 else 0
+
+
+def trimmed(span: Span, text: str) -> Span | None:
+    """``span`` without edge spaces, quotation marks and punctuation; None when nothing is left."""
+    start, end = span.start, span.end
+    while start < end and text[start] in TRIM:
+        start += 1
+    while end > start and text[end - 1] in TRIM:
+        end -= 1
+    return Span(start, end, text[start:end]) if start < end else None
+
+
+# ------------------------------------------------------------------ the table
+
+STEPS: dict[str, Step] = {
+    "mention": Step(
+        "How far a speaker mention reaches from the `speaker` node's word: its dependents over "
+        "`mentions.include` (speakers.yml), a sibling subject the parser split off, runs of names on "
+        "either side, relative clauses whole, a parenthesis opened in it, appositions and \"of\" phrases "
+        "after it; a subject right after a preposition reaches back to the start of its clause. "
+        "The mention never holds its own cue.", {
+            "split_subjects": _words("relations for which a sibling of the same relation right next to the "
+                                     "mention, or after a comma, is the same phrase split by the parser"),
+            "name_tags": _words("tags of the words taken in on either side, one by one, outside quotations"),
+            "whole_clauses": _words("relations whose clause is taken whole when it starts in the mention"),
+            "parenthesis_reach": _number("a parenthesis opened in the mention is taken in when it closes "
+                                         "within this many words after it"),
+            "apposition_links": _words("words after the mention that open an apposition (\",\") or an "
+                                       "\"of\" phrase"),
+            "apposition_openers": _words("tags an apposition may start with (\", *the* director of …\")"),
+            "relative_openers": _words("words a relative clause after a comma may start with (\", *who* …\")"),
+            "apposition_punctuation_inside": {"type": "string", "description": "punctuation that does not end "
+                                              "an apposition (each character)"},
+            "reach_back_after": _words("tags of the word before a subject that make it reach back"),
+            "reach_back_until": _words("tags where reaching back stops"),
+            "subject_after": _words("words after which a subject stays itself, not reaching back "
+                                    "(\"*with* the ministry announcing …\")"),
+        }),
+    "content.subtree": Step("The content kind `subtree` (see Content kinds).", {
+        "possessive_marks": _words("a possessive the parser cut off a name before the content is taken in "
+                                   "(\"Kyiv | 's troops\")"),
+    }),
+    "content.left_of": Step("The content kind `left_of`: edge punctuation is skipped."),
+    "content.right_of": Step("The content kind `right_of`: edge punctuation is skipped."),
+    "content.after": Step("The content kind `after`.", {
+        "finite_clause": {"type": "boolean", "description": "the content must open with a clause: a finite verb "
+                                                            "before any comma, conjunction or relative word"},
+    }),
+    "content.around": Step("The content kind `around`.", {
+        "reach": _words("relations of the cue's later dependents that belong to the parenthetical "
+                        "(\"she said *on Tuesday*\")"),
+        "set_off_by": {"type": "string", "description": "the punctuation on both sides of the parenthetical"},
+    }),
+    "content.quote": Step("The content kind `quote`.", {
+        "handover": {"type": "string", "description": "`before`: a regular expression the quotation's end (up to "
+                                                      "the cue) must match — the punctuation that hands it over"},
+        "signature_dashes": {"type": "string", "description": "`before`: characters that, opening the attribution, "
+                                                              "sign the quotation (\"― Carla Sanchez\")"},
+        "colon_gap_words": _number("`after`: at most this many words between the attribution's colon and "
+                                   "the quotation"),
+    }),
+    "quote_type": Step("A quote is `direct`, `mixed` or `indirect` by how much of its content is inside "
+                       "quotation marks.", {
+                           "direct_share": _number("the share of the content inside quotation marks that makes "
+                                                   "a quote direct", "number"),
+                       }),
+    "channel": Step("Where the words were published: the first channel of cues.yml whose pattern is found in the "
+                    "cue's modifiers, else the cue word's own channel.", {
+                        "modifier_relations": _words("relations (prefixes) of the cue's dependents searched"),
+                    }),
+    "untangle": Step("Settles cues inside each other's content in one sentence: of two quotes holding each "
+                     "other's cue the longer stays; a content before its cue that holds another's trailing "
+                     "attribution goes; a content running into a second cue of its speaker is cut before it.", {
+                         "conjunctions": _words("words cut with the content's end before the second cue "
+                                                "(\"said … *but* claimed …\")"),
+                     }, stage="article"),
+    "continue": Step("An interrupted quotation goes on after its attribution, in the same paragraph: "
+                     "“A,” she said. “B.” is one quote of two parts.", stage="article"),
+    "floating": Step("A quotation opening a paragraph right after an attributed sentence, with no cue of its "
+                     "own, continues that speaker (the `floating` rule of patterns.yml).", stage="article"),
+}
+ARTICLE_STEPS = tuple(name for name, step in STEPS.items() if step.stage == "article")
+
+
+def settings_schema() -> dict:
+    """The closed JSON Schema of step settings, by step (for ``defaults.yml`` and a pattern's ``settings:``)."""
+    return {name: {"type": "object", "properties": step.settings, "additionalProperties": False,
+                   "description": step.doc}
+            for name, step in STEPS.items() if step.settings}
+
+
+def merged(defaults: dict[str, dict], overrides: dict[str, Any] | None) -> dict[str, dict]:
+    """Step settings: ``defaults`` with a pattern's ``overrides`` on top, step by step."""
+    return {name: {**values, **(overrides or {}).get(name, {})} for name, values in defaults.items()}
