@@ -90,9 +90,16 @@ def build(db_path, source, rules_dir, model_dir, force):
     \b
     Example: quotetrack build db/quotes.db examples/articles
     """
-    pipeline, report, articles = read_articles(rules_dir, model_dir, source)
-    with progressbar(len(articles), "Attributing quotes") as bar:
-        pipeline.build(db_path, articles, report, force=force, progress=bar.update)
+    from .ingest import count_articles
+    from .pipeline import BuildReport
+
+    pipeline, report = load_pipeline(rules_dir, model_dir), BuildReport()
+    with progressbar(count_articles(source), "Attributing quotes") as bar:
+        def skipped(where: str, why: str) -> None:
+            click.echo(f"skipped {where}: {why}", err=True)
+            bar.update(1)
+
+        pipeline.build(db_path, pipeline.stream(source, report, skipped), report, force=force, progress=bar.update)
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
     click.echo(
         f"{report.articles} articles ({report.parsed} parsed, {report.skipped_unchanged} unchanged, "

@@ -154,20 +154,40 @@ def _lines(path: Path, spec: dict, key: str, line: int | None) -> tuple[str, ...
     return tuple(values)
 
 
+def article_files(path: str | Path) -> list[Path]:
+    """The article files at ``path``: the file itself, or a folder's ``.txt`` and ``.jsonl`` files, sorted."""
+    path = Path(path)
+    if path.is_dir():
+        return sorted(child for child in path.iterdir() if child.suffix in ARTICLE_SUFFIXES and child.is_file())
+    if path.is_file():
+        return [path]
+    raise IngestError(f"no such file or folder: {path}")
+
+
+def count_articles(path: str | Path) -> int:
+    """How many articles ``read_articles`` will yield or report as bad, without reading them:
+    one per text file, one per non-blank line of a JSON Lines file (read in blocks)."""
+    count = 0
+    for file in article_files(path):
+        if file.suffix != ".jsonl":
+            count += 1
+            continue
+        try:
+            with file.open("rb") as lines:
+                count += sum(1 for chunk in lines for line in chunk.splitlines() if line.strip())
+        except OSError:
+            count += 1  # read_articles reports the file once
+    return count
+
+
 def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHandler) -> Iterator[Article]:
-    """Articles from a ``.txt`` file, a ``.jsonl`` file, or a folder of them (sorted, not recursive).
+    """Articles from a ``.txt`` file, a ``.jsonl`` file, or a folder of them (sorted, not recursive),
+    one at a time: only the article being read is in memory (a JSON Lines file is read line by line).
 
     A bad article is reported as ``on_error(source, reason)`` and skipped; a path that
     does not exist raises ``IngestError``.
     """
-    path = Path(path)
-    if path.is_dir():
-        files = sorted(child for child in path.iterdir() if child.suffix in ARTICLE_SUFFIXES and child.is_file())
-    elif path.is_file():
-        files = [path]
-    else:
-        raise IngestError(f"no such file or folder: {path}")
-    for file in files:
+    for file in article_files(path):
         if file.suffix == ".jsonl":
             yield from _read_jsonl(file, boilerplate, on_error)
         else:
@@ -199,14 +219,15 @@ def _decode(data: bytes) -> str:
 
 def _read_jsonl(file: Path, boilerplate: Boilerplate, on_error: ErrorHandler) -> Iterator[Article]:
     try:
-        data = file.read_bytes()
+        lines = file.open("rb")
     except OSError as error:
         on_error(str(file), f"cannot read file: {error.strerror or error}")
         return
-    for number, raw in enumerate(data.splitlines(), start=1):
-        if raw.strip():
-            source = f"{file}:{number}"
-            yield from _reported(source, on_error, _json_article, source, raw, boilerplate)
+    with lines:  # split as bytes.splitlines splits (\r too), one line in memory at a time
+        for number, raw in enumerate((line for chunk in lines for line in chunk.splitlines()), start=1):
+            if raw.strip():
+                source = f"{file}:{number}"
+                yield from _reported(source, on_error, _json_article, source, raw, boilerplate)
 
 
 def _json_article(source: str, raw: bytes, boilerplate: Boilerplate) -> Article:

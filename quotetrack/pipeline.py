@@ -29,7 +29,8 @@ class BuildReport:
     parsed: int = 0
     quotes: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=lambda: {"match": 0.0, "resolve": 0.0, "store": 0.0})
+    seconds: dict[str, float] = field(
+        default_factory=lambda: {"match": 0.0, "resolve": 0.0, "store": 0.0, "statements": 0.0})
 
 
 class Pipeline:
@@ -79,21 +80,33 @@ class Pipeline:
         ]
         return self.rules.summary() + boilerplate
 
+    def stream(self, source: str | Path, report: BuildReport,
+               on_error: Callable[[str, str], None] | None = None) -> Iterator[Article]:
+        """Ingest the articles at ``source`` one at a time; bad ones go to ``report.errors`` (and ``on_error``)."""
+        def skipped(where: str, why: str) -> None:
+            report.errors.append((where, why))
+            if on_error:
+                on_error(where, why)
+
+        return ingest.read_articles(source, self.boilerplate, skipped)
+
     def read(self, source: str | Path, report: BuildReport) -> list[Article]:
-        """Ingest the articles at ``source``; bad ones are recorded in ``report.errors`` and skipped."""
-        articles = list(ingest.read_articles(source, self.boilerplate,
-                                             lambda where, why: report.errors.append((where, why))))
+        """All the articles at ``source`` in a list (for evaluation, which needs them all); see ``stream``."""
+        articles = list(self.stream(source, report))
         report.articles = len(articles)
         return articles
 
-    def build(self, db_path: str | Path, articles: list[Article], report: BuildReport | None = None,
+    def build(self, db_path: str | Path, articles: Iterable[Article], report: BuildReport | None = None,
               force: bool = False, progress: Callable[[int], None] | None = None) -> BuildReport:
-        """Build or update the database at ``db_path`` with ``articles``.
+        """Build or update the database at ``db_path`` with ``articles``, consumed one batch at a time.
 
-        Unchanged articles (same content hash, same rules and parser) are skipped; a
-        rule edit re-attributes every article from the cached parses.
+        ``articles`` may be any iterable (``stream`` reads them lazily): nothing here holds
+        more than a parse batch and a store batch of them, so memory stays flat whatever
+        the corpus size. Unchanged articles (same content hash, same rules and parser) are
+        skipped; a rule edit re-attributes every article from the cached parses.
         """
-        report = report or BuildReport(articles=len(articles))
+        report = report or BuildReport()
+        report.articles = 0
         db = store.open_db(db_path)
         store.ensure_db_shape(db)
         cache = ParseCache(db)
@@ -101,29 +114,40 @@ class Pipeline:
         rules_changed = force or store.get_setting(db, "rules_fingerprint") != fingerprint
         store.save_rules(db, self.rule_rows())
         store.save_speakers(db, [vars(s) for s in self.rules.speakers])
-        known = {} if rules_changed else store.article_hashes(db)
-        changed = [a for a in articles if known.get(a.id) != a.content_hash]
-        report.skipped_unchanged = len(articles) - len(changed)
-        if progress and report.skipped_unchanged:
-            progress(report.skipped_unchanged)
+
+        def changed(articles: Iterable[Article]) -> Iterator[Article]:
+            for batch in batches(articles, STORE_BATCH):
+                report.articles += len(batch)
+                known = {} if rules_changed else store.article_hashes(db, [article.id for article in batch])
+                for article in batch:
+                    if known.get(article.id) == article.content_hash:
+                        report.skipped_unchanged += 1
+                        if progress:
+                            progress(1)
+                    else:
+                        yield article
 
         def parsed_count(count: int) -> None:
             report.parsed += count
 
         attributed = (
             store.article_rows(parsed.article, parsed.sentences, self.attribute(parsed, report.seconds))
-            for parsed in parse_articles(changed, self.parser, cache, on_parsed=parsed_count)
+            for parsed in parse_articles(changed(articles), self.parser, cache, on_parsed=parsed_count)
         )
+        written = False
         for batch in batches(attributed, STORE_BATCH):
             started = time.perf_counter()
             store.save_articles(db, batch)
             report.seconds["store"] += time.perf_counter() - started
             report.quotes += sum(len(rows.quotes) for rows in batch)
+            written = True
             if progress:
                 progress(len(batch))
         # statements only move when quotes were written, here or by a run that stopped before this step
-        if changed or db.execute("select 1 from quotes where statement_id is null limit 1").fetchone():
+        if written or db.execute("select 1 from quotes where statement_id is null limit 1").fetchone():
+            started = time.perf_counter()
             store.refresh_statements(db)
+            report.seconds["statements"] = time.perf_counter() - started
         store.set_setting(db, "rules_fingerprint", fingerprint)
         return report
 

@@ -327,9 +327,11 @@ def test_settings(db):
 
 
 def test_article_hashes(built):
-    assert store.article_hashes(built) == {
+    assert store.article_hashes(built, [*ARTICLES, "not-stored"]) == {
         article_id: article_records(article_id)[0].content_hash for article_id in ARTICLES
     }
+    first = next(iter(ARTICLES))
+    assert store.article_hashes(built, [first]) == {first: article_records(first)[0].content_hash}
 
 
 def test_resaving_an_article_with_fewer_quotes_removes_the_old_ones(built):
