@@ -16,6 +16,7 @@ import re
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from itertools import groupby
 from pathlib import Path
 from typing import NamedTuple
 
@@ -205,14 +206,14 @@ values (:id, :name, :type, '[]', 0)
 on conflict (id) do update set type = coalesce(speakers.type, excluded.type)
 """
 
-# One speaker's quotes (``is`` matches the unresolved, NULL, too), in the order that makes
-# one the earliest copy of its statement.
-SPEAKER_QUOTES_EARLIEST_FIRST = """
+# Quotes speaker by speaker (the unresolved, NULL, first), each speaker's in the order that
+# makes one the earliest copy of its statement.
+QUOTES_BY_SPEAKER_EARLIEST_FIRST = """
 select quotes.id, quotes.speaker_id, quotes.speaker, quotes.content, quotes.article_id, articles.published,
   quotes.statement_id
 from quotes join articles on articles.id = quotes.article_id
-where quotes.speaker_id is ?
-order by articles.published is null, articles.published, quotes.article_id, quotes.content_start, quotes.id
+order by quotes.speaker_id, articles.published is null, articles.published, quotes.article_id,
+  quotes.content_start, quotes.id
 """
 
 
@@ -360,10 +361,7 @@ def refresh_statements(db: sqlite_utils.Database) -> None:
     quotes are in memory at a time, never the corpus'.
     """
     with db.atomic():
-        for speaker in quoted_speakers(db):
-            cursor = db.execute(SPEAKER_QUOTES_EARLIEST_FIRST, [speaker])
-            columns = [column[0] for column in cursor.description]
-            quotes = [dict(zip(columns, row)) for row in cursor]
+        for quotes in quotes_by_speaker(db):
             save_statements(db, [(statement_row(members), members) for members in linked_groups(quotes)])
         db.execute(
             "delete from statements"
@@ -375,14 +373,21 @@ def refresh_statements(db: sqlite_utils.Database) -> None:
         )
 
 
-def quoted_speakers(db: sqlite_utils.Database) -> Iterator[str | None]:
-    """Every ``speaker_id`` quotes have, NULL (unresolved) first, walked through its index one at a time."""
-    if db.execute("select 1 from quotes where speaker_id is null limit 1").fetchone():
-        yield None
-    speaker = ""
-    while (row := db.execute("select min(speaker_id) from quotes where speaker_id > ?", [speaker]).fetchone())[0]:
-        speaker = row[0]
-        yield speaker
+def quotes_by_speaker(db: sqlite_utils.Database) -> Iterator[list[dict]]:
+    """Each speaker's quotes, earliest first, one speaker at a time (the unresolved count as one).
+
+    They are sorted once into a temporary table and read back from it, so the caller
+    may write to ``quotes`` meanwhile, and only one speaker's quotes are in memory.
+    """
+    db.execute("drop table if exists temp.quotes_by_speaker")
+    db.execute(f"create temp table quotes_by_speaker as {QUOTES_BY_SPEAKER_EARLIEST_FIRST}")
+    try:
+        cursor = db.execute("select * from temp.quotes_by_speaker order by rowid")
+        columns = [column[0] for column in cursor.description]
+        for _, rows in groupby(cursor, key=lambda row: row[1]):  # speaker_id
+            yield [dict(zip(columns, row)) for row in rows]
+    finally:
+        db.execute("drop table if exists temp.quotes_by_speaker")
 
 
 def upsert_sql(table: str) -> str:
