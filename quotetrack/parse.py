@@ -149,19 +149,29 @@ class ParseCache:
                 pk=("content_hash", "model_id"),
             )
 
-    def get(self, content_hash: str, model: str) -> list[Sentence] | None:
+    def blob(self, content_hash: str, model: str) -> bytes | None:
+        """The encoded parse (see ``decode``), if one in this format is cached."""
         row = self.db.execute(
             f"select sentences from {CACHE_TABLE} where content_hash = ? and model_id = ?",
             [content_hash, model],
         ).fetchone()
-        return decode(row[0]) if row and row[0].startswith(CACHE_FORMAT) else None
+        return row[0] if row and row[0].startswith(CACHE_FORMAT) else None
+
+    def get(self, content_hash: str, model: str) -> list[Sentence] | None:
+        blob = self.blob(content_hash, model)
+        return None if blob is None else decode(blob)
 
     def put(self, content_hash: str, model: str, sentences: list[Sentence]) -> None:
-        with self.db.conn:
-            self.db[CACHE_TABLE].insert(
-                {"content_hash": content_hash, "model_id": model, "sentences": encode(sentences)},
-                replace=True,
-            )
+        self.put_encoded(model, [(content_hash, encode(sentences))])
+
+    def put_encoded(self, model: str, parses: list[tuple[str, bytes]]) -> None:
+        """Cache encoded parses, given as (content hash, ``encode``'s bytes), in one transaction."""
+        if parses:
+            with self.db.conn:
+                self.db[CACHE_TABLE].insert_all(
+                    [{"content_hash": content_hash, "model_id": model, "sentences": blob} for content_hash, blob in parses],
+                    replace=True,
+                )
 
 
 def parse_articles(

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from . import ingest, store
 from .match import Matcher
-from .parse import ParseCache, Parser, parse_articles
+from .parse import ParseCache, Parser, decode, encode, parse_articles
 from .records import Article, ParsedArticle, Quote
 from .resolve import Resolver
 from .rules import DEFAULT_RULES_DIR, load_rules
 
 
 STORE_BATCH = 64  # articles per database transaction: what a crash can lose, and what a commit costs once
+PARSE_BATCH = 32  # articles per unit of work: parsed in one Stanza call, or decoded and matched
 
 
 @dataclass
@@ -31,6 +32,18 @@ class BuildReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
     seconds: dict[str, float] = field(
         default_factory=lambda: {"match": 0.0, "resolve": 0.0, "store": 0.0, "statements": 0.0})
+
+
+@dataclass
+class Done:
+    """What ``Pipeline.work`` gives back for one batch, for the database writer."""
+
+    rows: list[store.ArticleRows]
+    parses: list[tuple[str, bytes]]  # (content hash, encoded parse) of the articles parsed for it
+    seconds: dict[str, float]
+
+
+Runner = Callable[[Iterable[list[tuple[Article, bytes | None]]]], Iterable[Done]]
 
 
 class Pipeline:
@@ -97,13 +110,19 @@ class Pipeline:
         return articles
 
     def build(self, db_path: str | Path, articles: Iterable[Article], report: BuildReport | None = None,
-              force: bool = False, progress: Callable[[int], None] | None = None) -> BuildReport:
+              force: bool = False, progress: Callable[[int], None] | None = None,
+              runner: Runner | None = None, batch_size: int = PARSE_BATCH) -> BuildReport:
         """Build or update the database at ``db_path`` with ``articles``, consumed one batch at a time.
 
         ``articles`` may be any iterable (``stream`` reads them lazily): nothing here holds
-        more than a parse batch and a store batch of them, so memory stays flat whatever
-        the corpus size. Unchanged articles (same content hash, same rules and parser) are
-        skipped; a rule edit re-attributes every article from the cached parses.
+        more than a few batches of them, so memory stays flat whatever the corpus size.
+        Unchanged articles (same content hash, same rules and parser) are skipped; a rule
+        edit re-attributes every article from the cached parses.
+
+        The articles go in batches of ``batch_size`` (see ``work_batches``) through ``work``,
+        here, or through ``runner``, which gives back the results in order: a
+        ``cluster.DaskRunner`` runs them on Dask workers. This process alone writes the
+        database, a batch per transaction.
         """
         report = report or BuildReport()
         report.articles = 0
@@ -127,22 +146,20 @@ class Pipeline:
                     else:
                         yield article
 
-        def parsed_count(count: int) -> None:
-            report.parsed += count
-
-        attributed = (
-            store.article_rows(parsed.article, parsed.sentences, self.attribute(parsed, report.seconds))
-            for parsed in parse_articles(changed(articles), self.parser, cache, on_parsed=parsed_count)
-        )
         written = False
-        for batch in batches(attributed, STORE_BATCH):
+        work = work_batches(changed(articles), cache, self.parser.model_id, batch_size)
+        for done in runner(work) if runner else map(self.work, work):
             started = time.perf_counter()
-            store.save_articles(db, batch)
+            cache.put_encoded(self.parser.model_id, done.parses)
+            store.save_articles(db, done.rows)
             report.seconds["store"] += time.perf_counter() - started
-            report.quotes += sum(len(rows.quotes) for rows in batch)
+            for stage, seconds in done.seconds.items():
+                report.seconds[stage] = report.seconds.get(stage, 0.0) + seconds
+            report.parsed += len(done.parses)
+            report.quotes += sum(len(rows.quotes) for rows in done.rows)
             written = True
             if progress:
-                progress(len(batch))
+                progress(len(done.rows))
         # statements only move when quotes were written, here or by a run that stopped before this step
         if written or db.execute("select 1 from quotes where statement_id is null limit 1").fetchone():
             started = time.perf_counter()
@@ -151,12 +168,48 @@ class Pipeline:
         store.set_setting(db, "rules_fingerprint", fingerprint)
         return report
 
+    def work(self, batch: list[tuple[Article, bytes | None]]) -> Done:
+        """Attribute a batch from ``work_batches``: parse those with no cached parse (in one call),
+        decode the others, match and resolve; the rows to store and the new parses to cache."""
+        seconds = {"parse": 0.0, "decode": 0.0, "match": 0.0, "resolve": 0.0}
+        started = time.perf_counter()
+        to_parse = [article for article, blob in batch if blob is None]
+        fresh = iter(self.parser.parse(to_parse) if to_parse else [])  # no parse, no Stanza loaded
+        seconds["parse"] = time.perf_counter() - started
+        done = Done([], [], seconds)
+        for article, blob in batch:
+            if blob is None:
+                sentences = next(fresh)
+                done.parses.append((article.content_hash, encode(sentences)))
+            else:
+                started = time.perf_counter()
+                sentences = decode(blob)
+                seconds["decode"] += time.perf_counter() - started
+            quotes = self.attribute(ParsedArticle(article, self.parser.model_id, sentences), seconds)
+            done.rows.append(store.article_rows(article, sentences, quotes))
+        return done
+
     def fingerprint(self) -> str:
         """Changes whenever a rule file or the parser changes: a cue to re-attribute everything."""
         digest = hashlib.sha256(self.parser.model_id.encode())
         for path in sorted(self.rules_dir.glob("*.yml")):
             digest.update(path.name.encode() + path.read_bytes())
         return digest.hexdigest()[:16]
+
+
+def work_batches(articles: Iterable[Article], cache: ParseCache, model: str,
+                 size: int = PARSE_BATCH) -> Iterator[list[tuple[Article, bytes | None]]]:
+    """The articles with their cached parses (None where there is none), in runs of ``size`` at most
+    that are all cached or all not: a run to parse is one ``Parser.parse`` call, as ``parse_articles`` makes."""
+    batch: list[tuple[Article, bytes | None]] = []
+    for article in articles:
+        blob = cache.blob(article.content_hash, model)
+        if batch and (len(batch) >= size or (batch[-1][1] is None) != (blob is None)):
+            yield batch
+            batch = []
+        batch.append((article, blob))
+    if batch:
+        yield batch
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:
