@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from pathlib import Path
@@ -58,6 +59,33 @@ def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
     return pipeline, report, articles
 
 
+@contextlib.contextmanager
+def dask_runner(pipeline, address: str | None, workers: int | None):
+    """A ``cluster.DaskRunner`` on the scheduler at ``address`` or on a local cluster of ``workers``
+    processes (one thread each), or None for a build in this process."""
+    if not (address or workers):
+        yield None
+        return
+    try:
+        from distributed import Client, LocalCluster
+
+        from .cluster import DaskRunner
+    except ImportError:
+        raise click.ClickException("--dask and --workers need dask.distributed: pip install 'quotetrack[dask]'") \
+            from None
+    with contextlib.ExitStack() as stack:
+        if workers:
+            cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0"))
+            client = stack.enter_context(Client(cluster))
+        else:
+            try:
+                client = stack.enter_context(Client(address, timeout=30))
+            except OSError as error:
+                raise click.ClickException(f"cannot reach the Dask scheduler at {address}: {error}") from None
+        click.echo(f"Dask: {len(client.nthreads())} workers ({client.dashboard_link or 'no dashboard'})", err=True)
+        yield DaskRunner(client, pipeline)
+
+
 def progressbar(length: int, label: str):
     return click.progressbar(length=length, label=label, file=sys.stderr)
 
@@ -79,27 +107,41 @@ def cli():
 @rules_option
 @models_option
 @click.option("--force", is_flag=True, help="Re-attribute every article, even unchanged ones.")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Parse and match on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); "
+                   "this machine reads the articles and writes the database.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Parse and match on a local Dask cluster of this many worker processes.")
 @one_line_errors
-def build(db_path, source, rules_dir, model_dir, force):
+def build(db_path, source, rules_dir, model_dir, force, dask_address, workers):
     """Build or update DB_PATH with the articles in SOURCE.
 
     SOURCE is a .txt file, a .jsonl file (id, title, url, published, text) or a
     folder of them. Parses are cached in the database: re-running after a rule edit
     re-attributes without parsing; unchanged articles are skipped.
 
+    With --dask or --workers, Dask workers parse and match (each loads the
+    pipeline once) and this process writes the database: the same database as
+    without them (see the README's "Many machines" section).
+
     \b
     Example: quotetrack build db/quotes.db examples/articles
+             quotetrack build db/quotes.db archive.jsonl --dask tcp://scheduler:8786
     """
     from .ingest import count_articles
     from .pipeline import BuildReport
 
+    if dask_address and workers:
+        raise click.UsageError("--dask and --workers exclude each other: --workers starts a local cluster")
     pipeline, report = load_pipeline(rules_dir, model_dir), BuildReport()
-    with progressbar(count_articles(source), "Attributing quotes") as bar:
+    total = count_articles(source)
+    with dask_runner(pipeline, dask_address, workers) as runner, progressbar(total, "Attributing quotes") as bar:
         def skipped(where: str, why: str) -> None:
             click.echo(f"skipped {where}: {why}", err=True)
             bar.update(1)
 
-        pipeline.build(db_path, pipeline.stream(source, report, skipped), report, force=force, progress=bar.update)
+        pipeline.build(db_path, pipeline.stream(source, report, skipped), report, force=force, progress=bar.update,
+                       runner=runner)
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
     click.echo(
         f"{report.articles} articles ({report.parsed} parsed, {report.skipped_unchanged} unchanged, "
