@@ -22,7 +22,6 @@ on the LSTM and Linear layers of every processor), ``threads=N`` (``torch.set_nu
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import lzma
 import os
@@ -55,11 +54,10 @@ def read_conllu(path: Path, limit: int | None) -> list[list[tuple[str, str, int,
     return sentences
 
 
-def quantized(nlp):
-    """A copy of ``nlp`` whose processors' LSTM and Linear layers run in dynamic int8."""
+def quantize(nlp):
+    """Make ``nlp``'s processors run their LSTM and Linear layers in dynamic int8; returns it."""
     import torch
 
-    nlp = copy.deepcopy(nlp)
     for processor in nlp.processors.values():
         trainer = getattr(processor, "_trainer", None)
         model = getattr(trainer, "model", None)
@@ -159,17 +157,22 @@ def main(argv=None) -> None:
     model_dir = str(resolve_model_dir(args.models))
     articles = Pipeline(model_dir=model_dir).read(args.corpus, BuildReport())[:args.limit]
     ud = read_conllu(args.ud, args.ud_sentences)
-    base = stanza.Pipeline("en", dir=model_dir, processors=PROCESSORS, download_method=None, logging_level="WARN",
-                           **PIPELINE_OPTIONS)
-    gold = stanza.Pipeline("en", dir=model_dir, processors="tokenize,pos,lemma,depparse", download_method=None,
-                           logging_level="WARN", tokenize_pretokenized=True)
+    def load_news():
+        return stanza.Pipeline("en", dir=model_dir, processors=PROCESSORS, download_method=None,
+                               logging_level="WARN", **PIPELINE_OPTIONS)
+
+    def load_ud():
+        return stanza.Pipeline("en", dir=model_dir, processors="tokenize,pos,lemma,depparse", download_method=None,
+                               logging_level="WARN", tokenize_pretokenized=True)
+
+    base, gold = load_news(), load_ud()
     default_threads = torch.get_num_threads()
     results = {"machine": {"cpus": os.cpu_count(), "torch": torch.__version__, "stanza": stanza.__version__,
                            "torch_threads": default_threads, "load": os.getloadavg()[0]},
                "articles": len(articles), "ud_sentences": len(ud), "settings": {}}
     for setting in args.settings.split(","):
         torch.set_num_threads(int(setting.split("=")[1]) if setting.startswith("threads=") else default_threads)
-        nlp, ud_nlp = (quantized(base), quantized(gold)) if setting == "int8" else (base, gold)
+        nlp, ud_nlp = (quantize(load_news()), quantize(load_ud())) if setting == "int8" else (base, gold)
         with torch.inference_mode():
             results["settings"][setting] = {
                 "ud": ud_scores(ud_nlp, ud),

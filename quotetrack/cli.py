@@ -42,10 +42,10 @@ def one_line_errors(command):
     return wrapper
 
 
-def load_pipeline(rules_dir: Path, model_dir: Path | None):
+def load_pipeline(rules_dir: Path, model_dir: Path | None, device: str | None = None):
     from .pipeline import Pipeline
 
-    return Pipeline(rules_dir, model_dir)
+    return Pipeline(rules_dir, model_dir, device)
 
 
 def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
@@ -112,8 +112,9 @@ def cli():
                    "this machine reads the articles and writes the database.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Parse and match on a local Dask cluster of this many worker processes.")
+@click.option("--device", help="Where Stanza parses: cpu, cuda, cuda:1 … (default: a GPU if there is one).")
 @one_line_errors
-def build(db_path, source, rules_dir, model_dir, force, dask_address, workers):
+def build(db_path, source, rules_dir, model_dir, force, dask_address, workers, device):
     """Build or update DB_PATH with the articles in SOURCE.
 
     SOURCE is a .txt file, a .jsonl file (id, title, url, published, text) or a
@@ -133,7 +134,7 @@ def build(db_path, source, rules_dir, model_dir, force, dask_address, workers):
 
     if dask_address and workers:
         raise click.UsageError("--dask and --workers exclude each other: --workers starts a local cluster")
-    pipeline, report = load_pipeline(rules_dir, model_dir), BuildReport()
+    pipeline, report = load_pipeline(rules_dir, model_dir, device), BuildReport()
     total = count_articles(source)
     with dask_runner(pipeline, dask_address, workers) as runner, progressbar(total, "Attributing quotes") as bar:
         def skipped(where: str, why: str) -> None:

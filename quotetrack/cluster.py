@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -33,8 +34,8 @@ RETRIES = 2  # a batch that raises is tried again this many times (a dead worker
 class PipelinePlugin(WorkerPlugin):
     """Loads the pipeline once in each worker, from rule files sent along (name → bytes)."""
 
-    def __init__(self, rule_files: dict[str, bytes], model_dir: str | None):
-        self.rule_files, self.model_dir = rule_files, model_dir
+    def __init__(self, rule_files: dict[str, bytes], model_dir: str | None, device: str | None = None):
+        self.rule_files, self.model_dir, self.device = rule_files, model_dir, device
         self.pipeline: Pipeline | None = None
         self.batches = 0
 
@@ -45,7 +46,8 @@ class PipelinePlugin(WorkerPlugin):
         folder.mkdir(parents=True, exist_ok=True)
         for name, data in self.rule_files.items():
             (folder / name).write_bytes(data)
-        self.pipeline = Pipeline(folder, self.model_dir)
+        self.pipeline = Pipeline(folder, self.model_dir, self.device)
+        self.lock = threading.Lock()  # one batch at a time per process, whatever --nthreads says
 
 
 def rule_files(rules_dir: Path) -> dict[str, bytes]:
@@ -59,8 +61,9 @@ def work(batch: list[tuple[Article, bytes | None]], fingerprint: str) -> Done:
     if plugin.pipeline.fingerprint() != fingerprint:
         raise RuntimeError(f"worker pipeline {plugin.pipeline.fingerprint()} is not the writer's {fingerprint}: "
                            "other quotetrack code or Stanza models on this worker")
-    plugin.batches += 1
-    return plugin.pipeline.work(batch)
+    with plugin.lock:
+        plugin.batches += 1
+        return plugin.pipeline.work(batch)
 
 
 class DaskRunner:
@@ -70,7 +73,8 @@ class DaskRunner:
         self.client, self.retries = client, retries
         self.fingerprint = pipeline.fingerprint()
         model_dir = None if pipeline.parser.model_dir == DEFAULT_MODEL_DIR else str(pipeline.parser.model_dir)
-        client.register_plugin(PipelinePlugin(rule_files(pipeline.rules_dir), model_dir), name=PLUGIN)
+        plugin = PipelinePlugin(rule_files(pipeline.rules_dir), model_dir, pipeline.parser.device)
+        client.register_plugin(plugin, name=PLUGIN)
         self.in_flight = in_flight or max(2, IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
 
     def __call__(self, batches: Iterable[list[tuple[Article, bytes | None]]]) -> Iterator[Done]:

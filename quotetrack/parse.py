@@ -53,13 +53,14 @@ def model_id(model_dir: Path) -> str:
 
 
 @functools.lru_cache(maxsize=2)
-def load_stanza(model_dir: str):
-    """The Stanza pipeline for ``model_dir``, loaded once per process."""
+def load_stanza(model_dir: str, device: str | None = None):
+    """The Stanza pipeline for ``model_dir`` on ``device`` (None: a GPU if there is one, as Stanza
+    chooses), loaded once per process."""
     import stanza
 
     try:
         return stanza.Pipeline("en", dir=model_dir, processors=PROCESSORS, download_method=None, logging_level="WARN",
-                               **PIPELINE_OPTIONS)
+                               device=device, **PIPELINE_OPTIONS)
     except Exception as error:  # stanza raises many kinds here
         raise ParseError(f"cannot load Stanza models from {model_dir}: {error}") from None
 
@@ -67,13 +68,14 @@ def load_stanza(model_dir: str):
 class Parser:
     """One Stanza pipeline per process, loaded on first use, parsing many paragraphs per call."""
 
-    def __init__(self, model_dir: str | Path | None = None):
+    def __init__(self, model_dir: str | Path | None = None, device: str | None = None):
         self.model_dir = resolve_model_dir(model_dir)
         self.model_id = model_id(self.model_dir)
+        self.device = device  # "cpu", "cuda", "cuda:1"; None: Stanza's choice
 
     @property
     def pipeline(self):
-        return load_stanza(str(self.model_dir))
+        return load_stanza(str(self.model_dir), self.device)
 
     def parse(self, articles: list[Article]) -> list[list[Sentence]]:
         """Parse articles paragraph by paragraph (a newline ends a paragraph) in one bulk call.

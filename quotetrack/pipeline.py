@@ -49,11 +49,12 @@ Runner = Callable[[Iterable[list[tuple[Article, bytes | None]]]], Iterable[Done]
 class Pipeline:
     """Rules, parser and engine loaded once; ``run`` attributes quotes in parsed articles."""
 
-    def __init__(self, rules_dir: str | Path = DEFAULT_RULES_DIR, model_dir: str | Path | None = None):
+    def __init__(self, rules_dir: str | Path = DEFAULT_RULES_DIR, model_dir: str | Path | None = None,
+                 device: str | None = None):
         self.rules_dir = Path(rules_dir)
         self.rules = load_rules(self.rules_dir)
         self.boilerplate = ingest.load_boilerplate(self.rules_dir)
-        self.parser = Parser(model_dir)
+        self.parser = Parser(model_dir, device)
         self.matcher = Matcher(self.rules)
         self.resolver = Resolver(self.rules)
 
