@@ -449,15 +449,18 @@ def parses_only_db(cache_db: Path, target: Path) -> None:
     db.close()
 
 
-def replicated_corpus(articles, cache_db: Path, model: str, size: int, target: Path) -> int:
-    """A JSON Lines file of ``size`` articles: those of ``articles`` whose parse ``cache_db`` holds,
-    repeated under new ids (same text: same content hash, so every parse is a cache hit)."""
+def replicated_corpus(articles, cache_db: Path, model: str, size: int, target: Path, distinct: int | None) -> int:
+    """A JSON Lines file of ``size`` articles: those of ``articles`` whose parse ``cache_db`` holds
+    (the ``distinct`` shortest of them, if given), repeated under new ids (same text: same content
+    hash, so every parse is a cache hit)."""
     import sqlite_utils
 
     from quotetrack.parse import ParseCache
 
     cache = ParseCache(sqlite_utils.Database(cache_db))
     cached = [a for a in articles if cache.blob(a.content_hash, model) is not None]
+    if distinct:
+        cached = sorted(cached, key=lambda a: (len(a.text), a.id))[:distinct]
     if not cached:
         raise SystemExit(f"no article of the corpus has a parse in {cache_db} for {model}")
     with target.open("w") as out:
@@ -494,7 +497,7 @@ def cached_rss(args, sizes: list[int], workdir: Path) -> list[dict]:
     rows = []
     for size in sizes:
         corpus = workdir / f"replicated-{size}.jsonl"
-        distinct = replicated_corpus(articles, base, pipeline.parser.model_id, size, corpus)
+        distinct = replicated_corpus(articles, base, pipeline.parser.model_id, size, corpus, args.distinct)
         db = workdir / f"cached-{size}.db"
         shutil.copy(base, db)
         out = workdir / f"cached-{size}.json"
@@ -610,7 +613,8 @@ def scale_stages(args) -> str:
         sizes = sorted({int(size) for size in args.cached_sizes.split(",") if size.strip()})
         rss = cached_rss(args, sizes, workdir)
         out = ["6. peak memory (RSS) of streaming builds from cached parses, each in a fresh process "
-               "(`Pipeline.build(pipeline.stream(...))`, as `quotetrack build` runs)"]
+               "(`Pipeline.build(pipeline.stream(...))`, as `quotetrack build` runs)"
+               + (f"; the {args.distinct} shortest cached articles repeated" if args.distinct else "")]
         out.append(table([[f"{r['size']} articles", str(r["distinct"]), str(r["parsed"]), str(r["quotes"]),
                            f"{r['peak_rss_mib']:.0f}", f"{r['wait4_maxrss_mib']:.0f}", f"{r['wall_s']:.1f}",
                            f"{r['report_seconds'].get('statements', 0):.2f}"] for r in rss],
@@ -628,7 +632,7 @@ def scale_stages(args) -> str:
                         "same groups" if st.get("same_groups") else ("DIFFERENT" if pairwise else "-")]],
                       ["", "seconds", "statements"])]
         pipeline = Pipeline(args.rules, args.models)
-        middle = next((r for r in rss if r["size"] >= 840), largest)
+        middle = rss[0]  # the smallest
         articles = pipeline.read(workdir / f"replicated-{middle['size']}.jsonl", BuildReport())
         probe = instrument()
         rows = []
@@ -824,6 +828,8 @@ def main(argv=None) -> None:
     parser.add_argument("--cached-sizes", default="100,840,5000",
                         help="article counts for peak-RSS builds from cached parses (the corpus' cached articles "
                              "repeated under new ids), each in a fresh process; needs --cache-db")
+    parser.add_argument("--distinct", type=int,
+                        help="repeat only the N shortest cached articles (a faster run; the same mix at every size)")
     parser.add_argument("--statements", type=int, default=100_000,
                         help="quotes to group into statements, index vs every pair (from the largest cached build)")
     parser.add_argument("--pairwise-budget", type=int, default=20_000_000,
