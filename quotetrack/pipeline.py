@@ -147,20 +147,26 @@ class Pipeline:
                     else:
                         yield article
 
+        def attributed() -> Iterator[store.ArticleRows]:
+            work = work_batches(changed(articles), cache, self.parser.model_id, batch_size)
+            for done in runner(work) if runner else map(self.work, work):
+                started = time.perf_counter()
+                cache.put_encoded(self.parser.model_id, done.parses)  # cached as soon as made
+                report.seconds["store"] += time.perf_counter() - started
+                for stage, seconds in done.seconds.items():
+                    report.seconds[stage] = report.seconds.get(stage, 0.0) + seconds
+                report.parsed += len(done.parses)
+                yield from done.rows
+
         written = False
-        work = work_batches(changed(articles), cache, self.parser.model_id, batch_size)
-        for done in runner(work) if runner else map(self.work, work):
+        for batch in batches(attributed(), STORE_BATCH):
             started = time.perf_counter()
-            cache.put_encoded(self.parser.model_id, done.parses)
-            store.save_articles(db, done.rows)
+            store.save_articles(db, batch)
             report.seconds["store"] += time.perf_counter() - started
-            for stage, seconds in done.seconds.items():
-                report.seconds[stage] = report.seconds.get(stage, 0.0) + seconds
-            report.parsed += len(done.parses)
-            report.quotes += sum(len(rows.quotes) for rows in done.rows)
+            report.quotes += sum(len(rows.quotes) for rows in batch)
             written = True
             if progress:
-                progress(len(done.rows))
+                progress(len(batch))
         # statements only move when quotes were written, here or by a run that stopped before this step
         if written or db.execute("select 1 from quotes where statement_id is null limit 1").fetchone():
             started = time.perf_counter()
