@@ -69,7 +69,7 @@ def dask_runner(pipeline, address: str | None, workers: int | None):
     try:
         from distributed import Client, LocalCluster
 
-        from .cluster import DaskRunner
+        from .cluster import ClusterError, DaskRunner
     except ImportError:
         raise click.ClickException("--dask and --workers need dask.distributed: pip install 'quotetrack[dask]'") \
             from None
@@ -83,7 +83,10 @@ def dask_runner(pipeline, address: str | None, workers: int | None):
             except OSError as error:
                 raise click.ClickException(f"cannot reach the Dask scheduler at {address}: {error}") from None
         click.echo(f"Dask: {len(client.nthreads())} workers ({client.dashboard_link or 'no dashboard'})", err=True)
-        yield DaskRunner(client, pipeline)
+        try:
+            yield DaskRunner(client, pipeline)
+        except ClusterError as error:
+            raise click.ClickException(str(error)) from None
 
 
 def progressbar(length: int, label: str):

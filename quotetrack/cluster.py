@@ -31,6 +31,10 @@ IN_FLIGHT_PER_THREAD = 2  # batches sent ahead per worker thread: enough to keep
 RETRIES = 2  # a batch that raises is tried again this many times (a dead worker's batches are always rerun)
 
 
+class ClusterError(Exception):
+    """A batch failed on the cluster, after its retries."""
+
+
 class PipelinePlugin(WorkerPlugin):
     """Loads the pipeline once in each worker, from rule files sent along (name → bytes)."""
 
@@ -80,11 +84,20 @@ class DaskRunner:
     def __call__(self, batches: Iterable[list[tuple[Article, bytes | None]]]) -> Iterator[Done]:
         pending = deque()
         for batch in batches:
-            pending.append(self.client.submit(work, batch, self.fingerprint, retries=self.retries, pure=False))
+            future = self.client.submit(work, batch, self.fingerprint, retries=self.retries, pure=False)
+            pending.append((batch[0][0].id, future))
             if len(pending) >= self.in_flight:
-                yield pending.popleft().result()
+                yield self.result(*pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield self.result(*pending.popleft())
+
+    @staticmethod
+    def result(first_id: str, future) -> Done:
+        try:
+            return future.result()
+        except Exception as error:  # the worker's exception, or Dask's KilledWorker
+            raise ClusterError(f"the batch starting with article {first_id} failed on the cluster: "
+                               f"{type(error).__name__}: {error}") from None
 
     def batches_per_worker(self) -> dict[str, int]:
         """How many batches each worker has run since its plugin was set up."""

@@ -13,7 +13,7 @@ from test_build import dump
 distributed = pytest.importorskip("distributed")
 
 from quotetrack.cli import cli  # noqa: E402
-from quotetrack.cluster import DaskRunner  # noqa: E402
+from quotetrack.cluster import ClusterError, DaskRunner  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +66,12 @@ def test_build_command_with_dask(built_db, client, tmp_path):
     assert dump(db_path) == dump(built_db)
     result = CliRunner().invoke(cli, ["build", str(db_path), str(EXAMPLES_DIR), "--dask", address, "--workers", "2"])
     assert result.exit_code == 2 and "exclude each other" in result.output
+
+
+def test_a_worker_with_other_rules_refuses_the_batch(pipeline, seed_articles, built_db, client, tmp_path):
+    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    runner = DaskRunner(client, pipeline, retries=0)
+    runner.fingerprint = "not-the-workers"  # as if the writer ran other rules or models
+    with pytest.raises(ClusterError, match="failed on the cluster: RuntimeError: worker pipeline .* is not the writer's"):
+        pipeline.build(db_path, iter(seed_articles), force=True, runner=runner)
+    assert dump(db_path) == dump(built_db)  # nothing written
