@@ -579,7 +579,7 @@ def statements_bench(db_path: Path, quotes_wanted: int, pairwise_budget: int) ->
         result["same_groups"] = [[[q["id"] for q in g] for g in groups] for groups in pairwise] == \
                                 [[[q["id"] for q in g] for g in groups] for groups in indexed]
     else:
-        sample, done, started = [], 0, time.perf_counter()
+        done, started = 0, time.perf_counter()
         for quotes in sorted(grown, key=len):
             if done + len(quotes) * (len(quotes) - 1) // 2 > pairwise_budget:
                 break
