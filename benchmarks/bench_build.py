@@ -604,6 +604,31 @@ def dask_reattribute(pipeline, db: Path, articles, workers: int, probe: Probe) -
     return result
 
 
+def dask_cold_build(pipeline, db: Path, articles, workers: int) -> dict:
+    """A cold build (every article parsed) through a local Dask cluster of ``workers`` processes."""
+    from distributed import Client, LocalCluster
+
+    from quotetrack.cluster import DaskRunner
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        started = time.perf_counter()
+        report = pipeline.build(db, articles, runner=DaskRunner(client, pipeline))
+        return {"wall_s": time.perf_counter() - started, "parsed": report.parsed, "workers": workers}
+
+
+def same_rows(one: Path, other: Path) -> bool:
+    """Whether two databases hold the same rows in quotetrack's tables (the rules' file paths aside)."""
+    import sqlite3
+
+    def rows(path):
+        with sqlite3.connect(path) as db:
+            return {table: sorted(map(repr, db.execute(f"select * from [{table}]")))
+                    for table in ("articles", "sentences", "quotes", "speakers", "statements", "parses")}
+
+    return rows(one) == rows(other)
+
+
 def scale_stages(args) -> str:
     """The cached-parse stages: peak RSS by corpus size, statements at scale, re-attribution local vs Dask."""
     from quotetrack.pipeline import BuildReport, Pipeline
@@ -781,6 +806,16 @@ def render(results: dict) -> str:
                "resolve speakers = resolve; store = store + statements)")
     out.append("")
 
+    if results.get("dask_cold"):
+        d = results["dask_cold"]
+        out.append(f"1b. the same cold build through a local Dask cluster of {d['workers']} workers (one thread "
+                   "each; model loading in the workers included, so compare with care on small corpora)")
+        out.append(table([
+            ["local (child process)", f"{cold['wall_s']:.2f}", f"{rate(cold['words'], cold['wall_s']):.0f}", ""],
+            [f"Dask, {d['workers']} workers", f"{d['wall_s']:.2f}", f"{rate(cold['words'], d['wall_s']):.0f}",
+             "same database" if d["same_database"] else "DIFFERENT database"],
+        ], ["", "wall s", "tokens/s", ""]))
+        out.append("")
     out.append("5. peak memory (RSS) of a cold build, each in a fresh process")
     rows = []
     for r in results["rss"]:
@@ -835,7 +870,8 @@ def main(argv=None) -> None:
     parser.add_argument("--pairwise-budget", type=int, default=20_000_000,
                         help="most pairs the pairwise grouping compares before its time is extrapolated")
     parser.add_argument("--dask-workers", type=int, default=0,
-                        help="also re-attribute through a local Dask cluster of N worker processes")
+                        help="also build cold, and re-attribute (with --cache-db), through a local Dask cluster of "
+                             "N worker processes")
     parser.add_argument("--scale-only", action="store_true",
                         help="only the cached-parse stages (no cold build, no parsing): needs --cache-db")
     # internal: the child process
@@ -887,6 +923,11 @@ def main(argv=None) -> None:
         log(f"re-attribution: {reattribute['wall_s']:.2f}s")
         incremental = rebuild(edited, db, articles, probe)
         log(f"incremental: {incremental['wall_s']:.2f}s")
+        dask_cold = None
+        if args.dask_workers:
+            log(f"cold build through a local Dask cluster of {args.dask_workers} workers")
+            dask_cold = dask_cold_build(pipeline, workdir / "dask.db", articles, args.dask_workers)
+            dask_cold["same_database"] = same_rows(db, workdir / "dask.db")
 
         results = {
             "load_start": load_start,
@@ -910,6 +951,7 @@ def main(argv=None) -> None:
             "reattribute": reattribute,
             "incremental": incremental,
             "rss": rss,
+            "dask_cold": dask_cold,
         }
         if args.save:
             args.save.write_text(json.dumps(results, indent=1))
