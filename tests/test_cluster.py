@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES_DIR
+from conftest import SEEDS_ARTICLES
 from test_build import dump
 
 distributed = pytest.importorskip("distributed")
@@ -60,11 +60,11 @@ def test_build_command_with_dask(built_db, client, tmp_path):
 
     db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
     address = client.scheduler.address
-    result = CliRunner().invoke(cli, ["build", str(db_path), str(EXAMPLES_DIR), "--force", "--dask", address])
+    result = CliRunner().invoke(cli, ["build", str(db_path), str(SEEDS_ARTICLES), "--force", "--dask", address])
     assert result.exit_code == 0, result.output
     assert "5 articles (0 parsed" in result.output
     assert dump(db_path) == dump(built_db)
-    result = CliRunner().invoke(cli, ["build", str(db_path), str(EXAMPLES_DIR), "--dask", address, "--workers", "2"])
+    result = CliRunner().invoke(cli, ["build", str(db_path), str(SEEDS_ARTICLES), "--dask", address, "--workers", "2"])
     assert result.exit_code == 2 and "exclude each other" in result.output
 
 
