@@ -107,10 +107,10 @@ def instrument() -> Probe:
     probe = Probe()
     # parse stage (inside parse_articles): Stanza + conversion, cache writes and reads
     probe.wrap(parse.Parser, "parse", "parse", count_parsed)
-    probe.wrap(parse.ParseCache, "put", "cache.put")
-    probe.wrap(parse, "encode", "cache.put.encode")  # inside cache.put
-    probe.wrap(parse.ParseCache, "get", "cache.get")
-    probe.wrap(parse, "decode", "cache.get.decode", count_decoded)  # inside cache.get
+    probe.wrap(parse.ParseCache, "put_encoded", "cache.put")
+    probe.wrap(pipeline, "encode", "cache.put.encode")  # in Pipeline.work, right after parsing
+    probe.wrap(parse.ParseCache, "blob", "cache.get")
+    probe.wrap(pipeline, "decode", "cache.get.decode", count_decoded)  # in Pipeline.work
     # build bookkeeping before the article loop and after it
     for name in ("open_db", "ensure_db_shape", "get_setting", "save_rules", "save_speakers", "article_hashes",
                  "set_setting"):
@@ -142,12 +142,12 @@ def breakdown(wall: float, probe_seconds: dict[str, float], report_seconds: dict
         "setup": s["setup"],
         "stanza": s["bulk_process"],
         "convert": s["parse"] - s["bulk_process"],
-        "cache_write": s["cache.put"],
-        "cache_read": s["cache.get"] - s["cache.get.decode"],
+        "cache_write": s["cache.put"] + s["cache.put.encode"],
+        "cache_read": s["cache.get"],
         "decode": s["cache.get.decode"],
         "match": report_seconds.get("match", 0.0),
         "resolve": report_seconds.get("resolve", 0.0),
-        "store": report_seconds.get("store", 0.0),
+        "store": report_seconds.get("store", 0.0) - s["cache.put"],  # the build times both as its store step
         "statements": s["statements"],
     }
     parts["other"] = wall - sum(parts.values())
@@ -395,7 +395,8 @@ def edited_rules(rules: Path, workdir: Path) -> Path:
     return target
 
 
-def rebuild(pipeline, db: Path, articles, probe: Probe, profile: Path | None = None) -> dict:
+def rebuild(pipeline, db: Path, articles, probe: Probe, profile: Path | None = None, runner=None,
+            force: bool = False) -> dict:
     from quotetrack.pipeline import BuildReport
 
     probe.reset()
@@ -408,7 +409,7 @@ def rebuild(pipeline, db: Path, articles, probe: Probe, profile: Path | None = N
         profiler.enable()
     load = os.getloadavg()[0]
     started, cpu = time.perf_counter(), time.process_time()
-    pipeline.build(db, articles, report)
+    pipeline.build(db, articles, report, runner=runner, force=force)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     if profiler:
         profiler.disable()
@@ -428,6 +429,254 @@ def rebuild(pipeline, db: Path, articles, probe: Probe, profile: Path | None = N
         "probe_seconds": seconds,
         "parts": breakdown(wall, seconds, report.seconds),
     }
+
+
+# --------------------------------------------------------------------------- scale: flat memory, statements, Dask
+
+
+def parses_only_db(cache_db: Path, target: Path) -> None:
+    """A database holding nothing but the parse cache of ``cache_db``."""
+    import sqlite_utils
+
+    from quotetrack.parse import CACHE_TABLE, ParseCache
+
+    db = sqlite_utils.Database(target)
+    ParseCache(db)
+    db.execute("attach database ? as source", [str(cache_db)])
+    with db.conn:
+        db.execute(f"insert or replace into {CACHE_TABLE} select * from source.{CACHE_TABLE}")
+    db.execute("detach database source")
+    db.close()
+
+
+def replicated_corpus(articles, cache_db: Path, model: str, size: int, target: Path, distinct: int | None) -> int:
+    """A JSON Lines file of ``size`` articles: those of ``articles`` whose parse ``cache_db`` holds
+    (the ``distinct`` shortest of them, if given), repeated under new ids (same text: same content
+    hash, so every parse is a cache hit)."""
+    import sqlite_utils
+
+    from quotetrack.parse import ParseCache
+
+    cache = ParseCache(sqlite_utils.Database(cache_db))
+    cached = [a for a in articles if cache.blob(a.content_hash, model) is not None]
+    if distinct:
+        cached = sorted(cached, key=lambda a: (len(a.text), a.id))[:distinct]
+    if not cached:
+        raise SystemExit(f"no article of the corpus has a parse in {cache_db} for {model}")
+    with target.open("w") as out:
+        for n in range(size):
+            article = cached[n % len(cached)]
+            record = {"id": f"{article.id}~{n // len(cached)}", "text": article.text, "published": article.published}
+            out.write(json.dumps(record) + "\n")
+    return len(cached)
+
+
+def child_cached(args) -> None:
+    """A streaming build of ``--corpus`` (all parses cached) into ``--db``, as `quotetrack build` runs it."""
+    from quotetrack.pipeline import BuildReport, Pipeline
+
+    pipeline = Pipeline(args.rules, args.models)
+    report = BuildReport()
+    started, cpu = time.perf_counter(), time.process_time()
+    pipeline.build(args.db, pipeline.stream(args.corpus, report), report)
+    result = {"wall_s": time.perf_counter() - started, "cpu_s": time.process_time() - cpu,
+              "articles": report.articles, "parsed": report.parsed, "quotes": report.quotes,
+              "report_seconds": dict(report.seconds), "peak_rss_mib": rss_mib_self(),
+              "stanza_loaded": "stanza" in sys.modules}
+    Path(args.out).write_text(json.dumps(result))
+
+
+def cached_rss(args, sizes: list[int], workdir: Path) -> list[dict]:
+    """Peak RSS of streaming builds of ``sizes`` articles with cached parses, each in a fresh process."""
+    from quotetrack.pipeline import Pipeline
+
+    pipeline = Pipeline(args.rules, args.models)
+    articles = read_articles(pipeline, args.corpus, None)
+    base = workdir / "parses-only.db"
+    parses_only_db(args.cache_db, base)
+    rows = []
+    for size in sizes:
+        corpus = workdir / f"replicated-{size}.jsonl"
+        distinct = replicated_corpus(articles, base, pipeline.parser.model_id, size, corpus, args.distinct)
+        db = workdir / f"cached-{size}.db"
+        shutil.copy(base, db)
+        out = workdir / f"cached-{size}.json"
+        log(f"cached build of {size} articles ({distinct} distinct texts)")
+        command = [sys.executable, __file__, "--child-cached", "--db", str(db), "--out", str(out),
+                   "--corpus", str(corpus), "--rules", str(args.rules)] + (["--models", str(args.models)]
+                                                                          if args.models else [])
+        process = subprocess.Popen(command)
+        _, status, usage = os.wait4(process.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"child {command} failed")
+        result = json.loads(out.read_text())
+        result.update(size=size, distinct=min(size, distinct), wait4_maxrss_mib=usage.ru_maxrss / 1024, db=str(db))
+        rows.append(result)
+        log(f"cached build of {size}: {result['wall_s']:.1f}s, peak RSS {result['peak_rss_mib']:.0f} MiB")
+    return rows
+
+
+def pairwise_groups(quotes: list[dict]) -> list[list[dict]]:
+    """Statements as quotetrack grouped them before the index: every pair of a speaker's quotes compared."""
+    from itertools import combinations
+
+    from quotetrack.store import near_identical, wording
+
+    wordings = [wording(quote["content"]) for quote in quotes]
+    parent = list(range(len(quotes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, j in combinations(range(len(quotes)), 2):
+        if near_identical(wordings[i], wordings[j]):
+            first, second = sorted((root(i), root(j)))
+            parent[second] = first
+    groups = defaultdict(list)
+    for i, quote in enumerate(quotes):
+        groups[root(i)].append(quote)
+    return list(groups.values())
+
+
+def statements_bench(db_path: Path, quotes_wanted: int, pairwise_budget: int) -> dict:
+    """Grouping ``quotes_wanted`` quotes into statements: the index against every pair, side by side.
+
+    The quotes are the database's, repeated under new ids with a word changed in each
+    repeat after the first, until there are ``quotes_wanted``; grouped speaker by
+    speaker. The pairwise grouping runs only when its pairs number at most
+    ``pairwise_budget``; otherwise its time is extrapolated from the pairs per second
+    it makes on the first speakers.
+    """
+    from quotetrack import store
+
+    db = store.open_db(db_path)
+    speakers = list(store.quotes_by_speaker(db))
+    stored = sum(map(len, speakers))
+    copies = max(1, -(-quotes_wanted // stored))
+    grown = []
+    for quotes in speakers:
+        same = []
+        for copy in range(copies):
+            for quote in quotes:
+                words = quote["content"].split()
+                if copy and words:
+                    words[copy % len(words)] = f"w{copy}"
+                same.append({**quote, "id": f"{quote['id']}~{copy}", "content": " ".join(words)})
+        grown.append(same)
+    total = sum(map(len, grown))
+    pairs = sum(len(q) * (len(q) - 1) // 2 for q in grown)
+    started = time.perf_counter()
+    indexed = [store.linked_groups(quotes) for quotes in grown]
+    index_s = time.perf_counter() - started
+    result = {"quotes": total, "speakers": len(grown), "largest_speaker": max(map(len, grown)), "pairs": pairs,
+              "index_s": index_s, "statements": sum(map(len, indexed))}
+    if pairs <= pairwise_budget:
+        started = time.perf_counter()
+        pairwise = [pairwise_groups(quotes) for quotes in grown]
+        result["pairwise_s"] = time.perf_counter() - started
+        result["same_groups"] = [[[q["id"] for q in g] for g in groups] for groups in pairwise] == \
+                                [[[q["id"] for q in g] for g in groups] for groups in indexed]
+    else:
+        done, started = 0, time.perf_counter()
+        for quotes in sorted(grown, key=len):
+            if done + len(quotes) * (len(quotes) - 1) // 2 > pairwise_budget:
+                break
+            pairwise_groups(quotes)
+            done += len(quotes) * (len(quotes) - 1) // 2
+        result["pairwise_s_estimated"] = (time.perf_counter() - started) / max(done, 1) * pairs
+    return result
+
+
+def dask_reattribute(pipeline, db: Path, articles, workers: int, probe: Probe) -> dict:
+    """Re-attribution through a local Dask cluster of ``workers`` processes (one thread each)."""
+    from distributed import Client, LocalCluster
+
+    from quotetrack.cluster import DaskRunner
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        runner = DaskRunner(client, pipeline)
+        pipeline.build(db, articles, force=True, runner=runner, batch_size=8)  # warm the workers
+        result = rebuild(pipeline, db, articles, probe, runner=runner, force=True)
+    result["workers"] = workers
+    return result
+
+
+def dask_cold_build(pipeline, db: Path, articles, workers: int) -> dict:
+    """A cold build (every article parsed) through a local Dask cluster of ``workers`` processes."""
+    from distributed import Client, LocalCluster
+
+    from quotetrack.cluster import DaskRunner
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        started = time.perf_counter()
+        report = pipeline.build(db, articles, runner=DaskRunner(client, pipeline))
+        return {"wall_s": time.perf_counter() - started, "parsed": report.parsed, "workers": workers}
+
+
+def same_rows(one: Path, other: Path) -> bool:
+    """Whether two databases hold the same rows in quotetrack's tables (the rules' file paths aside)."""
+    import sqlite3
+
+    def rows(path):
+        with sqlite3.connect(path) as db:
+            return {table: sorted(map(repr, db.execute(f"select * from [{table}]")))
+                    for table in ("articles", "sentences", "quotes", "speakers", "statements", "parses")}
+
+    return rows(one) == rows(other)
+
+
+def scale_stages(args) -> str:
+    """The cached-parse stages: peak RSS by corpus size, statements at scale, re-attribution local vs Dask."""
+    from quotetrack.pipeline import BuildReport, Pipeline
+
+    workdir = Path(tempfile.mkdtemp(prefix="quotetrack-bench-scale-"))
+    try:
+        sizes = sorted({int(size) for size in args.cached_sizes.split(",") if size.strip()})
+        rss = cached_rss(args, sizes, workdir)
+        out = ["6. peak memory (RSS) of streaming builds from cached parses, each in a fresh process "
+               "(`Pipeline.build(pipeline.stream(...))`, as `quotetrack build` runs)"
+               + (f"; the {args.distinct} shortest cached articles repeated" if args.distinct else "")]
+        out.append(table([[f"{r['size']} articles", str(r["distinct"]), str(r["parsed"]), str(r["quotes"]),
+                           f"{r['peak_rss_mib']:.0f}", f"{r['wait4_maxrss_mib']:.0f}", f"{r['wall_s']:.1f}",
+                           f"{r['report_seconds'].get('statements', 0):.2f}"] for r in rss],
+                         ["", "distinct texts", "parsed", "quotes", "peak RSS MiB", "wait4 MiB", "wall s",
+                          "statements s"]))
+        largest = rss[-1]
+        log(f"statements: {args.statements} quotes")
+        st = statements_bench(Path(largest["db"]), args.statements, args.pairwise_budget)
+        pairwise = st.get("pairwise_s")
+        pairwise_text = f"{pairwise:.2f}" if pairwise is not None else f"~{st['pairwise_s_estimated']:.0f} (extrapolated)"
+        out += ["", f"7. statements: {st['quotes']} quotes of {st['speakers']} speakers (largest "
+                    f"{st['largest_speaker']} quotes, {st['pairs']:,} same-speaker pairs), grouping only",
+                table([["index (prefix filter + word runs)", f"{st['index_s']:.2f}", str(st["statements"])],
+                       ["every pair (before)", pairwise_text,
+                        "same groups" if st.get("same_groups") else ("DIFFERENT" if pairwise else "-")]],
+                      ["", "seconds", "statements"])]
+        pipeline = Pipeline(args.rules, args.models)
+        middle = rss[0]  # the smallest
+        articles = pipeline.read(workdir / f"replicated-{middle['size']}.jsonl", BuildReport())
+        probe = instrument()
+        rows = []
+        log(f"re-attribution of {len(articles)} articles, local")
+        local = rebuild(pipeline, Path(middle["db"]), articles, probe, force=True)
+        rows.append(["local (this process)", local])
+        if args.dask_workers:
+            log(f"re-attribution of {len(articles)} articles, Dask {args.dask_workers} workers")
+            rows.append([f"Dask, {args.dask_workers} local workers",
+                         dask_reattribute(pipeline, Path(middle["db"]), articles, args.dask_workers, probe)])
+        sentences = local["sentences"]
+        out += ["", f"8. re-attribution of {len(articles)} articles ({sentences} sentences) from cached parses",
+                table([[name, f"{r['wall_s']:.2f}", f"{r['cpu_s']:.2f}", f"{rate(sentences, r['wall_s']):.0f}",
+                        f"{rate(sentences, r['cpu_s']):.0f}", "{:.1f} -> {:.1f}".format(*r["load_before_after"])]
+                       for name, r in rows],
+                      ["", "wall s", "cpu s (this process)", "sentences/s", "sentences per cpu-s", "load"])]
+        return "\n".join(out)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- machine
@@ -557,6 +806,16 @@ def render(results: dict) -> str:
                "resolve speakers = resolve; store = store + statements)")
     out.append("")
 
+    if results.get("dask_cold"):
+        d = results["dask_cold"]
+        out.append(f"1b. the same cold build through a local Dask cluster of {d['workers']} workers (one thread "
+                   "each; model loading in the workers included, so compare with care on small corpora)")
+        out.append(table([
+            ["local (child process)", f"{cold['wall_s']:.2f}", f"{rate(cold['words'], cold['wall_s']):.0f}", ""],
+            [f"Dask, {d['workers']} workers", f"{d['wall_s']:.2f}", f"{rate(cold['words'], d['wall_s']):.0f}",
+             "same database" if d["same_database"] else "DIFFERENT database"],
+        ], ["", "wall s", "tokens/s", ""]))
+        out.append("")
     out.append("5. peak memory (RSS) of a cold build, each in a fresh process")
     rows = []
     for r in results["rss"]:
@@ -598,8 +857,26 @@ def main(argv=None) -> None:
     parser.add_argument("--save", type=Path, help="also write the JSON results to this file")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the re-attribution build here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases)")
+    parser.add_argument("--cache-db", type=Path,
+                        help="a database whose parse cache holds the corpus' parses (e.g. a copy of an eval cache): "
+                             "enables the cached-parse stages below")
+    parser.add_argument("--cached-sizes", default="100,840,5000",
+                        help="article counts for peak-RSS builds from cached parses (the corpus' cached articles "
+                             "repeated under new ids), each in a fresh process; needs --cache-db")
+    parser.add_argument("--distinct", type=int,
+                        help="repeat only the N shortest cached articles (a faster run; the same mix at every size)")
+    parser.add_argument("--statements", type=int, default=100_000,
+                        help="quotes to group into statements, index vs every pair (from the largest cached build)")
+    parser.add_argument("--pairwise-budget", type=int, default=20_000_000,
+                        help="most pairs the pairwise grouping compares before its time is extrapolated")
+    parser.add_argument("--dask-workers", type=int, default=0,
+                        help="also build cold, and re-attribute (with --cache-db), through a local Dask cluster of "
+                             "N worker processes")
+    parser.add_argument("--scale-only", action="store_true",
+                        help="only the cached-parse stages (no cold build, no parsing): needs --cache-db")
     # internal: the child process
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-cached", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -607,6 +884,12 @@ def main(argv=None) -> None:
 
     if args.child:
         child_cold(args)
+        return
+    if args.child_cached:
+        child_cached(args)
+        return
+    if args.scale_only:
+        print(scale_stages(args), flush=True)
         return
 
     from quotetrack.pipeline import Pipeline
@@ -640,6 +923,11 @@ def main(argv=None) -> None:
         log(f"re-attribution: {reattribute['wall_s']:.2f}s")
         incremental = rebuild(edited, db, articles, probe)
         log(f"incremental: {incremental['wall_s']:.2f}s")
+        dask_cold = None
+        if args.dask_workers:
+            log(f"cold build through a local Dask cluster of {args.dask_workers} workers")
+            dask_cold = dask_cold_build(pipeline, workdir / "dask.db", articles, args.dask_workers)
+            dask_cold["same_database"] = same_rows(db, workdir / "dask.db")
 
         results = {
             "load_start": load_start,
@@ -663,6 +951,7 @@ def main(argv=None) -> None:
             "reattribute": reattribute,
             "incremental": incremental,
             "rss": rss,
+            "dask_cold": dask_cold,
         }
         if args.save:
             args.save.write_text(json.dumps(results, indent=1))

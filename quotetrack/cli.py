@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sqlite3
 import sys
@@ -61,10 +62,10 @@ def one_line_errors(command):
     return wrapper
 
 
-def load_pipeline(rules_dir: Path, model_dir: Path | None):
+def load_pipeline(rules_dir: Path, model_dir: Path | None, device: str | None = None):
     from .pipeline import Pipeline
 
-    return Pipeline(rules_dir, model_dir)
+    return Pipeline(rules_dir, model_dir, device)
 
 
 def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
@@ -79,6 +80,36 @@ def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
         skipped = f" ({len(report.errors)} skipped, see above)" if report.errors else ""
         raise click.ClickException(f"no articles read from {source}{skipped}: quotetrack reads .txt and .jsonl files")
     return pipeline, report, articles
+
+
+@contextlib.contextmanager
+def dask_runner(pipeline, address: str | None, workers: int | None):
+    """A ``cluster.DaskRunner`` on the scheduler at ``address`` or on a local cluster of ``workers``
+    processes (one thread each), or None for a build in this process."""
+    if not (address or workers):
+        yield None
+        return
+    try:
+        from distributed import Client, LocalCluster
+
+        from .cluster import ClusterError, DaskRunner
+    except ImportError:
+        raise click.ClickException("--dask and --workers need dask.distributed: pip install 'quotetrack[dask]'") \
+            from None
+    with contextlib.ExitStack() as stack:
+        if workers:
+            cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0"))
+            client = stack.enter_context(Client(cluster))
+        else:
+            try:
+                client = stack.enter_context(Client(address, timeout=30))
+            except OSError as error:
+                raise click.ClickException(f"cannot reach the Dask scheduler at {address}: {error}") from None
+        click.echo(f"Dask: {len(client.nthreads())} workers ({client.dashboard_link or 'no dashboard'})", err=True)
+        try:
+            yield DaskRunner(client, pipeline)
+        except ClusterError as error:
+            raise click.ClickException(str(error)) from None
 
 
 def progressbar(length: int, label: str):
@@ -105,23 +136,52 @@ def cli():
 @click.option("--yes", is_flag=True,
               help="Go ahead even when the changed rules would delete more than half of the stored quotes, "
                    "or an article would replace another one's stored under the same id.")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Parse and match on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); "
+                   "this machine reads the articles and writes the database.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Parse and match on a local Dask cluster of this many worker processes.")
+@click.option("--device", help="Where Stanza parses: cpu, cuda, cuda:1 … (default: a GPU if there is one).")
 @one_line_errors
-def build(db_path, source, rules_dir, model_dir, force, yes):
+def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, workers, device):
     """Build or update DB_PATH with the articles in SOURCE.
 
     SOURCE is a .txt file, a .jsonl file (id, title, url, published, text) or a
     folder of them. Parses are cached in the database: re-running after a rule edit
     re-attributes without parsing; unchanged articles are skipped.
 
+    With --dask or --workers, Dask workers parse and match (each loads the
+    pipeline once) and this process writes the database: the same database as
+    without them (see the README's "Many machines" section).
+
     \b
     Example: quotetrack build db/quotes.db examples/articles
+             quotetrack build db/quotes.db archive.jsonl --dask tcp://scheduler:8786
     """
-    pipeline, report, articles = read_articles(rules_dir, model_dir, source)
-    reported = len(report.errors)
-    with progressbar(len(articles), "Attributing quotes") as bar:
-        pipeline.build(db_path, articles, report, force=force, progress=bar.update, yes=yes)
-    for where, why in report.errors[reported:]:
-        click.echo(f"skipped {where}: {why}", err=True)
+    from .ingest import count_articles
+    from .pipeline import BuildReport
+
+    if dask_address and workers:
+        raise click.UsageError("--dask and --workers exclude each other: --workers starts a local cluster")
+    pipeline, report = load_pipeline(rules_dir, model_dir, device), BuildReport()
+    total = count_articles(source)
+    if not total:
+        raise click.ClickException(f"no articles read from {source}: quotetrack reads .txt and .jsonl files")
+    with dask_runner(pipeline, dask_address, workers) as runner, progressbar(total, "Attributing quotes") as bar:
+        printed = set()  # ingest's reasons, told as they come; the build's are told after it
+
+        def skipped(where: str, why: str) -> None:
+            printed.add((where, why))
+            click.echo(f"skipped {where}: {why}", err=True)
+            bar.update(1)
+
+        pipeline.build(db_path, pipeline.stream(source, report, skipped), report, force=force, progress=bar.update,
+                       yes=yes, runner=runner)
+    for where, why in report.errors:
+        if (where, why) not in printed:
+            click.echo(f"skipped {where}: {why}", err=True)
+    if not report.articles and report.errors:
+        raise click.ClickException(f"no articles read from {source} ({len(report.errors)} skipped, see above)")
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
     click.echo(
         f"{report.articles} articles ({report.parsed} parsed, {report.skipped_unchanged} unchanged, "

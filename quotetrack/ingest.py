@@ -74,8 +74,44 @@ class _BadArticle(Exception):
     """One article cannot be ingested; it is reported and skipped."""
 
 
+def count_articles(path: str | Path) -> int:
+    """How many articles ``read_articles`` will yield or report, without reading them: one per
+    text file and per folder entry it reports, one per non-blank line of a JSON Lines file."""
+    count = 0
+    for file in _files(path, lambda where, why: None):
+        if file is None or file.suffix.lower() != ".jsonl":
+            count += 1
+            continue
+        try:
+            with file.open("rb") as lines:
+                count += sum(1 for chunk in lines for line in chunk.splitlines() if line.strip())
+        except OSError:
+            count += 1  # read_articles reports the file once
+    return count
+
+
+def _files(path: str | Path, on_error: ErrorHandler) -> Iterator[Path | None]:
+    """The files to read at ``path``, sorted; a folder's entries that are not read are reported
+    (and given as None), hidden ones passed over."""
+    path = Path(path)
+    if path.is_dir():
+        for child in sorted(path.iterdir()):
+            if child.name.startswith("."):
+                continue
+            if why := _not_readable(child):
+                on_error(str(child), why)
+                yield None
+            else:
+                yield child
+    elif why := _not_readable(path, given=True):
+        raise IngestError(f"{why}: {path}")
+    else:
+        yield path
+
+
 def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHandler) -> Iterator[Article]:
-    """Articles from a ``.txt`` file, a ``.jsonl`` file, or a folder of them (sorted, not recursive).
+    """Articles from a ``.txt`` file, a ``.jsonl`` file, or a folder of them (sorted, not recursive),
+    one at a time: only the article being read is in memory (a JSON Lines file is read line by line).
 
     Ids are unique: an article whose id an earlier one has is reported and skipped.
     A bad article, and anything in a folder that is not read (another kind of file, a
@@ -83,20 +119,7 @@ def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHan
     skipped; hidden files are passed over. A path that does not exist, or is neither a
     regular file nor a folder, raises ``IngestError``.
     """
-    path = Path(path)
-    if path.is_dir():
-        files = []
-        for child in sorted(path.iterdir()):
-            if child.name.startswith("."):
-                continue
-            if why := _not_readable(child):
-                on_error(str(child), why)
-            else:
-                files.append(child)
-    elif why := _not_readable(path, given=True):
-        raise IngestError(f"{why}: {path}")
-    else:
-        files = [path]
+    files = [file for file in _files(path, on_error) if file is not None]  # the folder's entries reported first
     first_source: dict[str, str] = {}
     for file in files:
         if file.suffix.lower() == ".jsonl":
@@ -156,16 +179,17 @@ def _decode(data: bytes) -> str:
 
 def _read_jsonl(file: Path, boilerplate: Boilerplate, on_error: ErrorHandler) -> Iterator[Article]:
     try:
-        data = file.read_bytes()
+        lines = file.open("rb")
     except OSError as error:
         on_error(str(file), f"cannot read file: {error.strerror or error}")
         return
-    for number, raw in enumerate(data.splitlines(), start=1):
-        source = f"{file}:{number}"
-        if len(raw) > MAX_JSONL_LINE_BYTES:
-            on_error(source, f"line too long ({len(raw):,} bytes; the limit is {MAX_JSONL_LINE_BYTES:,})")
-        elif raw.strip():
-            yield from _reported(source, on_error, _json_article, source, raw, boilerplate)
+    with lines:  # split as bytes.splitlines splits (\r too), a line in memory at a time
+        for number, raw in enumerate((line for chunk in lines for line in chunk.splitlines()), start=1):
+            source = f"{file}:{number}"
+            if len(raw) > MAX_JSONL_LINE_BYTES:
+                on_error(source, f"line too long ({len(raw):,} bytes; the limit is {MAX_JSONL_LINE_BYTES:,})")
+            elif raw.strip():
+                yield from _reported(source, on_error, _json_article, source, raw, boilerplate)
 
 
 def _json_article(source: str, raw: bytes, boilerplate: Boilerplate) -> Article:

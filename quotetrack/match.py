@@ -19,6 +19,7 @@ from .steps import OPENING, QUOTE_MARK, trimmed
 from .syntax import RELATIONS, ancestors, children_of
 
 OWN_ATTRS = ("lemma", "text", "lower", "upos", "xpos")  # node constraints a word meets or fails out of context
+ANCHOR_MEMORY = 500_000  # word forms whose anchoring patterns are remembered (a few tens of MB)
 
 
 def find_quotes(text: str) -> list[Span]:
@@ -248,11 +249,31 @@ class Matcher:
         self.settings = {pattern.id: steps.merged(rules.settings, pattern.settings) for pattern in rules.patterns}
         self.anchor_words = [{key: value for key, value in pattern.nodes[0].constraints.items() if key in OWN_ATTRS}
                              for pattern in rules.patterns]
+        self.anchor_bits: dict[tuple[str, str, str, str], int] = {}  # see ``anchors``
+
+    def anchors(self, word: Word) -> int:
+        """The patterns whose anchor takes ``word`` by its own text, lemma and tags, whatever its context,
+        as bits (pattern i: bit i); remembered per (text, lemma, upos, xpos)."""
+        key = word.text, word.lemma, word.upos, word.xpos
+        bits = self.anchor_bits.get(key)
+        if bits is None:
+            if len(self.anchor_bits) >= ANCHOR_MEMORY:
+                self.anchor_bits.clear()
+            bits = self.anchor_bits[key] = sum(
+                1 << i for i, constraints in enumerate(self.anchor_words)
+                if all(word_value(word, name) in wanted for name, wanted in constraints.items()))
+        return bits
 
     def can_anchor(self, word: Word) -> bool:
         """Whether some pattern's anchor takes ``word`` by its own text, lemma and tags, whatever its context."""
-        return any(all(word_value(word, key) in wanted for key, wanted in constraints.items())
-                   for constraints in self.anchor_words)
+        return self.anchors(word) != 0
+
+    def anchorable(self, sentence: Sentence) -> list[Pattern]:
+        """The patterns some word of ``sentence`` can anchor: the only ones that may match in it."""
+        bits = 0
+        for word in sentence.words:
+            bits |= self.anchors(word)
+        return [pattern for i, pattern in enumerate(self.rules.patterns) if bits >> i & 1] if bits else []
 
     def cue_words(self, view: SentenceView, indexes: list[int]) -> list[int]:
         """The cue's words plus the auxiliaries and adverbs right before it ("has also said") and the
@@ -271,7 +292,7 @@ class Matcher:
         found: list[Quote] = []
         claimed: set[int] = set()
         words = view.sentence.words
-        for pattern in self.rules.patterns:
+        for pattern in self.anchorable(view.sentence):
             settings = self.settings[pattern.id]
             for bound in match_pattern(pattern, self.tests[pattern.id], view):
                 cue_indexes = self.cue_words(view, sorted(bound[name] for name in pattern.cue))
@@ -330,7 +351,7 @@ class Matcher:
         text = parsed.article.text
         quotes = find_quotes(text)
         found = []
-        for sentence in parsed.sentences:
+        for sentence in filter(self.anchorable, parsed.sentences):  # most sentences hold no cue: no view
             local = [q for q in quotes if q.start < sentence.end and sentence.start < q.end]
             view = SentenceView(sentence, local)
             found.extend(self.sentence_quotes(parsed.article.id, view, quotes, text))

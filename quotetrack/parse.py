@@ -61,13 +61,14 @@ def model_id(model_dir: Path) -> str:
 
 
 @functools.lru_cache(maxsize=2)
-def load_stanza(model_dir: str):
-    """The Stanza pipeline for ``model_dir``, loaded once per process."""
+def load_stanza(model_dir: str, device: str | None = None):
+    """The Stanza pipeline for ``model_dir`` on ``device`` (None: a GPU if there is one, as Stanza
+    chooses), loaded once per process."""
     import stanza
 
     try:
         return stanza.Pipeline("en", dir=model_dir, processors=PROCESSORS, download_method=None, logging_level="WARN",
-                               **PIPELINE_OPTIONS)
+                               device=device, **PIPELINE_OPTIONS)
     except Exception as error:  # stanza raises many kinds here
         raise ParseError(f"cannot load Stanza models from {model_dir}: {error}") from None
 
@@ -75,13 +76,14 @@ def load_stanza(model_dir: str):
 class Parser:
     """One Stanza pipeline per process, loaded on first use, parsing many paragraphs per call."""
 
-    def __init__(self, model_dir: str | Path | None = None):
+    def __init__(self, model_dir: str | Path | None = None, device: str | None = None):
         self.model_dir = resolve_model_dir(model_dir)
         self.model_id = model_id(self.model_dir)
+        self.device = device  # "cpu", "cuda", "cuda:1"; None: Stanza's choice
 
     @property
     def pipeline(self):
-        return load_stanza(str(self.model_dir))
+        return load_stanza(str(self.model_dir), self.device)
 
     def parse(self, articles: list[Article]) -> list[list[Sentence]]:
         """Parse articles paragraph by paragraph (a newline ends a paragraph) in one bulk call.
@@ -184,19 +186,29 @@ class ParseCache:
                 pk=("content_hash", "model_id"),
             )
 
-    def get(self, content_hash: str, model: str) -> list[Sentence] | None:
+    def blob(self, content_hash: str, model: str) -> bytes | None:
+        """The encoded parse (see ``decode``), if one in this format is cached."""
         row = self.db.execute(
             f"select sentences from {CACHE_TABLE} where content_hash = ? and model_id = ?",
             [content_hash, model],
         ).fetchone()
-        return decode(row[0]) if row and row[0].startswith(CACHE_FORMAT) else None
+        return row[0] if row and row[0].startswith(CACHE_FORMAT) else None
+
+    def get(self, content_hash: str, model: str) -> list[Sentence] | None:
+        blob = self.blob(content_hash, model)
+        return None if blob is None else decode(blob)
 
     def put(self, content_hash: str, model: str, sentences: list[Sentence]) -> None:
-        with self.db.conn:
-            self.db[CACHE_TABLE].insert(
-                {"content_hash": content_hash, "model_id": model, "sentences": encode(sentences)},
-                replace=True,
-            )
+        self.put_encoded(model, [(content_hash, encode(sentences))])
+
+    def put_encoded(self, model: str, parses: list[tuple[str, bytes]]) -> None:
+        """Cache encoded parses, given as (content hash, ``encode``'s bytes), in one transaction."""
+        if parses:
+            with self.db.conn:
+                self.db[CACHE_TABLE].insert_all(
+                    [{"content_hash": content_hash, "model_id": model, "sentences": blob} for content_hash, blob in parses],
+                    replace=True,
+                )
 
 
 def parse_articles(

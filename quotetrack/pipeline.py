@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import ingest, store
 from .match import Matcher
-from .parse import ParseCache, Parser, parse_articles
+from .parse import ParseCache, Parser, decode, encode, parse_articles
 from .records import Article, ParsedArticle, Quote
 from .resolve import Resolver
 from .rules import DEFAULT_RULES_DIR, REGEX_TIMEOUT, load_rules
@@ -24,6 +24,7 @@ from .rules import DEFAULT_RULES_DIR, REGEX_TIMEOUT, load_rules
 # the modules whose code decides which quotes an article gets: a change to any of them re-attributes
 ENGINE_MODULES = ("records", "yamlfile", "errors", "schema", "rules", "syntax", "steps", "match", "resolve", "store")
 STORE_BATCH = 64  # articles per database transaction: what a crash can lose, and what a commit costs once
+PARSE_BATCH = 32  # articles per unit of work: parsed in one Stanza call, or decoded and matched
 # A rule change that would leave fewer than this share of the stored quotes is refused unless confirmed
 # (a rule file emptied by mistake would otherwise delete every quote).
 KEEP_AT_LEAST = 0.5
@@ -46,17 +47,32 @@ class BuildReport:
     parsed: int = 0
     quotes: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=lambda: {"match": 0.0, "resolve": 0.0, "store": 0.0})
+    seconds: dict[str, float] = field(
+        default_factory=lambda: {"match": 0.0, "resolve": 0.0, "store": 0.0, "statements": 0.0})
+
+
+@dataclass
+class Done:
+    """What ``Pipeline.work`` gives back for one batch, for the database writer."""
+
+    rows: list[store.ArticleRows]
+    parses: list[tuple[str, bytes]]  # (content hash, encoded parse) of the articles parsed for it
+    seconds: dict[str, float]
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (source, reason) of articles left out
+
+
+Runner = Callable[[Iterable[list[tuple[Article, bytes | None]]]], Iterable[Done]]
 
 
 class Pipeline:
     """Rules, parser and engine loaded once; ``run`` attributes quotes in parsed articles."""
 
-    def __init__(self, rules_dir: str | Path = DEFAULT_RULES_DIR, model_dir: str | Path | None = None):
+    def __init__(self, rules_dir: str | Path = DEFAULT_RULES_DIR, model_dir: str | Path | None = None,
+                 device: str | None = None):
         self.rules_dir = Path(rules_dir)
         self.rules = load_rules(self.rules_dir)
         self.boilerplate = self.rules.boilerplate
-        self.parser = Parser(model_dir)
+        self.parser = Parser(model_dir, device)
         self.matcher = Matcher(self.rules)
         self.resolver = Resolver(self.rules)
 
@@ -100,76 +116,129 @@ class Pipeline:
                 progress(1)
         return predictions
 
+    def stream(self, source: str | Path, report: BuildReport,
+               on_error: Callable[[str, str], None] | None = None) -> Iterator[Article]:
+        """Ingest the articles at ``source`` one at a time; bad ones go to ``report.errors`` (and ``on_error``)."""
+        def skipped(where: str, why: str) -> None:
+            report.errors.append((where, why))
+            if on_error:
+                on_error(where, why)
+
+        return ingest.read_articles(source, self.boilerplate, skipped)
+
     def read(self, source: str | Path, report: BuildReport) -> list[Article]:
-        """Ingest the articles at ``source``; bad ones are recorded in ``report.errors`` and skipped."""
-        articles = list(ingest.read_articles(source, self.boilerplate,
-                                             lambda where, why: report.errors.append((where, why))))
+        """All the articles at ``source`` in a list (for evaluation, which needs them all); see ``stream``."""
+        articles = list(self.stream(source, report))
         report.articles = len(articles)
         return articles
 
-    def build(self, db_path: str | Path, articles: list[Article], report: BuildReport | None = None,
-              force: bool = False, progress: Callable[[int], None] | None = None, yes: bool = False) -> BuildReport:
-        """Build or update the database at ``db_path`` with ``articles``.
+    def build(self, db_path: str | Path, articles: Iterable[Article], report: BuildReport | None = None,
+              force: bool = False, progress: Callable[[int], None] | None = None, yes: bool = False,
+              runner: Runner | None = None, batch_size: int = PARSE_BATCH) -> BuildReport:
+        """Build or update the database at ``db_path`` with ``articles``, consumed one batch at a time.
 
-        Unchanged articles (same content hash, same rules and parser) are skipped; a
-        rule edit re-attributes every article from the cached parses. An article whose id
-        is stored for another file with other text is reported and skipped, and a rule
-        edit that would leave fewer than ``KEEP_AT_LEAST`` of the stored quotes raises
-        ``BuildRefused`` before anything is written; ``yes`` allows both.
+        ``articles`` may be any iterable (``stream`` reads them lazily): nothing here holds
+        more than a few batches of them, so memory stays flat whatever the corpus size.
+        Unchanged articles (same content hash, same rules and parser) are skipped; a rule
+        edit re-attributes every article from the cached parses. An article whose id is
+        stored for another file with other text is reported and skipped, and a rule edit
+        that would leave fewer than ``KEEP_AT_LEAST`` of the stored quotes raises
+        ``BuildRefused`` before anything is written; ``yes`` allows both. (That check
+        re-attributes the articles before the build does: it reads them into a list.)
+
+        The articles go in batches of ``batch_size`` (see ``work_batches``) through ``work``,
+        here, or through ``runner``, which gives back the results in order: a
+        ``cluster.DaskRunner`` runs them on Dask workers. This process alone writes the
+        database, a batch per transaction.
         """
-        report = report or BuildReport(articles=len(articles))
+        report = report or BuildReport()
+        report.articles = 0
         db = store.open_db(db_path)
         store.ensure_db_shape(db)
         cache = ParseCache(db)
         fingerprint = self.fingerprint()
         stored_fingerprint = store.get_setting(db, "rules_fingerprint")
         rules_changed = force or stored_fingerprint != fingerprint
-        if not yes:
-            articles = self._without_id_clashes(db, articles, report)
-            if stored_fingerprint not in (None, fingerprint):
-                self._check_quotes_kept(db, db_path, cache, articles)
+        if not yes and stored_fingerprint not in (None, fingerprint):
+            articles = list(articles)
+            self._check_quotes_kept(db, db_path, cache, articles)
         store.save_rules(db, self.rules.summary())
         store.save_speakers(db, [vars(s) for s in self.rules.speakers])
-        known = {} if rules_changed else store.article_hashes(db)
-        changed = [a for a in articles if known.get(a.id) != a.content_hash]
-        report.skipped_unchanged = len(articles) - len(changed)
-        if progress and report.skipped_unchanged:
-            progress(report.skipped_unchanged)
 
-        def parsed_count(count: int) -> None:
-            report.parsed += count
+        def changed(articles: Iterable[Article]) -> Iterator[Article]:
+            for batch in batches(articles, STORE_BATCH):
+                report.articles += len(batch)
+                stored = store.article_sources(db, [article.id for article in batch])
+                for article in batch:
+                    source, content_hash = stored.get(article.id, (None, None))
+                    if not yes and source not in (None, article.source) and content_hash != article.content_hash:
+                        report.articles -= 1
+                        report.errors.append((article.source, f"id {article.id!r} is already stored for {source}, "
+                                              "another text: rename one of the files (the id comes from the file "
+                                              "name), or pass --yes to replace it"))
+                    elif not rules_changed and content_hash == article.content_hash:
+                        report.skipped_unchanged += 1
+                    else:
+                        yield article
+                        continue
+                    if progress:
+                        progress(1)
 
-        attributed = (
-            store.article_rows(parsed.article, parsed.sentences, quotes)
-            for parsed, quotes in self.run(changed, cache, on_parsed=parsed_count, report=report, timings=report.seconds)
-        )
-        for batch in batches(attributed, STORE_BATCH):
+        def attributed() -> Iterator[store.ArticleRows]:
+            work = work_batches(changed(articles), cache, self.parser.model_id, batch_size)
+            for done in runner(work) if runner else map(self.work, work):
+                started = time.perf_counter()
+                cache.put_encoded(self.parser.model_id, done.parses)  # cached as soon as made
+                report.seconds["store"] += time.perf_counter() - started
+                for stage, seconds in done.seconds.items():
+                    report.seconds[stage] = report.seconds.get(stage, 0.0) + seconds
+                report.parsed += len(done.parses)
+                report.errors.extend(done.errors)
+                if progress and done.errors:
+                    progress(len(done.errors))
+                yield from done.rows
+
+        written = False
+        for batch in batches(attributed(), STORE_BATCH):
             started = time.perf_counter()
             store.save_articles(db, batch)
             report.seconds["store"] += time.perf_counter() - started
             report.quotes += sum(len(rows.quotes) for rows in batch)
+            written = True
             if progress:
                 progress(len(batch))
         # statements only move when quotes were written, here or by a run that stopped before this step
-        if changed or db.execute("select 1 from quotes where statement_id is null limit 1").fetchone():
+        if written or db.execute("select 1 from quotes where statement_id is null limit 1").fetchone():
+            started = time.perf_counter()
             store.refresh_statements(db)
+            report.seconds["statements"] = time.perf_counter() - started
         store.set_setting(db, "rules_fingerprint", fingerprint)
         return report
 
-    def _without_id_clashes(self, db, articles: list[Article], report: BuildReport) -> list[Article]:
-        """``articles`` less those whose id the database holds for another source with other text (reported)."""
-        stored = store.article_sources(db)
-        kept = []
-        for article in articles:
-            source, content_hash = stored.get(article.id, (article.source, article.content_hash))
-            if source != article.source and content_hash != article.content_hash:
-                report.errors.append((article.source, f"id {article.id!r} is already stored for {source}, another "
-                                      "text: rename one of the files (the id comes from the file name), or pass --yes "
-                                      "to replace it"))
+    def work(self, batch: list[tuple[Article, bytes | None]]) -> Done:
+        """Attribute a batch from ``work_batches``: parse those with no cached parse (in one call),
+        decode the others, match and resolve; the rows to store and the new parses to cache."""
+        seconds = {"parse": 0.0, "decode": 0.0, "match": 0.0, "resolve": 0.0}
+        started = time.perf_counter()
+        to_parse = [article for article, blob in batch if blob is None]
+        fresh = iter(self.parser.parse(to_parse) if to_parse else [])  # no parse, no Stanza loaded
+        seconds["parse"] = time.perf_counter() - started
+        done = Done([], [], seconds)
+        for article, blob in batch:
+            if blob is None:
+                sentences = next(fresh)
+                done.parses.append((article.content_hash, encode(sentences)))
             else:
-                kept.append(article)
-        report.articles -= len(articles) - len(kept)
-        return kept
+                started = time.perf_counter()
+                sentences = decode(blob)
+                seconds["decode"] += time.perf_counter() - started
+            try:
+                quotes = self.attribute(ParsedArticle(article, self.parser.model_id, sentences), seconds)
+            except AttributionError as error:  # reported; what is stored of it stays
+                done.errors.append((article.source, str(error)))
+                continue
+            done.rows.append(store.article_rows(article, sentences, quotes))
+        return done
 
     def _check_quotes_kept(self, db, db_path, cache: ParseCache, articles: list[Article]) -> None:
         """Raise ``BuildRefused`` when the changed rules would leave fewer than ``KEEP_AT_LEAST`` of the stored quotes.
@@ -215,6 +284,21 @@ def code_digest() -> str:
         module = importlib.import_module(f"{__package__}.{name}")
         digest.update(name.encode() + Path(module.__file__).read_bytes())
     return digest.hexdigest()
+
+
+def work_batches(articles: Iterable[Article], cache: ParseCache, model: str,
+                 size: int = PARSE_BATCH) -> Iterator[list[tuple[Article, bytes | None]]]:
+    """The articles with their cached parses (None where there is none), in runs of ``size`` at most
+    that are all cached or all not: a run to parse is one ``Parser.parse`` call, as ``parse_articles`` makes."""
+    batch: list[tuple[Article, bytes | None]] = []
+    for article in articles:
+        blob = cache.blob(article.content_hash, model)
+        if batch and (len(batch) >= size or (batch[-1][1] is None) != (blob is None)):
+            yield batch
+            batch = []
+        batch.append((article, blob))
+    if batch:
+        yield batch
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import sqlite3
-from collections import defaultdict
-from itertools import combinations
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from itertools import groupby
 from pathlib import Path
 from typing import NamedTuple
 
@@ -200,12 +202,14 @@ values (:id, :name, :type, '[]', 0)
 on conflict (id) do update set type = coalesce(speakers.type, excluded.type)
 """
 
-# Quotes in the order that makes one the earliest copy of its statement.
-QUOTES_EARLIEST_FIRST = """
+# Quotes speaker by speaker (the unresolved, NULL, first), each speaker's in the order that
+# makes one the earliest copy of its statement.
+QUOTES_BY_SPEAKER_EARLIEST_FIRST = """
 select quotes.id, quotes.speaker_id, quotes.speaker, quotes.content, quotes.article_id, articles.published,
   quotes.statement_id
 from quotes join articles on articles.id = quotes.article_id
-order by articles.published is null, articles.published, quotes.article_id, quotes.content_start, quotes.id
+order by quotes.speaker_id, articles.published is null, articles.published, quotes.article_id,
+  quotes.content_start, quotes.id
 """
 
 
@@ -434,10 +438,10 @@ def stored_rows(db: sqlite_utils.Database, table: str, where: str, parameters: l
     return [dict(zip(columns, row)) for row in db.execute(sql, parameters)]
 
 
-def article_sources(db: sqlite_utils.Database) -> dict[str, tuple[str, str]]:
-    """(source, content hash) of each stored article, by article id."""
-    return {article_id: (source, content_hash)
-            for article_id, source, content_hash in db.execute("select id, source, content_hash from articles")}
+def article_sources(db: sqlite_utils.Database, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """(source, content hash) of each of the articles ``ids`` that is stored, by article id."""
+    sql = "select id, source, content_hash from articles where id in (select value from json_each(?))"
+    return {article_id: (source, content_hash) for article_id, source, content_hash in db.execute(sql, [json.dumps(ids)])}
 
 
 def quote_counts(db: sqlite_utils.Database, kept_rules: str | None = None) -> dict[str, int]:
@@ -447,27 +451,17 @@ def quote_counts(db: sqlite_utils.Database, kept_rules: str | None = None) -> di
                            [kept_rules] if kept_rules is not None else []))
 
 
-def article_hashes(db: sqlite_utils.Database) -> dict[str, str]:
-    """The content hash stored for each article, by article id."""
-    return {row["id"]: row["content_hash"] for row in db.query("select id, content_hash from articles")}
-
-
 def refresh_statements(db: sqlite_utils.Database) -> None:
     """Group each speaker's near-identical quotes (syndicated copies) into statements.
 
     Brings ``statements`` and every ``quotes.statement_id`` up to date, writing only
     what changed, then removes statements and non-gazetteer speakers nothing refers
-    to any more. Run it after the last ``save_articles`` of a build.
+    to any more. Run it after the last ``save_articles`` of a build. One speaker's
+    quotes are in memory at a time, never the corpus'.
     """
     with db.atomic():
-        quotes = list(db.query(QUOTES_EARLIEST_FIRST))
-        statements = [(statement_row(members), members) for members in group_statements(quotes)]
-        stored = {row["id"]: row for row in db.query("select * from statements")}
-        db.table("statements").upsert_all([row for row, _ in statements if stored.get(row["id"]) != row], pk="id")
-        db.conn.executemany("update quotes set statement_id = ? where id = ?", [
-            (row["id"], member["id"]) for row, members in statements for member in members
-            if member["statement_id"] != row["id"]
-        ])
+        for quotes in quotes_by_speaker(db):
+            save_statements(db, [(statement_row(members), members) for members in linked_groups(quotes)])
         db.execute(
             "delete from statements"
             " where id not in (select statement_id from quotes where statement_id is not null)"
@@ -478,37 +472,118 @@ def refresh_statements(db: sqlite_utils.Database) -> None:
         )
 
 
-def group_statements(quotes: list[dict]) -> list[list[dict]]:
-    """Partition quotes, given earliest first, into statements, each listed earliest first.
+def quotes_by_speaker(db: sqlite_utils.Database) -> Iterator[list[dict]]:
+    """Each speaker's quotes, earliest first, one speaker at a time (the unresolved count as one).
 
-    Quotes are one statement when they have the same speaker (unresolved ones
-    count as one speaker) and a chain of ``near_identical`` pairs links them:
-    syndicated copies of one wording, not paraphrases.
+    They are sorted once into a temporary table and read back from it, so the caller
+    may write to ``quotes`` meanwhile, and only one speaker's quotes are in memory.
     """
-    by_speaker = defaultdict(list)
-    for quote in quotes:
-        by_speaker[quote["speaker_id"]].append(quote)
-    return [statement for same_speaker in by_speaker.values() for statement in linked_groups(same_speaker)]
+    db.execute("drop table if exists temp.quotes_by_speaker")
+    db.execute(f"create temp table quotes_by_speaker as {QUOTES_BY_SPEAKER_EARLIEST_FIRST}")
+    try:
+        cursor = db.execute("select * from temp.quotes_by_speaker order by rowid")
+        columns = [column[0] for column in cursor.description]
+        for _, rows in groupby(cursor, key=lambda row: row[1]):  # speaker_id
+            yield [dict(zip(columns, row)) for row in rows]
+    finally:
+        db.execute("drop table if exists temp.quotes_by_speaker")
+
+
+def upsert_sql(table: str) -> str:
+    """An insert of one row of ``table`` (named parameters) that replaces the row with its primary key."""
+    columns = list(TABLES[table]["columns"])
+    return (f"insert into {table} ({', '.join(columns)}) values ({', '.join(':' + c for c in columns)})"
+            f" on conflict ({TABLES[table]['pk']}) do update set {', '.join(f'{c} = excluded.{c}' for c in columns)}")
+
+
+def save_statements(db: sqlite_utils.Database, statements: list[tuple[dict, list[dict]]]) -> None:
+    """Write these statements and point their quotes at them, touching only rows that change."""
+    columns = list(TABLES["statements"]["columns"])
+    cursor = db.execute(f"select {', '.join(columns)} from statements where id in (select value from json_each(?))",
+                        [json.dumps([row["id"] for row, _ in statements])])
+    stored = {row[0]: dict(zip(columns, row)) for row in cursor}
+    db.conn.executemany(upsert_sql("statements"), [row for row, _ in statements if stored.get(row["id"]) != row])
+    db.conn.executemany("update quotes set statement_id = ? where id = ?", [
+        (row["id"], member["id"]) for row, members in statements for member in members
+        if member["statement_id"] != row["id"]
+    ])
 
 
 def linked_groups(quotes: list[dict]) -> list[list[dict]]:
-    """The connected groups of quotes under ``near_identical``, keeping the given order."""
+    """Partition one speaker's quotes, given earliest first, into statements, each listed earliest first.
+
+    Quotes are one statement when a chain of ``near_identical`` pairs links them:
+    syndicated copies of one wording, not paraphrases. Only the pairs ``candidate_pairs`` proposes are compared: the same groups as
+    comparing every pair, in about linear time instead of quadratic.
+    """
     wordings = [wording(quote["content"]) for quote in quotes]
-    parent = list(range(len(quotes)))  # union-find forest
+    parent = list(range(len(quotes)))  # union-find forest; a group's root is its first quote
 
     def root(i: int) -> int:
         while parent[i] != i:
+            parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    for i, j in combinations(range(len(quotes)), 2):
-        if near_identical(wordings[i], wordings[j]):
-            first, second = sorted((root(i), root(j)))
-            parent[second] = first
+    def join(i: int, j: int) -> None:
+        first, second = sorted((root(i), root(j)))
+        parent[second] = first
+
+    unique: dict[str, int] = {}  # identical wordings are near-identical: compare one of each
+    for i, one in enumerate(wordings):
+        if one.spaced in unique:
+            join(unique[one.spaced], i)
+        else:
+            unique[one.spaced] = i
+    representatives = list(unique.values())
+    for a, b in candidate_pairs([wordings[i] for i in representatives]):
+        i, j = representatives[a], representatives[b]
+        if root(i) != root(j) and near_identical(wordings[i], wordings[j]):
+            join(i, j)
     groups = defaultdict(list)
     for i, quote in enumerate(quotes):
         groups[root(i)].append(quote)
     return list(groups.values())
+
+
+def candidate_pairs(wordings: list[Wording]) -> Iterator[tuple[int, int]]:
+    """Pairs of distinct ``wordings`` (indexes, each pair once or more) that may be ``near_identical``;
+    every near-identical pair is among them.
+
+    Two indexes find them. Shared words: wordings whose distinct words overlap by
+    ``STATEMENT_JACCARD`` share a word among the rarest few of each (prefix
+    filtering: a set of n words shares one of its first n - ceil(t·n) + 1 words, in
+    any fixed order, with every set it overlaps by t). Contained runs: a wording of
+    ``STATEMENT_CONTAINED_WORDS`` words or more that runs unbroken in a longer one
+    shares all its runs of that many words with it, so the longer one is listed
+    under the shorter's rarest run.
+    """
+    frequency = Counter(word for one in wordings for word in one.distinct)
+    sizes = [len(one.distinct) for one in wordings]
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for i, one in enumerate(wordings):
+        rarest_first = sorted(one.distinct, key=lambda word: (frequency[word], word))
+        prefix = sizes[i] - math.ceil(STATEMENT_JACCARD * sizes[i] - 1e-9) + 1  # rounded to the safe side
+        for word in rarest_first[:prefix]:
+            # sets of sizes m <= n overlap by at most m/n
+            yield from ((j, i) for j in by_word[word]
+                        if min(sizes[i], sizes[j]) + 1e-9 >= STATEMENT_JACCARD * max(sizes[i], sizes[j]))
+            by_word[word].append(i)
+    length = STATEMENT_CONTAINED_WORDS
+    words = [one.spaced.split() for one in wordings]
+    by_run: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, sequence in enumerate(words):
+        for run in set(runs(sequence, length)):
+            by_run[run].append(i)
+    for i, sequence in enumerate(words):
+        if len(sequence) >= length:
+            rarest = min(runs(sequence, length), key=lambda run: len(by_run[run]))
+            yield from ((i, j) for j in by_run[rarest] if len(words[j]) > len(sequence))
+
+
+def runs(words: list[str], length: int) -> Iterator[tuple[str, ...]]:
+    """Every run of ``length`` consecutive ``words``."""
+    return zip(*(words[k:] for k in range(length)))
 
 
 class Wording(NamedTuple):

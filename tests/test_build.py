@@ -5,6 +5,7 @@ import re
 import shutil
 import sqlite3
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,36 @@ def test_an_interrupted_quotation_is_stored_as_its_quoted_parts(built_db):
         pieces = [text[start:end] for start, end in json.loads(parts)]
         assert len(pieces) > 1 and content == " … ".join(pieces)
         assert not any(cue in content for cue in ("said", "tweeted"))  # the attribution between the parts is left out
+
+
+def test_build_streams_its_articles(pipeline, seed_articles, copied_db, monkeypatch):
+    """A long stream of articles is consumed a few batches ahead of what is stored, never all at once."""
+    no_parsing(monkeypatch)
+    pulled, ahead, stored = [0], [], [0]
+
+    def stream():
+        for n in range(200):  # the seeds again and again under new ids: their parses are cached
+            article = seed_articles[n % len(seed_articles)]
+            pulled[0] += 1
+            yield replace(article, id=f"{article.id}~{n}")
+
+    def progress(count):
+        stored[0] += count
+        ahead.append(pulled[0] - stored[0])
+
+    report = pipeline.build(copied_db, stream(), progress=progress)
+    assert (report.articles, report.parsed, stored[0]) == (200, 0, 200)
+    assert max(ahead) <= pipeline_module.STORE_BATCH + pipeline_module.PARSE_BATCH
+    with closing(sqlite3.connect(copied_db)) as db:
+        assert db.execute("select count(*) from articles").fetchone()[0] == 205
+
+
+def test_work_batches_are_runs_of_cached_or_uncached_articles(pipeline, seed_articles, copied_db):
+    cache = ParseCache(store.open_db(copied_db))
+    fresh = [replace(article, content_hash="0" * 64, id=f"new{n}") for n, article in enumerate(seed_articles)]
+    articles = [*seed_articles[:2], *fresh, *seed_articles[2:]]
+    batches = list(pipeline_module.work_batches(articles, cache, pipeline.parser.model_id, size=3))
+    assert [[article.id for article, _ in batch] for batch in batches] == [
+        [a.id for a in seed_articles[:2]], ["new0", "new1", "new2"], ["new3", "new4"],
+        [a.id for a in seed_articles[2:]]]
+    assert [{blob is None for _, blob in batch} for batch in batches] == [{False}, {True}, {True}, {False}]

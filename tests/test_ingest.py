@@ -306,3 +306,18 @@ def test_polnear_no_attribution_removed_and_offsets_exact():
             for start, end in polnear_attribution_spans(ann_path):
                 lost = [i for i in range(start, end) if i not in kept and not source_text[i].isspace()]
                 assert not lost, f"{text_path.name}: removed gold text {source_text[start:end]!r}"
+
+
+def test_count_articles_counts_what_read_articles_yields_or_reports(tmp_path):
+    from quotetrack.ingest import count_articles
+
+    write(tmp_path, "a.txt", "First article.")
+    write(tmp_path, "b.txt", b"Caf\xe9 latin-1 text.")
+    write(tmp_path, "c.jsonl", b'{"text": "One."}\r\n\r\n{"text": "Two."}\rnot json\n  \n{"text": "Three."}')
+    articles, errors = read_all(tmp_path)
+    assert [article.text for article in articles] == ["First article.", "One.", "Two.", "Three."]
+    assert [Path(source).name for source, _ in errors] == ["b.txt", "c.jsonl:4"]  # lines split as splitlines does
+    assert count_articles(tmp_path) == len(articles) + len(errors) == 6
+    assert count_articles(tmp_path / "c.jsonl") == 4
+    with pytest.raises(IngestError):
+        count_articles(tmp_path / "missing")

@@ -327,10 +327,13 @@ def test_settings(db):
     assert store.get_setting(db, "rules_fingerprint") == "b"
 
 
-def test_article_hashes(built):
-    assert store.article_hashes(built) == {
-        article_id: article_records(article_id)[0].content_hash for article_id in ARTICLES
+def test_article_sources(built):
+    first = next(iter(ARTICLES))
+    assert store.article_sources(built, [*ARTICLES, "not-stored"]) == {
+        article_id: (f"examples/articles/{article_id}.txt", article_records(article_id)[0].content_hash)
+        for article_id in ARTICLES
     }
+    assert list(store.article_sources(built, [first])) == [first]
 
 
 def test_resaving_an_article_with_fewer_quotes_removes_the_old_ones(built):
