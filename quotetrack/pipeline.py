@@ -13,6 +13,7 @@ from . import ingest, store
 from .match import Matcher
 from .parse import ParseCache, Parser, parse_articles
 from .records import Article, ParsedArticle, Quote
+from .lexicon import load_lexicon
 from .resolve import Resolver
 from .rules import DEFAULT_RULES_DIR, load_rules
 
@@ -41,7 +42,7 @@ class Pipeline:
         self.boilerplate = ingest.load_boilerplate(self.rules_dir)
         self.parser = Parser(model_dir)
         self.matcher = Matcher(self.rules)
-        self.resolver = Resolver(self.rules)
+        self.resolver = Resolver(self.rules, load_lexicon(self.rules_dir))
 
     def attribute(self, parsed: ParsedArticle, timings: dict[str, float] | None = None) -> list[Quote]:
         """Match the patterns in one parsed article and resolve the speakers."""

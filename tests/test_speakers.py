@@ -1,0 +1,101 @@
+"""The speaker sieve end to end, on short stories written for it: one row per quote,
+with the canonical speaker and speaker kind a careful reader would give."""
+
+import hashlib
+
+import pytest
+
+from quotetrack.records import Article
+
+STORIES = {
+    "object-intro": "Ajax dismissed manager Karel Novak on Monday. Novak said he was disappointed. "
+                    "\"I gave everything,\" Mr Novak told the Dutch broadcaster NOS.",
+    "role-name": "The city's auditor, Priya Raman, said the accounts were in order. "
+                 "Raman said the review had taken six weeks.",
+    "name-role": "Hugo Brandt, the club's treasurer, said the debt had been halved.",
+    "title": "Deputy Mayor Olu Adeyemi said the market would reopen in May. "
+             "Commissioner Joan Pretorius said the budget was fixed. Prof. Kenji Sato said the data were clear.",
+    "gender": "Halima Yusuf said the vote was fair. Mr Okonkwo replied that the count was rigged. "
+              "She said the observers agreed with her.",
+    "thing": "Toyota said it would recall 40,000 cars. It said no injuries had been reported.",
+    "definite-body": "The Reserve Bank of Australia raised rates on Tuesday. The central bank said inflation was too high.",
+    "definite-person": "Foreign Minister Penny Wong met her counterpart. The minister said the talks were frank.",
+    "possessive-body": "Brazil's health ministry said 12 cases had been confirmed. "
+                       "The ministry said hospitals were prepared.",
+    "generic": "Officials said the road would stay closed. A spokesman said repairs would take a week.",
+    "anonymous": "A person familiar with the talks said a deal was close. "
+                 "Two diplomats, who spoke on condition of anonymity, said the text was ready.",
+    "particle": "Defence lawyer Maria de los Santos said her client was innocent. "
+                "De los Santos said the evidence was weak.",
+    "first-name": "Lula da Silva said the plan would create jobs. Lula said the state would lead.",
+    "unresolved": "\"We will not give up,\" he said.",
+    "role-name-juxtaposed": "Union leader Thabo Nkosi said the strike would continue. "
+                            "Team doctor Lars Berg said the injury was minor.",
+    "organisation-words": "The International Olympic Committee said the games would go ahead. "
+                          "The Food and Agriculture Organization said prices had fallen.",
+    "of-place": "Senator Rosa Delgado of Arizona said the bill was dead. Delgado said talks were over.",
+    "generic-name": "Police said two men had been arrested. Investigators said the fire was deliberate.",
+    "possessor-role-name": "Siemens' chief financial officer, Ralf Thomas, told analysts that orders were strong.",
+    "apposed-description": "Ofgem, the energy regulator, said the price cap would fall.",
+    "hyphen-particle": "Economist Khalid al-Amiri said oil revenue had dropped. "
+                       "Al-Amiri said the deficit would widen.",
+}
+
+EXPECTED = [
+    # story, content snippet, canonical speaker, kind
+    ("object-intro", "he was disappointed", "Karel Novak", "person"),
+    ("object-intro", "I gave everything", "Karel Novak", "person"),
+    ("role-name", "accounts were in order", "Priya Raman", "person"),
+    ("role-name", "six weeks", "Priya Raman", "person"),
+    ("name-role", "debt had been halved", "Hugo Brandt", "person"),
+    ("title", "reopen in May", "Olu Adeyemi", "person"),
+    ("title", "budget was fixed", "Joan Pretorius", "person"),
+    ("title", "data were clear", "Kenji Sato", "person"),
+    ("gender", "vote was fair", "Halima Yusuf", "person"),
+    ("gender", "observers agreed", "Halima Yusuf", "person"),
+    ("thing", "recall 40,000 cars", "Toyota", "organisation"),
+    ("thing", "no injuries", "Toyota", "organisation"),
+    ("definite-body", "inflation was too high", "Reserve Bank of Australia", "organisation"),
+    ("definite-person", "talks were frank", "Penny Wong", "person"),
+    ("possessive-body", "12 cases", "Brazil's health ministry", "organisation"),
+    ("possessive-body", "hospitals were prepared", "Brazil's health ministry", "organisation"),
+    ("generic", "stay closed", None, "generic"),
+    ("generic", "take a week", None, "generic"),
+    ("anonymous", "a deal was close", None, "anonymous"),
+    ("anonymous", "text was ready", None, "anonymous"),
+    ("particle", "client was innocent", "Maria de los Santos", "person"),
+    ("particle", "evidence was weak", "Maria de los Santos", "person"),
+    ("first-name", "state would lead", "Lula da Silva", "person"),
+    ("unresolved", "We will not give up", None, None),
+    ("role-name-juxtaposed", "strike would continue", "Thabo Nkosi", "person"),
+    ("role-name-juxtaposed", "injury was minor", "Lars Berg", "person"),
+    ("organisation-words", "games would go ahead", "International Olympic Committee", "organisation"),
+    ("organisation-words", "prices had fallen", "Food and Agriculture Organization", "organisation"),
+    ("of-place", "bill was dead", "Rosa Delgado", "person"),
+    ("of-place", "talks were over", "Rosa Delgado", "person"),
+    ("generic-name", "two men had been arrested", None, "generic"),
+    ("generic-name", "fire was deliberate", None, "generic"),
+    ("possessor-role-name", "orders were strong", "Ralf Thomas", "person"),
+    ("apposed-description", "price cap would fall", "Ofgem", "organisation"),
+    ("hyphen-particle", "oil revenue had dropped", "Khalid al-Amiri", "person"),
+    ("hyphen-particle", "deficit would widen", "Khalid al-Amiri", "person"),
+]
+
+
+@pytest.fixture(scope="module")
+def stories(pipeline):
+    articles = [Article(name, name, text, hashlib.sha256(text.encode()).hexdigest()) for name, text in STORIES.items()]
+    return {parsed.article.id: quotes for parsed, quotes in pipeline.run(articles)}
+
+
+@pytest.mark.parametrize("story,snippet,speaker,kind", EXPECTED, ids=[f"{e[0]}:{e[1]}" for e in EXPECTED])
+def test_the_speaker_is_the_one_a_reader_would_name(stories, story, snippet, speaker, kind):
+    found = [q for q in stories[story] if snippet in q.content.text]
+    assert found, f"no quote holds {snippet!r}: {[q.content.text for q in stories[story]]}"
+    quote = found[0]
+    assert (quote.speaker, quote.speaker_kind) == (speaker, kind), quote.speaker_span
+
+
+def test_an_unresolved_pronoun_keeps_its_mention_but_names_nobody(stories):
+    quote = stories["unresolved"][0]
+    assert quote.speaker_span.text == "he" and quote.speaker is None and quote.speaker_kind is None
