@@ -249,6 +249,8 @@ class Resolver:
             for run in self.runs(sentence, sentence.words):
                 entity = self.entity_of_run(sentence, run, text, registry)
                 head = self.run_head(sentence, run)
+                if head.deprel in ("amod", "compound") and sentence.words[head.head].upos == "NOUN":
+                    continue  # a modifier ("Russian forces", "Halifax Transit spokesperson") names no one
                 occurrences.append(Occurrence(entity, run.words[0].start, sentence.index,
                                               head.deprel in ("nsubj", "nsubj:pass")))
             for noun in sentence.words:
@@ -374,7 +376,8 @@ class Resolver:
                 pending.append(quote)
                 continue
             results[id(quote)] = resolution
-            if resolution.kind in ("generic", "anonymous") or resolution.entity is not None:
+            inside = any(c.start <= quote.speaker_span.start < c.end for c in contents)
+            if not inside and (resolution.kind in ("generic", "anonymous") or resolution.entity is not None):
                 pronoun_antecedents.append(Occurrence(resolution.entity, quote.speaker_span.start, quote.sentence_index,
                                                       True, None if resolution.entity else resolution.kind,
                                                       resolution.plural))
@@ -418,8 +421,14 @@ class Resolver:
         if run is not None:
             entity = self.entity_of_run(sentence, run, text, registry)
             return self.named(entity, sentence, run, text)
-        description = next((e for w in [head] for e in [self.description_entity(sentence, w, text, registry)] if e),
-                           None)
+        written = [w for w in words if not (w is words[0] and fold(w.text) in self.lex.definite_determiners)]
+        entry = self.lookup(text[written[0].start:written[-1].end], text) if written else None
+        if entry is not None:  # the gazetteer knows the description ("the defence ministry")
+            key = tuple(fold(w) for w in normalise(entry.name).split())
+            entity = registry.setdefault(key, Entity(entry.name, key, entry.type, None, entry.role, set(),
+                                                     span, gazetteer=True))
+            return self.named(entity, sentence, None, text)
+        description = self.description_entity(sentence, head, text, registry)
         if description is not None:
             return Resolution(description.name, "organisation", description.type, None, description.span, description)
         mention_text = fold(" ".join(w.text for w in words))
@@ -444,17 +453,17 @@ class Resolver:
         if head.upos == "NOUN" and not any(head in r.words for r in runs):
             # "The workers' lawyer, Peter Mwangi", "club president Ana Lima": the name after the role noun;
             # "analysts at Komercni Banka", "a Halifax Transit spokesperson": no name of the speaker
-            children = children_of(sentence)
-            named = [r for r in runs if r.words[0].index > head.index and not any(
-                sentence.words[c].deprel == "case" for c in children[self.run_head(sentence, r).index])
-                and self.run_head(sentence, r).deprel not in ("nmod", "obl")]
+            named = [r for r in runs if r.words[0].index > head.index and self.run_head(sentence, r).head == head.index
+                     and self.run_head(sentence, r).deprel in ("appos", "flat", "flat:name", "compound")]
             if named:
                 return named[0]
             # "Ofwat, the industry regulator, said", however parsed
             first = words[0].index
+            definite = fold(words[0].text) in self.lex.definite_determiners
             before = sentence.words[head.head] if head.deprel == "appos" and head.head >= 0 else \
-                sentence.words[first - 2] if first >= 2 and sentence.words[first - 1].text == "," else None
-            if before is not None:
+                sentence.words[first - 2] if definite and first >= 2 and sentence.words[first - 1].text == "," \
+                else None
+            if before is not None and before.deprel not in ("nmod", "obl", "nmod:poss"):
                 found = next((r for r in self.runs(sentence, sentence.words) if before in r.words
                               and not r.possessive), None)
                 if found:
@@ -549,7 +558,7 @@ class Resolver:
         for o in ordered:
             if self.agrees(wanted, gender, word, o):
                 if o.entity is None:
-                    return Resolution(None, o.kind, None, None, plural=True)
+                    return Resolution(None, o.kind, None, None, plural=o.plural)
                 entity = o.entity
                 if wanted == "person" and entity.type is None:
                     entity.type = "person"
@@ -568,7 +577,9 @@ class Resolver:
                 return False
             return _agrees(gender, entity.gender)
         if wanted == "thing":
-            return entity is not None and entity.type in (None, "organisation", "group", "place") and \
+            if entity is None:  # "the ministry said …, it added" with no ministry named: generic too
+                return not o.plural and o.kind == "generic"
+            return entity.type in (None, "organisation", "group", "place") and \
                 not o.plural and not (entity.type is None and len(entity.key) >= 2 and entity.gender)
         # they / we: a group, a body, or generic plural sources
         if entity is None:
