@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
@@ -101,6 +102,7 @@ TABLES = {
             "category": str,
             "speaker_mention": str,
             "speaker_type": str,
+            "speaker_kind": str,
             "cue_lemma": str,
             "referent": str,
             "article_id": str,
@@ -132,7 +134,7 @@ TABLES = {
 }
 
 # Indexes beyond those on foreign keys, which ensure_db_shape always creates.
-INDEXES = {"quotes": [["speaker"], ["cue_lemma"]]}
+INDEXES = {"quotes": [["speaker"], ["cue_lemma"], ["speaker_kind"]]}
 
 # Full-text search, kept in step with its table by triggers.
 FTS = {"quotes": ["content", "speaker", "speaker_mention"]}
@@ -152,6 +154,7 @@ select
   quotes.category,
   quotes.speaker_mention,
   coalesce(speakers.type, quotes.speaker_type) as speaker_type,
+  quotes.speaker_kind,
   quotes.cue_lemma,
   quotes.rule_id,
   rules.file || ':' || rules.line as rule_location,
@@ -480,6 +483,7 @@ def quote_row(article_id: str, quote: Quote) -> dict:
         "channel": quote.channel,
         "category": quote.category,
         "speaker_type": quote.speaker_type,
+        "speaker_kind": quote.speaker_kind,
         "cue_lemma": quote.cue_lemma,
         "article_id": article_id,
         "sentence_index": quote.sentence_index,
@@ -523,8 +527,10 @@ def sentence_id(article_id: str, index: int) -> str:
 
 
 def speaker_id(name: str) -> str:
-    """A readable slug of a canonical name: "Vyacheslav Gladkov" → "vyacheslav-gladkov"."""
-    return "-".join(re.findall(r"\w+", name.casefold())) or stable_id(name)
+    """A readable slug of a canonical name, accents folded: "Tomáš Dvořák" → "tomas-dvorak",
+    so one person written with and without diacritics in two articles is one speaker."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+    return "-".join(re.findall(r"\w+", folded)) or stable_id(name)
 
 
 def stable_id(*parts) -> str:

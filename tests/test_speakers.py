@@ -4,8 +4,10 @@ with the canonical speaker and speaker kind a careful reader would give."""
 import hashlib
 
 import pytest
+import sqlite_utils
 
 from quotetrack.records import Article
+from quotetrack.store import speaker_id
 
 STORIES = {
     "object-intro": "Ajax dismissed manager Karel Novak on Monday. Novak said he was disappointed. "
@@ -37,6 +39,10 @@ STORIES = {
     "generic-name": "Police said two men had been arrested. Investigators said the fire was deliberate.",
     "possessor-role-name": "Siemens' chief financial officer, Ralf Thomas, told analysts that orders were strong.",
     "apposed-description": "Ofgem, the energy regulator, said the price cap would fall.",
+    "role-name-variants": "The company's lawyer, Tom Reyes, said the contract was void. "
+                          "Her agent, Silvia Marchetti, said talks had stalled. "
+                          "Club chairman Dirk Vos said the stadium would be sold. "
+                          "Opposition leader Ama Mensah told supporters that the fight would go on.",
     "hyphen-particle": "Economist Khalid al-Amiri said oil revenue had dropped. "
                        "Al-Amiri said the deficit would widen.",
 }
@@ -77,6 +83,10 @@ EXPECTED = [
     ("generic-name", "fire was deliberate", None, "generic"),
     ("possessor-role-name", "orders were strong", "Ralf Thomas", "person"),
     ("apposed-description", "price cap would fall", "Ofgem", "organisation"),
+    ("role-name-variants", "contract was void", "Tom Reyes", "person"),
+    ("role-name-variants", "talks had stalled", "Silvia Marchetti", "person"),
+    ("role-name-variants", "stadium would be sold", "Dirk Vos", "person"),
+    ("role-name-variants", "fight would go on", "Ama Mensah", "person"),
     ("hyphen-particle", "oil revenue had dropped", "Khalid al-Amiri", "person"),
     ("hyphen-particle", "deficit would widen", "Khalid al-Amiri", "person"),
 ]
@@ -99,3 +109,15 @@ def test_the_speaker_is_the_one_a_reader_would_name(stories, story, snippet, spe
 def test_an_unresolved_pronoun_keeps_its_mention_but_names_nobody(stories):
     quote = stories["unresolved"][0]
     assert quote.speaker_span.text == "he" and quote.speaker is None and quote.speaker_kind is None
+
+
+def test_generic_and_anonymous_sources_get_no_speaker_row(built_db):
+    db = sqlite_utils.Database(built_db)
+    rows = list(db.query("select speaker, speaker_id, speaker_mention, speaker_kind from quotes"
+                         " where speaker_kind in ('generic', 'anonymous')"))
+    assert rows and all(row["speaker"] is None and row["speaker_id"] is None and row["speaker_mention"]
+                        for row in rows)
+    named = {row["id"] for row in db.query("select id from speakers")}
+    assert not named & {speaker_id(row["speaker_mention"]) for row in rows}
+    kinds = {row["speaker_kind"] for row in db.query("select distinct speaker_kind from quotes where speaker_id is not null")}
+    assert kinds <= {"person", "organisation", "place"}
