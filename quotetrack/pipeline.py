@@ -1,4 +1,4 @@
-"""The stages wired together: ingest → parse (cached) → match → resolve → store."""
+"""The stages wired together: ingest → parse (cached) → match → screen → resolve → store."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .parse import ParseCache, Parser, parse_articles
 from .records import Article, ParsedArticle, Quote
 from .lexicon import load_lexicon
 from .resolve import Resolver
+from .screen import Screen, load_statement_rules
 from .rules import DEFAULT_RULES_DIR, load_rules
 
 
@@ -42,12 +43,14 @@ class Pipeline:
         self.boilerplate = ingest.load_boilerplate(self.rules_dir)
         self.parser = Parser(model_dir)
         self.matcher = Matcher(self.rules)
+        self.statements = load_statement_rules(self.rules_dir, self.rules)
+        self.screen = Screen(self.rules, self.statements)
         self.resolver = Resolver(self.rules, load_lexicon(self.rules_dir))
 
     def attribute(self, parsed: ParsedArticle, timings: dict[str, float] | None = None) -> list[Quote]:
-        """Match the patterns in one parsed article and resolve the speakers."""
+        """Match the patterns in one parsed article, screen out non-statements, resolve the speakers."""
         started = time.perf_counter()
-        quotes = self.matcher.article_quotes(parsed)
+        quotes = self.screen.screen(parsed, self.matcher.article_quotes(parsed))
         matched = time.perf_counter()
         quotes = self.resolver.resolve(parsed, quotes)
         if timings is not None:
