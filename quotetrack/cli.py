@@ -132,12 +132,18 @@ def rules():
 def rules_check(rules_dir):
     """Load every rule file and report the first mistake with file and line."""
     from .ingest import load_boilerplate
+    from .lexicon import load_lexicon
     from .rules import load_rules
+    from .screen import load_statement_rules
 
     ruleset = load_rules(rules_dir)
     boilerplate = load_boilerplate(rules_dir)
+    lexicon = load_lexicon(rules_dir)
+    statements = load_statement_rules(rules_dir, ruleset)
     click.echo(f"{len(ruleset.patterns)} patterns, {sum(map(len, ruleset.lexicons.values()))} cue words, "
-               f"{len(ruleset.speakers)} speakers, {len(boilerplate.rules)} boilerplate rules: OK")
+               f"{len(ruleset.speakers)} speakers, {len(lexicon.titles)} titles, "
+               f"{len(lexicon.first_names)} first names, {len(statements.vetoes)} non-statement vetoes, "
+               f"{len(boilerplate.rules)} boilerplate rules: OK")
 
 
 @rules.command("test")

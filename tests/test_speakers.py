@@ -2,12 +2,17 @@
 with the canonical speaker and speaker kind a careful reader would give."""
 
 import hashlib
+import shutil
 
 import pytest
 import sqlite_utils
 
+from quotetrack.lexicon import load_lexicon
 from quotetrack.records import Article
 from quotetrack.store import speaker_id
+from quotetrack.yamlfile import RuleError
+
+from conftest import RULES_DIR
 
 STORIES = {
     "object-intro": "Ajax dismissed manager Karel Novak on Monday. Novak said he was disappointed. "
@@ -43,6 +48,8 @@ STORIES = {
                           "Her agent, Silvia Marchetti, said talks had stalled. "
                           "Club chairman Dirk Vos said the stadium would be sold. "
                           "Opposition leader Ama Mensah told supporters that the fight would go on.",
+    "ambiguous-alias": "Japan's defence ministry said the drills would continue. "
+                       "The defence ministry said no aircraft were lost.",
     "hyphen-particle": "Economist Khalid al-Amiri said oil revenue had dropped. "
                        "Al-Amiri said the deficit would widen.",
 }
@@ -87,6 +94,8 @@ EXPECTED = [
     ("role-name-variants", "talks had stalled", "Silvia Marchetti", "person"),
     ("role-name-variants", "stadium would be sold", "Dirk Vos", "person"),
     ("role-name-variants", "fight would go on", "Ama Mensah", "person"),
+    ("ambiguous-alias", "drills would continue", "Japan's defence ministry", "organisation"),
+    ("ambiguous-alias", "no aircraft were lost", "Japan's defence ministry", "organisation"),
     ("hyphen-particle", "oil revenue had dropped", "Khalid al-Amiri", "person"),
     ("hyphen-particle", "deficit would widen", "Khalid al-Amiri", "person"),
 ]
@@ -121,3 +130,27 @@ def test_generic_and_anonymous_sources_get_no_speaker_row(built_db):
     assert not named & {speaker_id(row["speaker_mention"]) for row in rows}
     kinds = {row["speaker_kind"] for row in db.query("select distinct speaker_kind from quotes where speaker_id is not null")}
     assert kinds <= {"person", "organisation", "place"}
+
+
+@pytest.mark.parametrize("section,bad,message", [
+    ("titles", "titles: mr", "titles must be a list of words"),
+    ("gendered", "gendered: {female: [ms], other: [x]}", "gendered is {female"),
+    ("ambiguous_aliases", "ambiguous_aliases: [{alias: defence ministry}]", "an ambiguous alias is"),
+])
+def test_a_broken_speaker_lexicon_names_file_and_line(tmp_path, section, bad, message):
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    path = rules / "speakers.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{section}:"))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" ")), len(lines))
+    path.write_text("\n".join(lines[:start] + [bad] + lines[end:]) + "\n", encoding="utf-8")
+    with pytest.raises(RuleError, match=message) as error:
+        load_lexicon(rules)
+    assert error.value.path.endswith("speakers.yml") and error.value.line
+
+
+def test_gender_comes_from_the_lists_in_rules():
+    lexicon = load_lexicon(RULES_DIR)
+    assert lexicon.first_names.get("maria") == "female" and lexicon.first_names.get("ahmed") == "male"
+    assert lexicon.gender_words["she"] == "female" and lexicon.gender_words["spokesman"] == "male"
