@@ -420,7 +420,9 @@ class Resolver:
             run = None  # "Police said": a body nobody named
         if run is not None:
             entity = self.entity_of_run(sentence, run, text, registry)
-            return self.named(entity, sentence, run, text)
+            resolution = self.named(entity, sentence, run, text)
+            resolution.role = self.mention_role(words, run, text) or resolution.role
+            return resolution
         written = [w for w in words if not (w is words[0] and fold(w.text) in self.lex.definite_determiners)]
         entry = self.lookup(text[written[0].start:written[-1].end], text) if written else None
         if entry is not None:  # the gazetteer knows the description ("the defence ministry")
@@ -500,6 +502,20 @@ class Resolver:
         if run is not None:
             role = self.role_of(sentence, run, text)[0]
         return Resolution(entity.name, kind, entity.type or kind, role or entity.role, referent, entity)
+
+    def mention_role(self, words: list[Word], run: Run, text: str) -> str | None:
+        """What the mention says of the speaker around the name: "Deputy Mayor", "the director of the division"."""
+        parenthesized = _parenthesized(words)
+        before = [w for w in words if w.end <= run.words[0].start and w.upos != "PUNCT"] or run.titles
+        if before and before[0].upos == "DET":
+            before = before[1:]
+        after = [w for w in words if w.start >= run.words[-1].end and w.index not in parenthesized]
+        while after and after[0].upos == "PUNCT":
+            after = after[1:]
+        while after and after[-1].upos == "PUNCT":
+            after = after[:-1]
+        parts = [text[ws[0].start:ws[-1].end] for ws in (before, after) if ws]
+        return ", ".join(parts) or None
 
     def described(self, head: str, start: int, sentence: int, occurrences: list[Occurrence]) -> Entity | None:
         """Pass 4: the nearest earlier entity whose name or role has the description's head noun;
@@ -589,3 +605,14 @@ class Resolver:
 
 def _agrees(gender: str | None, other: str | None) -> bool:
     return gender is None or other is None or gender == other
+
+
+def _parenthesized(words: list[Word]) -> set[int]:
+    """Indexes of the words inside parentheses: a party and state label, "(D-Mo.)", names nobody."""
+    inside, depth = set(), 0
+    for word in words:
+        depth += word.text == "("
+        if depth:
+            inside.add(word.index)
+        depth -= word.text == ")" and depth > 0
+    return inside
