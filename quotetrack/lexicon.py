@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import regex
+
 from .yamlfile import RuleError, line_of, load_yaml
 
 GENDERS = ("female", "male")
@@ -35,6 +37,17 @@ class SpeakerLexicon:
     anonymous_words: frozenset[str]
     anonymous_phrases: tuple[str, ...]
     ambiguous_aliases: dict[str, tuple[str, ...]]  # folded alias → words one of which the article must write
+    transliteration: tuple[tuple[regex.Pattern, str], ...]  # rewrites under which spellings of a name meet
+
+    def spelling_key(self, words: list[str]) -> str:
+        """The words of a name as a key that transliterations of it share ("zelenski" for Zelenskiy)."""
+        keyed = []
+        for word in words:
+            word = fold(word)
+            for pattern, replacement in self.transliteration:
+                word = pattern.sub(replacement, word)
+            keyed.append(word)
+        return " ".join(keyed)
 
 
 def _words(path: Path, data: dict, key: str, where=None) -> frozenset[str]:
@@ -73,6 +86,15 @@ def load_lexicon(rules_dir: str | Path) -> SpeakerLexicon:
             raise RuleError("QT102", path, line_of(entry, line_of(data)),
                             "an ambiguous alias is {alias: ..., when: [words the article must write]}")
         ambiguous[" ".join(fold(w) for w in str(entry["alias"]).split())] = tuple(str(w) for w in entry["when"])
+    rewrites = []
+    for pair in data.get("transliteration") or []:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)):
+            raise RuleError("QT102", path, line_of(pair, line_of(data)), "a transliteration is [pattern, replacement]")
+        try:
+            rewrites.append((regex.compile(pair[0]), pair[1]))
+        except regex.error as error:
+            raise RuleError("QT104", path, line_of(pair, line_of(data)), f"bad regular expression {pair[0]!r}: {error}") \
+                from None
     names_path = rules_dir / "first_names.yml"
     first_names = _by_gender(names_path, load_yaml(names_path), "first_names.yml") if names_path.exists() else {}
     return SpeakerLexicon(
@@ -88,4 +110,5 @@ def load_lexicon(rules_dir: str | Path) -> SpeakerLexicon:
         anonymous_words=_words(path, data, "words", anonymous),
         anonymous_phrases=tuple(sorted(_words(path, data, "phrases", anonymous))),
         ambiguous_aliases=ambiguous,
+        transliteration=tuple(rewrites),
     )

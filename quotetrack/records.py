@@ -104,6 +104,8 @@ class Quote:
     # who speaks, by kind: person | organisation | place (named speakers), generic ("officials",
     # "a spokesman") | anonymous ("a source familiar with …"); None for a pronoun nothing agrees with
     speaker_kind: str | None = None
+    # a named person's full name as a spelling key: transliterations of it in other articles share it
+    speaker_key: str | None = None
     role: str | None = None  # "Kremlin spokesman", "governor of the Belgorod region"
     referent_span: Span | None = None  # where a pronoun or short form's referent was written
     # an interrupted quotation's quoted parts, in order ("“A,” she said. “B.”" → A, B); ``content``

@@ -109,6 +109,11 @@ class Resolver:
                 self.gazetteer.setdefault(normalise(alias), speaker)
         self.person_words = self.lex.titles | {fold(w) for w in rules.person_nouns} | set(self.lex.gender_words)
 
+    def spelling_key(self, name: str | None, kind: str | None) -> str | None:
+        """A person's full name as a key shared by its transliterations; None for anything else."""
+        words = normalise(name).split() if name and kind == "person" else []
+        return self.lex.spelling_key(words) if len(words) >= 2 else None
+
     # ---- reading names ---------------------------------------------------------------
 
     def runs(self, sentence: Sentence, words: list[Word]) -> list[Run]:
@@ -387,12 +392,14 @@ class Resolver:
         previous: Quote | None = None
         for quote in sorted(quotes, key=lambda q: q.content.start):
             if quote.speaker_span is None and previous is not None and quote.cue is None:
-                for name in ("speaker_span", "speaker", "speaker_kind", "speaker_type", "role", "referent_span"):
+                for name in ("speaker_span", "speaker", "speaker_kind", "speaker_type", "role", "referent_span",
+                             "speaker_key"):
                     setattr(quote, name, getattr(previous, name))
             elif id(quote) in results:
                 r = results[id(quote)]
                 quote.speaker, quote.speaker_kind, quote.speaker_type = r.speaker, r.kind, r.type
                 quote.role, quote.referent_span = r.role, r.referent
+                quote.speaker_key = self.spelling_key(r.speaker, r.kind)
             if quote.speaker_span is not None and quote.speaker_kind:
                 previous = quote
         return quotes

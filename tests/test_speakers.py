@@ -2,12 +2,14 @@
 with the canonical speaker and speaker kind a careful reader would give."""
 
 import hashlib
+import json
 import shutil
 
 import pytest
 import sqlite_utils
 
 from quotetrack.lexicon import load_lexicon
+from quotetrack.pipeline import BuildReport
 from quotetrack.records import Article
 from quotetrack.store import speaker_id
 from quotetrack.yamlfile import RuleError
@@ -154,3 +156,30 @@ def test_gender_comes_from_the_lists_in_rules():
     lexicon = load_lexicon(RULES_DIR)
     assert lexicon.first_names.get("maria") == "female" and lexicon.first_names.get("ahmed") == "male"
     assert lexicon.gender_words["she"] == "female" and lexicon.gender_words["spokesman"] == "male"
+
+
+CROSS_ARTICLE = {
+    "a.txt": "Mikhail Khodorkovsky said the election was a farce. Anna Kovacs said the count was fair.",
+    "b.txt": "Mikhail Hodorkovskiy said the opposition would boycott the vote. Peter Kovacs said turnout was low.",
+    "c.txt": "Tomáš Dvořák said the crown was too strong.",
+    "d.txt": "Tomas Dvorak said rates would fall.",
+}
+
+
+def test_spellings_of_one_person_are_one_speaker_and_namesakes_stay_apart(pipeline, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, text in CROSS_ARTICLE.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    db_path = tmp_path / "quotes.db"
+    pipeline.build(db_path, pipeline.read(folder, BuildReport()))
+    db = sqlite_utils.Database(db_path)
+    ids = {row["speaker"]: row["speaker_id"] for row in db.query("select speaker, speaker_id from quotes")}
+    assert ids["Mikhail Khodorkovsky"] == ids["Mikhail Hodorkovskiy"] == "mikhail-khodorkovsky"
+    assert ids["Tomáš Dvořák"] == ids["Tomas Dvorak"]
+    assert ids["Anna Kovacs"] != ids["Peter Kovacs"]
+    [row] = db.query("select aliases from speakers where id = 'mikhail-khodorkovsky'")
+    assert json.loads(row["aliases"]) == ["Mikhail Hodorkovskiy"]
+    pipeline.build(db_path, pipeline.read(folder, BuildReport()), force=True)
+    again = {row["speaker"]: row["speaker_id"] for row in db.query("select speaker, speaker_id from quotes")}
+    assert again == ids
