@@ -6,6 +6,7 @@ The speaker sieve in ``resolve`` reads only this; every word list is data.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from .yamlfile import RuleError, line_of, load_yaml
 GENDERS = ("female", "male")
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """A word compared case- and accent-insensitively, a trailing full stop ignored ("Mr." = "mr")."""
     word = unicodedata.normalize("NFKD", word.casefold())

@@ -107,7 +107,16 @@ class Resolver:
         for speaker in rules.speakers:
             for alias in (speaker.name, *speaker.aliases):
                 self.gazetteer.setdefault(normalise(alias), speaker)
+        self._children: dict[int, tuple[Sentence, list[list[int]]]] = {}
+        self._runs: dict[int, tuple[Sentence, list[Run]]] = {}
         self.person_words = self.lex.titles | {fold(w) for w in rules.person_nouns} | set(self.lex.gender_words)
+
+    def children(self, sentence: Sentence) -> list[list[int]]:
+        """Each word's children, worked out once per sentence of the article being resolved."""
+        found = self._children.get(id(sentence))
+        if found is None or found[0] is not sentence:
+            found = self._children[id(sentence)] = (sentence, children_of(sentence))
+        return found[1]
 
     def spelling_key(self, name: str | None, kind: str | None) -> str | None:
         """A person's full name as a key shared by its transliterations; None for anything else."""
@@ -118,6 +127,14 @@ class Resolver:
 
     def runs(self, sentence: Sentence, words: list[Word]) -> list[Run]:
         """The name runs among ``words`` (contiguous words of ``sentence``), titles split off."""
+        if words is sentence.words:
+            found = self._runs.get(id(sentence))
+            if found is None or found[0] is not sentence:
+                found = self._runs[id(sentence)] = (sentence, self.find_runs(sentence, words))
+            return found[1]
+        return self.find_runs(sentence, words)
+
+    def find_runs(self, sentence: Sentence, words: list[Word]) -> list[Run]:
         lex, runs, current = self.lex, [], []
         proper = [self.is_proper(sentence, w) for w in words]
         for i, w in enumerate(words):
@@ -225,7 +242,7 @@ class Resolver:
         """An appositive role noun phrase of the name, in either order ("X, the lawyer" / "the lawyer, X")."""
         words, inside = sentence.words, {w.index for w in run.words}
         head = next((w for w in run.words if w.head not in inside), run.words[-1])
-        children = children_of(sentence)
+        children = self.children(sentence)
         candidates = [c for c in children[head.index] if words[c].deprel == "appos" and words[c].upos == "NOUN"]
         if head.deprel == "appos" and head.head >= 0 and words[head.head].upos == "NOUN":
             candidates.append(head.head)
@@ -361,6 +378,7 @@ class Resolver:
 
     def resolve(self, parsed: ParsedArticle, quotes: list[Quote]) -> list[Quote]:
         """Fill speaker, speaker_kind, speaker_type, role and referent_span of each quote, in text order."""
+        self._children, self._runs = {}, {}
         text = parsed.article.text
         title = parsed.article.title
         skip_before = len(title) if title and text.startswith(title) else 0
@@ -554,7 +572,7 @@ class Resolver:
         while antecedent.head >= 0 and antecedent.head < pronoun.index and \
                 antecedent.deprel in ("flat", "compound", "flat:name"):
             antecedent = sentence.words[antecedent.head]
-        first, last = phrase(sentence, children_of(sentence), antecedent.index,
+        first, last = phrase(sentence, self.children(sentence), antecedent.index,
                              self.rules.mention_deprels - {"appos", "acl:relcl", "acl"})
         span = Span(sentence.words[first].start, sentence.words[last].end,
                     text[sentence.words[first].start:sentence.words[last].end])
