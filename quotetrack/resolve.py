@@ -42,6 +42,7 @@ SPACES = regex.compile(r"\s+")
 POSSESSIVE = regex.compile(r"^['’]s?$")
 POSSESSIVE_END = regex.compile(r"['’]s?$")
 SALIENCE_SENTENCES = 6  # how far back a pronoun looks for its antecedent
+SALIENT_FEW = 3  # candidates among which a known gender outranks an open one
 KINDS = {"person": "person", "organisation": "organisation", "group": "organisation", "place": "place"}
 
 
@@ -293,6 +294,8 @@ class Resolver:
         key = tuple(POSSESSIVE_END.sub("", fold(w.text)) for w in run.words if w.text not in ("-", "‐"))
         role, roles = self.role_of(sentence, run, text)
         kind, gender = self.name_type(run, roles)
+        if kind in (None, "person"):
+            gender = gender or self.possessive_gender(sentence, run)
         entry = self.lookup(name, text)
         if entry:
             key = tuple(fold(w) for w in normalise(entry.name).split())
@@ -320,6 +323,17 @@ class Resolver:
         found.role = found.role or role
         found.roles |= roles
         return found
+
+    def possessive_gender(self, sentence: Sentence, run: Run) -> str | None:
+        """The gender a subject's clause gives it: "Wanjiru said in her ruling", "X told his supporters"."""
+        head = self.run_head(sentence, run)
+        if head.deprel not in ("nsubj", "nsubj:pass") or head.head < 0:
+            return None
+        words = sentence.words
+        genders = {self.lex.gender_words.get(fold(w.text)) for w in words
+                   if w.upos == "PRON" and w.deprel == "nmod:poss" and w.head >= 0 and words[w.head].head == head.head}
+        genders.discard(None)
+        return genders.pop() if len(genders) == 1 else None
 
     def fuller(self, key: tuple[str, ...], registry: dict, gender: str | None, kind: str | None) -> Entity | None:
         """The full name a short form stands for: a name ending in it, or the only one opening with it."""
@@ -596,18 +610,21 @@ class Resolver:
         for index in range(here - 1, here - SALIENCE_SENTENCES - 1, -1):
             in_sentence = [o for o in earlier if o.sentence == index]
             ordered += [o for o in in_sentence if o.subject] + [o for o in in_sentence if not o.subject]
-        for o in ordered:
-            if self.agrees(wanted, gender, word, o):
-                if o.entity is None:
-                    return Resolution(None, o.kind, None, None, plural=o.plural)
-                entity = o.entity
-                if wanted == "person" and entity.type is None:
-                    entity.type = "person"
-                if gender and entity.type == "person" and entity.gender is None:
-                    entity.gender = gender  # evidence for later pronouns
-                kind = KINDS.get(entity.type or "", "organisation")
-                return Resolution(entity.name, kind, entity.type or kind, entity.role, entity.span, entity)
-        return Resolution(None, None, None, None)
+        agreeing = [o for o in ordered if self.agrees(wanted, gender, word, o)]
+        # among the most salient few, one whose gender the article told beats one whose gender is open
+        known = [o for o in agreeing[:SALIENT_FEW] if gender and o.entity is not None and o.entity.gender == gender]
+        chosen = (known or agreeing or [None])[0]
+        if chosen is None:
+            return Resolution(None, None, None, None)
+        if chosen.entity is None:
+            return Resolution(None, chosen.kind, None, None, plural=chosen.plural)
+        entity = chosen.entity
+        if wanted == "person" and entity.type is None:
+            entity.type = "person"
+        if gender and entity.type == "person" and entity.gender is None:
+            entity.gender = gender  # evidence for later pronouns
+        kind = KINDS.get(entity.type or "", "organisation")
+        return Resolution(entity.name, kind, entity.type or kind, entity.role, entity.span, entity)
 
     def agrees(self, wanted: str | None, gender: str | None, word: str, o: Occurrence) -> bool:
         entity = o.entity

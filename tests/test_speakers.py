@@ -52,6 +52,8 @@ STORIES = {
                           "Opposition leader Ama Mensah told supporters that the fight would go on.",
     "ambiguous-alias": "Japan's defence ministry said the drills would continue. "
                        "The defence ministry said no aircraft were lost.",
+    "possessive-gender": "Judge Okoro said in her ruling that the law was void. Adebayo Bello replied that the state would appeal. "
+                         "\"The evidence is overwhelming,\" she said.",
     "hyphen-particle": "Economist Khalid al-Amiri said oil revenue had dropped. "
                        "Al-Amiri said the deficit would widen.",
 }
@@ -98,6 +100,7 @@ EXPECTED = [
     ("role-name-variants", "fight would go on", "Ama Mensah", "person"),
     ("ambiguous-alias", "drills would continue", "Japan's defence ministry", "organisation"),
     ("ambiguous-alias", "no aircraft were lost", "Japan's defence ministry", "organisation"),
+    ("possessive-gender", "The evidence is overwhelming", "Okoro", "person"),
     ("hyphen-particle", "oil revenue had dropped", "Khalid al-Amiri", "person"),
     ("hyphen-particle", "deficit would widen", "Khalid al-Amiri", "person"),
 ]
