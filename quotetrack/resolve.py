@@ -443,9 +443,12 @@ class Resolver:
         words = [w for w in sentence.words if span.start <= w.start and w.end <= span.end]
         if not words:
             return Resolution(None, None, None, None)
+        cut = len(words)
         while words[-1].index + 2 < len(sentence.words) and (fold(words[-1].text) in self.lex.particles or
                                                              words[-1].text in ("-", "‐")):
             words.append(sentence.words[words[-1].index + 1])  # a name the mention cut ("al" of "al-Masri")
+        if len(words) > cut and self.is_proper(sentence, words[-1]):
+            quote.speaker_span = span = Span(span.start, words[-1].end, text[span.start:words[-1].end])
         inside = {w.index for w in words}
         head = next((w for w in words if w.head not in inside), words[0])
         if len([w for w in words if w.upos != "PUNCT"]) == 1 and head.upos == "PRON":

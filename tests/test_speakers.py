@@ -10,7 +10,7 @@ import sqlite_utils
 
 from quotetrack.lexicon import load_lexicon
 from quotetrack.pipeline import BuildReport
-from quotetrack.records import Article
+from quotetrack.records import Article, Span
 from quotetrack.store import speaker_id
 from quotetrack.yamlfile import RuleError
 
@@ -118,6 +118,17 @@ def test_the_speaker_is_the_one_a_reader_would_name(stories, story, snippet, spe
     assert found, f"no quote holds {snippet!r}: {[q.content.text for q in stories[story]]}"
     quote = found[0]
     assert (quote.speaker, quote.speaker_kind) == (speaker, kind), quote.speaker_span
+
+
+def test_a_mention_cut_inside_a_name_is_mended(pipeline):
+    text = 'Economist Khalid al-Amiri spoke first. "The figures are wrong," al-Amiri said.'
+    [(parsed, quotes)] = list(pipeline.run([Article("cut", "cut", text, hashlib.sha256(text.encode()).hexdigest())]))
+    [quote] = quotes
+    start = text.rindex("al-Amiri")
+    quote.speaker_span = Span(start, start + 2, "al")  # as a parser that splits "al - Amiri" leaves it
+    quote.speaker = None
+    [quote] = pipeline.resolver.resolve(parsed, quotes)
+    assert (quote.speaker_span.text, quote.speaker) == ("al-Amiri", "Khalid al-Amiri")
 
 
 def test_an_unresolved_pronoun_keeps_its_mention_but_names_nobody(stories):
