@@ -91,9 +91,9 @@ def speaker_key(name: str) -> str:
     return speaker_id(name)
 
 
-def predict(cache: str | None) -> dict[str, list]:
+def predict(cache: str | None, models: str | None = None) -> dict[str, list]:
     from quotetrack.pipeline import BuildReport, Pipeline
-    pipeline = Pipeline()
+    pipeline = Pipeline(model_dir=models)
     articles = pipeline.read(STORIES, BuildReport())
     return {article_id: quotes for article_id, (_, quotes) in pipeline.predict(articles, cache).items()}
 
@@ -101,9 +101,10 @@ def predict(cache: str | None) -> dict[str, list]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", default="db/heldout-cache.db", help="parse cache database")
+    parser.add_argument("--models", default=None, help="Stanza models folder (default: the embedded ones)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the misses")
     args = parser.parse_args(argv)
-    result = score(predict(args.cache), yaml.safe_load(EXPECTED.read_text(encoding="utf-8")))
+    result = score(predict(args.cache, args.models), yaml.safe_load(EXPECTED.read_text(encoding="utf-8")))
     if not args.verbose:
         result = {k: v for k, v in result.items() if k not in ("misses", "non_statements")}
     json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
