@@ -16,7 +16,7 @@ from pathlib import Path
 
 import regex
 
-from .match import REGEX_TIMEOUT, SentenceView, match_pattern, word_tests
+from .match import REGEX_TIMEOUT, SentenceView, find_quotes, match_pattern, word_tests
 from .records import Article, ParsedArticle, Quote, Span
 from .rules import Example, Node, RuleSet, _example, _node
 from .yamlfile import RuleError, line_of, load_yaml
@@ -95,11 +95,15 @@ class Screen:
         sentences = {s.index: s for s in parsed.sentences}
         dateline = dateline_span(parsed.article)
         views: dict[int, SentenceView] = {}
+        marks = find_quotes(text) if quotes else []
         kept = []
         for quote in quotes:
             sentence = sentences.get(quote.sentence_index)
             if sentence is not None and quote.cue is not None:
-                view = views.get(sentence.index) or views.setdefault(sentence.index, SentenceView(sentence, []))
+                if sentence.index not in views:
+                    local = [m for m in marks if m.start < sentence.end and sentence.start < m.end]
+                    views[sentence.index] = SentenceView(sentence, local)
+                view = views[sentence.index]
                 if self.vetoed(view, quote) is not None:
                     continue
                 if quote.channel is None:
