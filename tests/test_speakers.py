@@ -54,6 +54,11 @@ STORIES = {
                        "The defence ministry said no aircraft were lost.",
     "possessive-gender": "Judge Okoro said in her ruling that the law was void. Adebayo Bello replied that the state would appeal. "
                          "\"The evidence is overwhelming,\" she said.",
+    "inverted": "\"The reforms are overdue,\" said Ingrid Solberg, the Norwegian finance minister. "
+                "\"We cannot wait,\" said Solberg.",
+    "body-subject": "Celtic appointed a new manager on Friday, the club said in a statement.",
+    "they-generic": "Firefighters said the blaze was under control. They said two homes were destroyed.",
+    "they-body": "The Liberal Democrats said the tax was unfair. They said they would vote against it.",
     "hyphen-particle": "Economist Khalid al-Amiri said oil revenue had dropped. "
                        "Al-Amiri said the deficit would widen.",
 }
@@ -101,6 +106,11 @@ EXPECTED = [
     ("ambiguous-alias", "drills would continue", "Japan's defence ministry", "organisation"),
     ("ambiguous-alias", "no aircraft were lost", "Japan's defence ministry", "organisation"),
     ("possessive-gender", "The evidence is overwhelming", "Okoro", "person"),
+    ("inverted", "reforms are overdue", "Ingrid Solberg", "person"),
+    ("inverted", "We cannot wait", "Ingrid Solberg", "person"),
+    ("body-subject", "appointed a new manager", "Celtic", "organisation"),
+    ("they-generic", "two homes were destroyed", None, "generic"),
+    ("they-body", "would vote against it", "Liberal Democrats", "organisation"),
     ("hyphen-particle", "oil revenue had dropped", "Khalid al-Amiri", "person"),
     ("hyphen-particle", "deficit would widen", "Khalid al-Amiri", "person"),
 ]
