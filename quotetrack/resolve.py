@@ -613,7 +613,7 @@ class Resolver:
         for index in range(here - 1, here - SALIENCE_SENTENCES - 1, -1):
             in_sentence = [o for o in earlier if o.sentence == index]
             ordered += [o for o in in_sentence if o.subject] + [o for o in in_sentence if not o.subject]
-        agreeing = [o for o in ordered if self.agrees(wanted, gender, word, o)]
+        agreeing = [o for o in ordered if self.agrees(wanted, gender, o)]
         # among the most salient few, one whose gender the article told beats one whose gender is open
         known = [o for o in agreeing[:SALIENT_FEW] if gender and o.entity is not None and o.entity.gender == gender]
         chosen = (known or agreeing or [None])[0]
@@ -629,7 +629,7 @@ class Resolver:
         kind = KINDS.get(entity.type or "", "organisation")
         return Resolution(entity.name, kind, entity.type or kind, entity.role, entity.span, entity)
 
-    def agrees(self, wanted: str | None, gender: str | None, word: str, o: Occurrence) -> bool:
+    def agrees(self, wanted: str | None, gender: str | None, o: Occurrence) -> bool:
         entity = o.entity
         if wanted == "person":
             if entity is None or entity.type not in (None, "person"):
