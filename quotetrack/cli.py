@@ -223,14 +223,20 @@ def rules_check(rules_dir):
 
     A pattern with fewer than two working examples or no `not:` text is named in a warning.
     """
+    from .lexicon import load_lexicon
     from .rules import load_rules, thinly_tested
+    from .screen import load_statement_rules
 
     ruleset = load_rules(rules_dir)
     for rule in thinly_tested(ruleset):
         click.echo(f"warning {rule.file}:{rule.line} [{rule.id}]: a pattern carries at least 2 examples that pass "
                    f"and 1 not: text (todo examples do not count)", err=True)
+    lexicon = load_lexicon(rules_dir)
+    statements = load_statement_rules(rules_dir, ruleset)
     click.echo(f"{len(ruleset.patterns)} patterns, {sum(map(len, ruleset.lexicons.values()))} cue words, "
-               f"{len(ruleset.speakers)} speakers, {len(ruleset.boilerplate.rules)} boilerplate rules: OK")
+               f"{len(ruleset.speakers)} speakers, {len(lexicon.titles)} titles, "
+               f"{len(lexicon.first_names)} first names, {len(statements.vetoes)} non-statement vetoes, "
+               f"{len(ruleset.boilerplate.rules)} boilerplate rules: OK")
 
 
 @rules.command("test")

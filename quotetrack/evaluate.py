@@ -596,10 +596,21 @@ def _occurrences(text: str, stretch: str) -> list[list[tuple[int, int]]]:
             for match in regex.finditer(pattern, text)]
 
 
+def speaker_as_named(quote: Quote) -> str | None:
+    """Who a quote is from, as a reader names it: the canonical speaker, or for a generic or
+    anonymous source (which has none) the mention as written ("a spokesman", "officials")."""
+    if quote.speaker:
+        return quote.speaker
+    if quote.speaker_kind in ("generic", "anonymous") and quote.speaker_span is not None:
+        return quote.speaker_span.text
+    return None
+
+
 def _seed_weight(located: tuple[GoldQuote, list[list[tuple[int, int]]]], quote: Quote) -> tuple[bool, int] | None:
     """(required, covered words) when the quote matches the entry located at its occurrences, else None."""
     entry, occurrences = located
-    if not (quote.speaker and regex.search(entry.speaker, quote.speaker, regex.IGNORECASE)):
+    source = speaker_as_named(quote)
+    if not (source and regex.search(entry.speaker, source, regex.IGNORECASE)):
         return None
     if entry.cue and not (quote.cue and _one_inside_other(entry.cue, quote.cue.text)):
         return None

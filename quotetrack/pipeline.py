@@ -1,4 +1,4 @@
-"""The stages wired together: ingest → parse (cached) → match → resolve → store."""
+"""The stages wired together: ingest → parse (cached) → match → screen → resolve → store."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from . import ingest, store
 from .match import Matcher
 from .parse import ParseCache, Parser, decode, encode, parse_articles
 from .records import Article, ParsedArticle, Quote
+from .lexicon import load_lexicon
 from .resolve import Resolver
 from .rules import DEFAULT_RULES_DIR, REGEX_TIMEOUT, load_rules
+from .screen import Screen, load_statement_rules
 
 
 # the modules whose code decides which quotes an article gets: a change to any of them re-attributes
@@ -74,13 +76,15 @@ class Pipeline:
         self.boilerplate = self.rules.boilerplate
         self.parser = Parser(model_dir, device)
         self.matcher = Matcher(self.rules)
-        self.resolver = Resolver(self.rules)
+        self.statements = load_statement_rules(self.rules_dir, self.rules)
+        self.screen = Screen(self.rules, self.statements)
+        self.resolver = Resolver(self.rules, load_lexicon(self.rules_dir))
 
     def attribute(self, parsed: ParsedArticle, timings: dict[str, float] | None = None) -> list[Quote]:
-        """Match the patterns in one parsed article and resolve the speakers."""
+        """Match the patterns in one parsed article, screen out non-statements, resolve the speakers."""
         started = time.perf_counter()
         try:
-            quotes = self.matcher.article_quotes(parsed)
+            quotes = self.screen.screen(parsed, self.matcher.article_quotes(parsed))
         except TimeoutError:
             raise AttributionError(
                 f"a rule's regular expression took over {REGEX_TIMEOUT}s on one word or phrase: simplify the "
@@ -163,7 +167,8 @@ class Pipeline:
             articles = list(articles)
             self._check_quotes_kept(db, db_path, cache, articles)
         store.save_rules(db, self.rules.summary())
-        store.save_speakers(db, [vars(s) for s in self.rules.speakers])
+        store.save_speakers(db, [{**vars(s), "name_key": self.resolver.spelling_key(s.name, s.type)}
+                                 for s in self.rules.speakers])
 
         def changed(articles: Iterable[Article]) -> Iterator[Article]:
             for batch in batches(articles, STORE_BATCH):

@@ -85,7 +85,7 @@ class Quote:
     """One attribution: who (speaker) said what (content), signalled by which words (cue).
 
     ``match`` fills the spans, ``rule_id``, ``type`` and ``sentence_index``;
-    ``resolve`` fills ``speaker`` (canonical), ``speaker_type``, ``role`` and
+    ``resolve`` fills ``speaker`` (canonical, named speakers only), ``speaker_kind``, ``speaker_type``, ``role`` and
     may replace a pronoun mention's referent via ``speaker_mention``/``speaker_span``.
     """
 
@@ -101,9 +101,13 @@ class Quote:
     channel: str | None = None  # Telegram, Twitter, video message, ...
     speaker: str | None = None  # canonical name
     speaker_type: str | None = None  # person | organisation | place | group
+    # who speaks, by kind: person | organisation | place (named speakers), generic ("officials",
+    # "a spokesman") | anonymous ("a source familiar with …"); None for a pronoun nothing agrees with
+    speaker_kind: str | None = None
+    # a named person's full name as a spelling key: transliterations of it in other articles share it
+    speaker_key: str | None = None
     role: str | None = None  # "Kremlin spokesman", "governor of the Belgorod region"
     referent_span: Span | None = None  # where a pronoun or short form's referent was written
-    named: bool = False  # the speaker names someone in particular, not "he" or "someone" left unresolved
     # an interrupted quotation's quoted parts, in order ("“A,” she said. “B.”" → A, B); ``content``
     # runs from the first to the last. Empty when the content is one piece.
     content_parts: list[Span] = field(default_factory=list)

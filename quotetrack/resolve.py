@@ -1,30 +1,49 @@
-"""Resolve stage: turn each speaker mention into a canonical speaker, its type and role.
+"""Resolve stage: each quote's speaker mention → canonical speaker, speaker kind, type and role.
 
-Pronouns go to the nearest earlier compatible mention, short forms ("Gladkov",
-"Mr Gladkov") to the full name written in the article, every name through the
-gazetteer of rules/speakers.yml, and a floating quote to the previous speaker.
+A deterministic multi-pass sieve in the spirit of CoreNLP's coreference (Lee et al. 2013)
+and its quote-attribution sieves, most precise pass first:
+
+1. exact name: the gazetteer (an ambiguous alias only where its context words appear),
+   then the name as the article writes it, titles stripped ("Deputy Mayor Sam Austin");
+2. appositive and role constructions, both orders ("The company's lawyer, Tom Reyes",
+   "Tom Reyes, the company's lawyer", "Thames Water's chief executive, Chris Weston");
+3. full name ⇐ short form: surname, title + surname, particle names ("Van der Linden"),
+   a first name that only one full name starts with ("Tedros");
+4. definite descriptions by head noun ("the central bank" ⇐ "the Bank of Japan",
+   "the minister" ⇐ "Finance Minister Mohamed Maait", "the ministry" ⇐ "India's health ministry");
+5. pronouns with gender, number and animacy agreement, most salient candidate first
+   (same sentence, then earlier sentences, subjects before other mentions);
+6. floating quotes take the previous quote's speaker.
+
+Antecedents are every name in the article outside the headline, wherever it stands
+(subject, object, apposition, prepositional object). A mention that names nobody is
+``generic`` ("officials", "a spokesman") or ``anonymous`` ("a source familiar with …")
+and gets no canonical speaker; neither does a pronoun nothing agrees with.
+Every word list is data (rules/speakers.yml, rules/first_names.yml, see ``lexicon``).
 """
 
 from __future__ import annotations
 
 import functools
 import unicodedata
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import regex
 
+from .lexicon import SpeakerLexicon, fold, load_lexicon
 from .records import ParsedArticle, Quote, Sentence, Span, Word
-from .rules import RuleSet
-from .syntax import children_of, phrase, within
-
-NAME_LINKS = {"of", "for", "the", "de", "al", "bin", "van", "von", "-"}
-
+from .rules import DEFAULT_RULES_DIR, RuleSet
+from .syntax import children_of, phrase
 
 APOSTROPHES = regex.compile(r"[’`]")
 NOT_NAME = regex.compile(r"[^\w' -]+")
 ARTICLES = regex.compile(r"\b(?:the|a|an)\s+")
 SPACES = regex.compile(r"\s+")
+POSSESSIVE = regex.compile(r"^['’]s?$")
+POSSESSIVE_END = regex.compile(r"['’]s?$")
+SALIENCE_SENTENCES = 6  # how far back a pronoun looks for its antecedent
+SALIENT_FEW = 3  # candidates among which a known gender outranks an open one
+KINDS = {"person": "person", "organisation": "organisation", "group": "organisation", "place": "place"}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -36,207 +55,601 @@ def normalise(name: str) -> str:
 
 
 @dataclass
-class Mention:
-    """An entity mention: as written, its name part, role, type and canonical speaker."""
+class Entity:
+    """Someone or something the article names: the fullest name it writes, and what it says of it."""
 
-    span: Span
+    name: str
+    key: tuple[str, ...]  # folded name words
+    type: str | None
+    gender: str | None
+    role: str | None
+    roles: set[str]  # folded role words ("finance", "minister"): what a definite description can match
+    span: Span  # where the fullest name is written
+    gazetteer: bool = False
+
+
+@dataclass
+class Occurrence:
+    """One place an entity (or a generic group, for "they") is mentioned."""
+
+    entity: Entity | None
+    start: int
     sentence: int
-    canonical: str
+    subject: bool
+    kind: str | None = None  # for a mention without an entity: generic | anonymous
+    plural: bool = False
+
+
+@dataclass
+class Resolution:
+    speaker: str | None
+    kind: str | None
     type: str | None
     role: str | None
-    plural: bool
-    name_words: int
-    pronoun: bool = False
     referent: Span | None = None
+    entity: Entity | None = None
+    plural: bool = False
+
+
+@dataclass
+class Run:
+    """A stretch of name words in a sentence ("Jan van der Linden", "Bank of Japan")."""
+
+    words: list[Word]
+    possessive: bool
+    titles: list[Word] = field(default_factory=list)  # title words that opened it ("Deputy Mayor")
 
 
 class Resolver:
-    def __init__(self, rules: RuleSet):
+    def __init__(self, rules: RuleSet, lexicon: SpeakerLexicon | None = None):
         self.rules = rules
+        self.lex = lexicon or load_lexicon(DEFAULT_RULES_DIR)
         self.gazetteer = {}
         for speaker in rules.speakers:
             for alias in (speaker.name, *speaker.aliases):
                 self.gazetteer.setdefault(normalise(alias), speaker)
+        self._children: dict[int, tuple[Sentence, list[list[int]]]] = {}
+        self._runs: dict[int, tuple[Sentence, list[Run]]] = {}
+        self.person_words = self.lex.titles | {fold(w) for w in rules.person_nouns} | set(self.lex.gender_words)
 
-    def lookup(self, words: list[str]):
-        """The gazetteer entry for the longest trailing stretch of ``words``, if any."""
-        for i in range(len(words)):
-            entry = self.gazetteer.get(normalise(" ".join(words[i:])))
-            if entry:
-                return entry
+    def children(self, sentence: Sentence) -> list[list[int]]:
+        """Each word's children, worked out once per sentence of the article being resolved."""
+        found = self._children.get(id(sentence))
+        if found is None or found[0] is not sentence:
+            found = self._children[id(sentence)] = (sentence, children_of(sentence))
+        return found[1]
+
+    def spelling_key(self, name: str | None, kind: str | None) -> str | None:
+        """A person's full name as a key shared by its transliterations; None for anything else."""
+        words = normalise(name).split() if name and kind == "person" else []
+        return self.lex.spelling_key(words) if len(words) >= 2 else None
+
+    # ---- reading names ---------------------------------------------------------------
+
+    def runs(self, sentence: Sentence, words: list[Word]) -> list[Run]:
+        """The name runs among ``words`` (contiguous words of ``sentence``), titles split off."""
+        if words is sentence.words:
+            found = self._runs.get(id(sentence))
+            if found is None or found[0] is not sentence:
+                found = self._runs[id(sentence)] = (sentence, self.find_runs(sentence, words))
+            return found[1]
+        return self.find_runs(sentence, words)
+
+    def find_runs(self, sentence: Sentence, words: list[Word]) -> list[Run]:
+        lex, runs, current = self.lex, [], []
+        proper = [self.is_proper(sentence, w) for w in words]
+        for i, w in enumerate(words):
+            f = fold(w.text)
+            if proper[i]:
+                current.append(w)
+                continue
+            # "of" joins a body's name ("Bank of Japan"), never a person's to a place ("Rep. X of Maryland")
+            link = f in lex.links and not any(fold(c.text) in lex.organisation_words
+                                              for c in current + self.continuation(words, proper, i + 1))
+            joins = current and not link and (f in lex.particles or f in lex.links or w.text in ("-", "‐")) and \
+                any(proper[j] for j in range(i + 1, min(i + 3, len(words))))
+            opens = not current and f in lex.particles and w.text.islower() and i + 1 < len(words) and \
+                (proper[i + 1] or (fold(words[i + 1].text) in lex.particles and i + 2 < len(words) and proper[i + 2]))
+            if joins or opens:
+                current.append(w)
+                continue
+            if current:
+                runs.append(self._run(current, w))
+                current = []
+        if current:
+            runs.append(self._run(current, None))
+        return [r for r in runs if r.words]
+
+    def continuation(self, words: list[Word], proper: list[bool], start: int) -> list[Word]:
+        """The name words from ``start`` on, across particles and links."""
+        found = []
+        for i in range(start, len(words)):
+            if not (proper[i] or fold(words[i].text) in self.lex.particles | self.lex.links):
+                break
+            found.append(words[i])
+        return found
+
+    def is_proper(self, sentence: Sentence, w: Word) -> bool:
+        if w.upos == "PROPN":
+            return w.text[:1].isupper() or w.text[:1].isdigit()
+        first = w.index == 0 or sentence.words[w.index - 1].text in ('"', "“", "‘", "'", "(", "-", "—", ":")
+        if not w.text[:1].isupper() or first:
+            return False
+        if w.deprel in ("flat", "flat:name") and w.upos not in ("PUNCT", "NUM"):
+            return True  # a name word the tagger got wrong ("Thabo" as a determiner)
+        if w.upos not in ("NOUN", "X", "ADJ"):
+            return False
+        if w.upos == "ADJ":
+            following = sentence.words[w.index + 1] if w.index + 1 < len(sentence.words) else None
+            return following is not None and following.upos == "PROPN"
+        return True
+
+    def _run(self, words: list[Word], after: Word | None) -> Run:
+        while words and fold(words[-1].text) in self.lex.links | self.lex.particles | {"-"}:
+            words = words[:-1]
+        if not words:
+            return Run(words, False)
+        possessive = after is not None and POSSESSIVE.match(after.text) is not None and after.upos == "PART"
+        possessive = possessive or (after is not None and after.deprel == "case" and after.text in ("'s", "’s", "'", "’"))
+        possessive = possessive or words[-1].text.endswith(("'s", "’s", "'", "’"))
+        run = Run(words, possessive)
+        titled = [i for i, w in enumerate(words[:-1]) if fold(w.text) in self.lex.titles]
+        if titled:
+            rest = words[titled[-1] + 1:]
+            if rest and fold(rest[0].text) not in self.lex.links and \
+                    not any(fold(w.text) in self.lex.titles | self.lex.organisation_words for w in rest):
+                run.titles, run.words = words[:titled[-1] + 1], rest
+        return run
+
+    def name_type(self, run: Run, roles: set[str]) -> tuple[str | None, str | None]:
+        """(type, gender) of a name from the words around it; the gazetteer comes first elsewhere."""
+        keys = [fold(w.text) for w in run.words]
+        gender = next((self.lex.gender_words[fold(w.text)] for w in run.titles
+                       if fold(w.text) in self.lex.gender_words), None)
+        gender = gender or next((self.lex.gender_words[r] for r in roles if r in self.lex.gender_words), None)
+        if run.titles or roles & self.person_words:
+            kind = "person"
+        elif any(k in self.lex.organisation_words for k in keys):
+            kind = "organisation"
+        elif len(keys) >= 2 and keys[0] in self.lex.first_names:
+            kind = "person"
+        else:
+            kind = None
+        if kind == "person" and gender is None and len(keys) >= 2:
+            gender = self.lex.first_names.get(keys[0])
+        return kind, gender
+
+    def role_of(self, sentence: Sentence, run: Run, text: str) -> tuple[str | None, set[str]]:
+        """What the sentence calls the named one: title, role nouns before it, an apposition."""
+        words = sentence.words
+        before: list[Word] = list(run.titles)
+        i = (run.titles or run.words)[0].index - 1
+        while i >= 0 and words[i].upos in ("NOUN", "ADJ", "PROPN") and \
+                words[i].deprel in ("compound", "amod", "flat", "nmod", "appos", "nsubj", "obj", "nmod:poss") \
+                and not self.is_proper(sentence, words[i]):
+            before.insert(0, words[i])
+            i -= 1
+        appositive = self.apposition(sentence, run, text)
+        roles = {fold(w.lemma) for w in before if w.upos != "PROPN"} | {fold(w.text) for w in before}
+        parts = []
+        if before:
+            parts.append(text[before[0].start:before[-1].end])
+        if appositive:
+            parts.append(appositive[0])
+            roles |= appositive[1]
+        return ", ".join(parts) or None, roles
+
+    def apposition(self, sentence: Sentence, run: Run, text: str) -> tuple[str, set[str]] | None:
+        """An appositive role noun phrase of the name, in either order ("X, the lawyer" / "the lawyer, X")."""
+        words, inside = sentence.words, {w.index for w in run.words}
+        head = next((w for w in run.words if w.head not in inside), run.words[-1])
+        children = self.children(sentence)
+        candidates = [c for c in children[head.index] if words[c].deprel == "appos" and words[c].upos == "NOUN"]
+        if head.deprel == "appos" and head.head >= 0 and words[head.head].upos == "NOUN":
+            candidates.append(head.head)
+        for c in candidates:
+            first, last = phrase(sentence, children, c, {"amod", "compound", "nmod:poss", "det", "case", "nmod",
+                                                          "flat", "nummod"} if c != head.head else {"amod", "compound",
+                                                                                                    "nmod:poss", "det", "case"})
+            span = [w for w in words[first:last + 1] if w.index not in inside and w.upos != "PUNCT"]
+            if span and span[0].upos == "DET":
+                span = span[1:]
+            if span:
+                return text[span[0].start:span[-1].end], {fold(w.lemma) for w in span if w.upos == "NOUN"} | \
+                    {fold(words[c].lemma)}
         return None
 
-    def describe(self, sentence: Sentence, span: Span, text: str) -> Mention | None:
-        """Read a mention: split name from role, look it up, guess its type."""
+    # ---- the article's entities --------------------------------------------------------
+
+    def entities(self, parsed: ParsedArticle, skip_before: int) -> tuple[list[Occurrence], dict]:
+        """Every name and named description in the article outside the headline, in text order."""
+        text = parsed.article.text
+        occurrences: list[Occurrence] = []
+        registry: dict[tuple[str, ...], Entity] = {}
+        for sentence in parsed.sentences:
+            if sentence.start < skip_before:
+                continue
+            for run in self.runs(sentence, sentence.words):
+                entity = self.entity_of_run(sentence, run, text, registry)
+                head = self.run_head(sentence, run)
+                if head.deprel in ("amod", "compound") and sentence.words[head.head].upos == "NOUN":
+                    continue  # a modifier ("Russian forces", "Halifax Transit spokesperson") names no one
+                occurrences.append(Occurrence(entity, run.words[0].start, sentence.index,
+                                              head.deprel in ("nsubj", "nsubj:pass")))
+            for noun in sentence.words:
+                entity = self.description_entity(sentence, noun, text, registry)
+                if entity:
+                    occurrences.append(Occurrence(entity, noun.start, sentence.index,
+                                                  noun.deprel in ("nsubj", "nsubj:pass")))
+        occurrences.sort(key=lambda o: o.start)
+        return occurrences, registry
+
+    def run_head(self, sentence: Sentence, run: Run) -> Word:
+        inside = {w.index for w in run.words}
+        return next((w for w in run.words if w.head not in inside), run.words[-1])
+
+    def entity_of_run(self, sentence: Sentence, run: Run, text: str, registry: dict) -> Entity:
+        """The entity a name run names: the gazetteer's, a fuller name already written, or a new one."""
+        name = POSSESSIVE_END.sub("", text[run.words[0].start:run.words[-1].end])
+        key = tuple(POSSESSIVE_END.sub("", fold(w.text)) for w in run.words if w.text not in ("-", "‐"))
+        role, roles = self.role_of(sentence, run, text)
+        kind, gender = self.name_type(run, roles)
+        if kind in (None, "person"):
+            gender = gender or self.possessive_gender(sentence, run)
+        entry = self.lookup(name, text)
+        if entry:
+            key = tuple(fold(w) for w in normalise(entry.name).split())
+            found = registry.get(key)
+            if found is None:
+                found = registry[key] = Entity(entry.name, key, entry.type, gender, entry.role, roles,
+                                               Span(run.words[0].start, run.words[-1].end, name), gazetteer=True)
+            return found
+        found = registry.get(key) or self.fuller(key, registry, gender, kind)
+        if found is None:
+            longer_of = [e for k, e in registry.items() if len(k) < len(key) and key[-len(k):] == k
+                         and not e.gazetteer and e.type in (None, "person") and kind in (None, "person")]
+            if longer_of:  # the short form came first: the entity now has its full name
+                found = longer_of[-1]
+                registry.pop(found.key, None)
+                found.name, found.key = name, key
+                found.span = Span(run.words[0].start, run.words[-1].end, name)
+                registry[key] = found
+            else:
+                found = registry[key] = Entity(name, key, kind, gender, role, set(roles),
+                                               Span(run.words[0].start, run.words[-1].end, name))
+                return found
+        found.type = found.type or kind
+        found.gender = found.gender or gender
+        found.role = found.role or role
+        found.roles |= roles
+        return found
+
+    def possessive_gender(self, sentence: Sentence, run: Run) -> str | None:
+        """The gender a subject's clause gives it: "Wanjiru said in her ruling", "X told his supporters"."""
+        head = self.run_head(sentence, run)
+        if head.deprel not in ("nsubj", "nsubj:pass") or head.head < 0:
+            return None
+        words = sentence.words
+        genders = {self.lex.gender_words.get(fold(w.text)) for w in words
+                   if w.upos == "PRON" and w.deprel == "nmod:poss" and w.head >= 0 and words[w.head].head == head.head}
+        genders.discard(None)
+        return genders.pop() if len(genders) == 1 else None
+
+    def fuller(self, key: tuple[str, ...], registry: dict, gender: str | None, kind: str | None) -> Entity | None:
+        """The full name a short form stands for: a name ending in it, or the only one opening with it."""
+        if kind not in (None, "person"):
+            return None
+        ending = [e for k, e in registry.items() if len(k) > len(key) and k[-len(key):] == key
+                  and e.type in (None, "person") and _agrees(gender, e.gender)]
+        if ending:
+            return ending[-1]
+        if len(key) == 1:
+            opening = [e for k, e in registry.items() if len(k) > 1 and k[0] == key[0] and e.type in (None, "person")]
+            if len(opening) == 1:
+                return opening[0]
+        return None
+
+    def description_entity(self, sentence: Sentence, noun: Word, text: str, registry: dict) -> Entity | None:
+        """A body named by a description with a proper modifier: "Japan's finance ministry"."""
+        if noun.upos != "NOUN" or fold(noun.lemma) not in self.lex.organisation_words:
+            return None
+        words = sentence.words
+        modifiers = [w for w in words if w.head == noun.index and w.index < noun.index
+                     and w.deprel in ("amod", "nmod:poss", "compound") and w.text[:1].isupper()
+                     and (w.upos == "PROPN" or (w.upos == "ADJ" and w.index > 0))]
+        if not modifiers:
+            return None
+        first = min(w.index for w in words if w.head == noun.index and w.index < noun.index
+                    and w.deprel in ("amod", "nmod:poss", "compound"))
+        # the whole of a possessor ("the Spanish football federation", "Kenya's")
+        while first > 0 and words[first - 1].head == words[first].index and words[first - 1].deprel in (
+                "compound", "flat", "amod"):
+            first -= 1
+        span = Span(words[first].start, noun.end, text[words[first].start:noun.end])
+        key = tuple(fold(w.text) for w in words[first:noun.index + 1] if not POSSESSIVE.match(w.text))
+        entry = self.lookup(span.text, text)
+        if entry:
+            key = tuple(fold(w) for w in normalise(entry.name).split())
+            return registry.setdefault(key, Entity(entry.name, key, entry.type, None, entry.role,
+                                                   {fold(noun.lemma)}, span, gazetteer=True))
+        return registry.setdefault(key, Entity(span.text, key, "organisation", None, None, {fold(noun.lemma)}, span))
+
+    def lookup(self, name: str, text: str):
+        """The gazetteer entry for ``name`` or its longest trailing stretch; ambiguous aliases need context."""
+        words = name.split()
+        for i in range(len(words)):
+            alias = normalise(" ".join(words[i:]))
+            entry = self.gazetteer.get(alias)
+            if entry is None:
+                continue
+            context = self.lex.ambiguous_aliases.get(" ".join(fold(w) for w in alias.split()))
+            if context and not any(regex.search(rf"\b{regex.escape(w)}\b", text) for w in context):
+                continue
+            return entry
+        return None
+
+    # ---- quote speaker mentions --------------------------------------------------------
+
+    def resolve(self, parsed: ParsedArticle, quotes: list[Quote]) -> list[Quote]:
+        """Fill speaker, speaker_kind, speaker_type, role and referent_span of each quote, in text order."""
+        self._children, self._runs = {}, {}
+        text = parsed.article.text
+        title = parsed.article.title
+        skip_before = len(title) if title and text.startswith(title) else 0
+        sentences = {s.index: s for s in parsed.sentences}
+        occurrences, registry = self.entities(parsed, skip_before)
+        contents = [q.content for q in quotes]
+        pronoun_antecedents = [o for o in occurrences
+                               if not any(c.start <= o.start < c.end for c in contents)]
+        ordered = sorted(quotes, key=lambda q: (q.speaker_span.start if q.speaker_span else q.content.start))
+        results: dict[int, Resolution] = {}
+        pending: list[Quote] = []
+        for quote in ordered:  # names and descriptions first: pronouns then see them resolved
+            if quote.speaker_span is None:
+                continue
+            sentence = sentences[quote.sentence_index]
+            resolution = self.mention(sentence, quote, text, occurrences, registry)
+            if resolution is None:
+                pending.append(quote)
+                continue
+            results[id(quote)] = resolution
+            inside = any(c.start <= quote.speaker_span.start < c.end for c in contents)
+            if not inside and (resolution.kind in ("generic", "anonymous") or resolution.entity is not None):
+                pronoun_antecedents.append(Occurrence(resolution.entity, quote.speaker_span.start, quote.sentence_index,
+                                                      True, None if resolution.entity else resolution.kind,
+                                                      resolution.plural))
+        pronoun_antecedents.sort(key=lambda o: o.start)
+        for quote in pending:
+            results[id(quote)] = self.pronoun(quote, sentences, pronoun_antecedents)
+        previous: Quote | None = None
+        for quote in sorted(quotes, key=lambda q: q.content.start):
+            if quote.speaker_span is None and previous is not None and quote.cue is None:
+                for name in ("speaker_span", "speaker", "speaker_kind", "speaker_type", "role", "referent_span",
+                             "speaker_key"):
+                    setattr(quote, name, getattr(previous, name))
+            elif id(quote) in results:
+                r = results[id(quote)]
+                quote.speaker, quote.speaker_kind, quote.speaker_type = r.speaker, r.kind, r.type
+                quote.role, quote.referent_span = r.role, r.referent
+                quote.speaker_key = self.spelling_key(r.speaker, r.kind)
+            if quote.speaker_span is not None and quote.speaker_kind:
+                previous = quote
+        return quotes
+
+    def mention(self, sentence: Sentence, quote: Quote, text: str, occurrences: list[Occurrence],
+                registry: dict) -> Resolution | None:
+        """A non-pronoun mention through passes 1-4; None for a pronoun (pass 5)."""
+        span = quote.speaker_span
         words = [w for w in sentence.words if span.start <= w.start and w.end <= span.end]
         if not words:
-            return None
-        heads = [w for w in words if not (span.start <= sentence.words[w.head].start < span.end) or w.head < 0]
-        head = heads[0] if heads else words[-1]
-        # an apposition right after its head, with no comma, is the name: "governor | Alexei Smirnov"
-        role_heads = [w for w in words if w.deprel in self.rules.role_deprels and w.head == head.index
-                      and not (w.deprel == "appos" and _run_on(sentence, head, w))] + [
-            h for h in heads[1:] if h.index > 0 and sentence.words[h.index - 1].text == ","]
-        role_words = {x.index for r in role_heads for x in words if within(sentence, x.index, r.index)}
-        # what a comma after the head sets off describes the speaker, however it was parsed
-        comma = next((w.index for w in words if w.index > head.index and w.text == ","), None)
-        role_words |= {w.index for w in words if comma is not None and w.index > comma}
-        core = [w for w in words if w.index not in role_words | _parenthesized(words) and w.upos != "PUNCT"]
-        if core and core[0].upos == "DET":
-            core = core[1:]
-        role_span = [w for w in words if w.index in role_words and w.upos != "PUNCT"]
-        appositive = text[role_span[0].start:role_span[-1].end] if role_span else None
-        lower = head.lemma.lower()
+            return Resolution(None, None, None, None)
+        cut = len(words)
+        while words[-1].index + 2 < len(sentence.words) and (fold(words[-1].text) in self.lex.particles or
+                                                             words[-1].text in ("-", "‐")):
+            words.append(sentence.words[words[-1].index + 1])  # a name the mention cut ("al" of "al-Masri")
+        if len(words) > cut and self.is_proper(sentence, words[-1]):
+            quote.speaker_span = span = Span(span.start, words[-1].end, text[span.start:words[-1].end])
+        inside = {w.index for w in words}
+        head = next((w for w in words if w.head not in inside), words[0])
+        if len([w for w in words if w.upos != "PUNCT"]) == 1 and head.upos == "PRON":
+            if "PronType=Rel" in head.feats:
+                return self.relative(sentence, head, quote, text, occurrences, registry)
+            if head.text.lower() in self.rules.pronouns:
+                return None
+        # passes 1-3: a name in the mention, or next to it in the sentence
+        run = self.speaker_run(sentence, words, head)
+        if run is not None and " ".join(fold(w.text) for w in run.words) in self.lex.generic_names:
+            run = None  # "Police said": a body nobody named
+        if run is not None:
+            entity = self.entity_of_run(sentence, run, text, registry)
+            resolution = self.named(entity, sentence, run, text)
+            resolution.role = self.mention_role(words, run, text) or resolution.role
+            return resolution
+        written = [w for w in words if not (w is words[0] and fold(w.text) in self.lex.definite_determiners)]
+        entry = self.lookup(text[written[0].start:written[-1].end], text) if written else None
+        if entry is not None:  # the gazetteer knows the description ("the defence ministry")
+            key = tuple(fold(w) for w in normalise(entry.name).split())
+            entity = registry.setdefault(key, Entity(entry.name, key, entry.type, None, entry.role, set(),
+                                                     span, gazetteer=True))
+            return self.named(entity, sentence, None, text)
+        description = self.description_entity(sentence, head, text, registry)
+        if description is not None:
+            return Resolution(description.name, "organisation", description.type, None, description.span, description)
+        mention_text = fold(" ".join(w.text for w in words))
+        determiners = [fold(w.text) for w in words if w.head == head.index and w.deprel in ("det", "nummod")]
+        possessed = [w for w in words if w.head == head.index and w.deprel == "nmod:poss"]
         plural = "Number=Plur" in head.feats
-        if len(core) == 1 and "PronType=Rel" in head.feats:
-            mention = self.relative_antecedent(sentence, head, text)
-            if mention:
-                mention.span = span  # the mention as written stays "which"; its referent is the antecedent
-            return mention
-        pronoun = self.rules.pronouns.get(head.text.lower()) if len(core) == 1 and head.upos == "PRON" else None
-        if pronoun:
-            return Mention(span, sentence.index, head.text, pronoun, None, pronoun == "group", 0, pronoun=True)
-        name = _name_run(core, head)
-        titles = self.rules.honorifics | self.rules.person_nouns
-        while len(name) > 1 and name[0].text.lower().rstrip(".") in titles | {"the"}:
-            name = name[1:]
-        # a place or title word before a person's name belongs to the role ("Belgorod Governor ...")
-        titled = [i for i, w in enumerate(name[:-1]) if w.text.lower().rstrip(".") in titles]
-        if titled:
-            name = name[titled[-1] + 1:]
-        entry = self.lookup([w.text for w in core]) or (self.lookup([w.text for w in name]) if name else None)
-        if name:
-            before = [w for w in core if w.start < name[0].start]
-            role = text[before[0].start:before[-1].end] if before else None
-            canonical = " ".join(w.text for w in name)
-        else:
-            role, canonical = None, " ".join(w.text for w in core)
-        role = ", ".join(r for r in (role, appositive) if r) or None
-        kind = None
-        if entry:
-            canonical, kind = entry.name, entry.type
-            role = role or entry.role
-        elif lower in self.rules.person_nouns or (name and len(name) >= 2 and lower not in self.rules.group_nouns
-                                                   and head.upos == "PROPN"):
-            kind = "person"
-        elif lower in self.rules.group_nouns or any(r.lemma.lower() in self.rules.group_nouns for r in role_heads):
-            kind = "organisation"
-        elif name and len(name) >= 2 and any(w.text.lower() in self.rules.person_nouns for w in core):
-            kind = "person"
-        if any(w.text.lower().rstrip(".") in self.rules.honorifics for w in core[:1]) and kind is None:
-            kind = "person"
-        return Mention(span, sentence.index, canonical, kind, role, plural, len(name))
+        if self.anonymous(mention_text, sentence, quote, text):
+            return Resolution(None, "anonymous", None, span.text, plural=plural)
+        definite = (determiners and determiners[0] in self.lex.definite_determiners) or \
+            any(fold(w.text) in self.lex.definite_determiners for w in possessed)
+        if definite and not plural:
+            entity = self.described(fold(head.lemma), span.start, sentence.index, occurrences)
+            if entity is not None:
+                resolution = self.named(entity, sentence, None, text)
+                resolution.role = resolution.role or span.text
+                return resolution
+        return Resolution(None, "generic", None, span.text, plural=plural or head.upos == "NOUN" and not determiners)
 
-    def relative_antecedent(self, sentence: Sentence, pronoun: Word, text: str) -> Mention | None:
+    def speaker_run(self, sentence: Sentence, words: list[Word], head: Word) -> Run | None:
+        """The name a mention gives its speaker: its own name, or the apposed name of its role noun."""
+        runs = [r for r in self.runs(sentence, words) if not r.possessive]
+        if head.upos == "NOUN" and not any(head in r.words for r in runs):
+            # "The workers' lawyer, Peter Mwangi", "club president Ana Lima": the name after the role noun;
+            # "analysts at Komercni Banka", "a Halifax Transit spokesperson": no name of the speaker
+            named = [r for r in runs if r.words[0].index > head.index and self.run_head(sentence, r).head == head.index
+                     and self.run_head(sentence, r).deprel in ("appos", "flat", "flat:name", "compound")]
+            if named:
+                return named[0]
+            # "Ofwat, the industry regulator, said", however parsed
+            first = words[0].index
+            definite = fold(words[0].text) in self.lex.definite_determiners
+            before = sentence.words[head.head] if head.deprel == "appos" and head.head >= 0 else \
+                sentence.words[first - 2] if definite and first >= 2 and sentence.words[first - 1].text == "," \
+                else None
+            if before is not None and before.deprel not in ("nmod", "obl", "nmod:poss"):
+                found = next((r for r in self.runs(sentence, sentence.words) if before in r.words
+                              and not r.possessive), None)
+                if found:
+                    return found
+            return self.apposed_in_sentence(sentence, head)
+        if runs:
+            with_head = [r for r in runs if head in r.words]
+            return (with_head or runs)[0]
+        if head.upos == "PROPN" or (runs := self.runs(sentence, words)):
+            # a possessor alone ("Thames Water's"): the parser cut the role and name off; read them from the tree
+            found = self.apposed_in_sentence(sentence, sentence.words[head.head]) if head.head >= 0 and \
+                head.deprel == "nmod:poss" else None
+            return found or (runs[0] if runs else None)
+        return None
+
+    def apposed_in_sentence(self, sentence: Sentence, noun: Word) -> Run | None:
+        """A name apposed to ``noun`` anywhere in the sentence ("X's chief executive, Chris Weston, told")."""
+        if noun.upos != "NOUN":
+            return None
+        for child in sentence.words:
+            if child.head == noun.index and child.deprel == "appos" and child.upos == "PROPN":
+                run = next((r for r in self.runs(sentence, sentence.words) if child in r.words and not r.possessive),
+                           None)
+                if run:
+                    return run
+        return None
+
+    def named(self, entity: Entity, sentence: Sentence, run: Run | None, text: str) -> Resolution:
+        kind = KINDS.get(entity.type or "")
+        if kind is None:
+            kind = "person" if len(entity.key) >= 2 or entity.gender else "organisation"
+        referent = entity.span if run is None or entity.span.start != run.words[0].start else None
+        role = None
+        if run is not None:
+            role = self.role_of(sentence, run, text)[0]
+        return Resolution(entity.name, kind, entity.type or kind, role or entity.role, referent, entity)
+
+    def mention_role(self, words: list[Word], run: Run, text: str) -> str | None:
+        """What the mention says of the speaker around the name: "Deputy Mayor", "the director of the division"."""
+        parenthesized = _parenthesized(words)
+        before = [w for w in words if w.end <= run.words[0].start and w.upos != "PUNCT"] or run.titles
+        if before and before[0].upos == "DET":
+            before = before[1:]
+        after = [w for w in words if w.start >= run.words[-1].end and w.index not in parenthesized]
+        while after and after[0].upos == "PUNCT":
+            after = after[1:]
+        while after and after[-1].upos == "PUNCT":
+            after = after[:-1]
+        parts = [text[ws[0].start:ws[-1].end] for ws in (before, after) if ws]
+        return ", ".join(parts) or None
+
+    def described(self, head: str, start: int, sentence: int, occurrences: list[Occurrence]) -> Entity | None:
+        """Pass 4: the nearest earlier entity whose name or role has the description's head noun;
+        for a body ("the club"), failing that, the body that is subject of this or the sentence before."""
+        earlier = [o for o in occurrences if o.start < start and o.entity is not None]
+        for o in reversed(earlier):
+            if head in o.entity.key or head in o.entity.roles:
+                return o.entity
+        if head in self.lex.organisation_words:
+            for o in reversed(earlier):
+                if o.subject and sentence - o.sentence <= 1 and o.entity.type in (None, "organisation", "group") \
+                        and len(o.entity.key) >= 1 and not o.entity.gender:
+                    return o.entity
+        return None
+
+    def anonymous(self, mention: str, sentence: Sentence, quote: Quote, text: str) -> bool:
+        words = set(mention.split())
+        if words & self.lex.anonymous_words:
+            return True
+        rest = fold(text[sentence.start:sentence.end].replace(quote.content.text, " "))
+        return any(phrase in mention or phrase in rest for phrase in self.lex.anonymous_phrases)
+
+    def relative(self, sentence: Sentence, pronoun: Word, quote: Quote, text: str, occurrences, registry):
         """What "which" or "who" stands for: the noun phrase right before it ("Ukraine, which denies")."""
         earlier = [w for w in sentence.words[:pronoun.index] if w.upos != "PUNCT"]
         if not earlier or earlier[-1].upos not in ("PROPN", "NOUN"):
-            return None
+            return Resolution(None, None, None, None)
         antecedent = earlier[-1]
-        while antecedent.head >= 0 and sentence.words[antecedent.head].index < pronoun.index and \
+        while antecedent.head >= 0 and antecedent.head < pronoun.index and \
                 antecedent.deprel in ("flat", "compound", "flat:name"):
             antecedent = sentence.words[antecedent.head]
-        span = _phrase_span(sentence, children_of(sentence), antecedent.index,
-                            self.rules.mention_deprels - {"appos"}, text)
-        mention = self.describe(sentence, span, text)
-        if mention:
-            mention.referent = span
-        return mention
+        first, last = phrase(sentence, self.children(sentence), antecedent.index,
+                             self.rules.mention_deprels - {"appos", "acl:relcl", "acl"})
+        span = Span(sentence.words[first].start, sentence.words[last].end,
+                    text[sentence.words[first].start:sentence.words[last].end])
+        stand_in = Quote(quote.article_id, quote.sentence_index, quote.rule_id, quote.type, quote.cue,
+                         quote.cue_lemma, quote.content, span)
+        resolution = self.mention(sentence, stand_in, text, occurrences, registry)
+        if resolution is not None:
+            resolution.referent = resolution.referent or span
+        return resolution or Resolution(None, None, None, None)
 
-    def article_mentions(self, parsed: ParsedArticle, inside: list[Span]) -> list[Mention]:
-        """Subject mentions of the article in text order, outside quoted or reported content."""
-        text, mentions = parsed.article.text, []
-        for sentence in parsed.sentences:
-            subjects = [word for word in sentence.words
-                        if word.deprel in ("nsubj", "nsubj:pass") and word.upos in ("PROPN", "NOUN", "PRON")]
-            if not subjects:
-                continue
-            children = children_of(sentence)
-            # the spans a word of this sentence can start in
-            local = [s for s in inside if s.start <= sentence.words[-1].start and sentence.start < s.end]
-            for word in subjects:
-                if any(s.start <= word.start < s.end for s in local):
-                    continue
-                span = _phrase_span(sentence, children, word.index, self.rules.mention_deprels, text)
-                mention = self.describe(sentence, span, text)
-                if mention:
-                    mentions.append(mention)
-        return mentions
+    def pronoun(self, quote: Quote, sentences: dict[int, Sentence], antecedents: list[Occurrence]) -> Resolution:
+        """Pass 5: the most salient earlier mention that agrees in gender, number and animacy."""
+        span = quote.speaker_span
+        word = span.text.lower()
+        wanted = self.rules.pronouns.get(word)
+        gender = self.lex.gender_words.get(word)
+        here = quote.sentence_index
+        earlier = [o for o in antecedents if o.start < span.start and here - o.sentence <= SALIENCE_SENTENCES]
+        same = [o for o in earlier if o.sentence == here]
+        ordered = list(reversed(same))
+        for index in range(here - 1, here - SALIENCE_SENTENCES - 1, -1):
+            in_sentence = [o for o in earlier if o.sentence == index]
+            ordered += [o for o in in_sentence if o.subject] + [o for o in in_sentence if not o.subject]
+        agreeing = [o for o in ordered if self.agrees(wanted, gender, o)]
+        # among the most salient few, one whose gender the article told beats one whose gender is open
+        known = [o for o in agreeing[:SALIENT_FEW] if gender and o.entity is not None and o.entity.gender == gender]
+        chosen = (known or agreeing or [None])[0]
+        if chosen is None:
+            return Resolution(None, None, None, None)
+        if chosen.entity is None:
+            return Resolution(None, chosen.kind, None, None, plural=chosen.plural)
+        entity = chosen.entity
+        if wanted == "person" and entity.type is None:
+            entity.type = "person"
+        if gender and entity.type == "person" and entity.gender is None:
+            entity.gender = gender  # evidence for later pronouns
+        kind = KINDS.get(entity.type or "", "organisation")
+        return Resolution(entity.name, kind, entity.type or kind, entity.role, entity.span, entity)
 
-    def antecedent(self, mention: Mention, earlier: list[Mention]) -> Mention | None:
-        """The nearest earlier mention a pronoun or short form can stand for."""
-        for candidate in reversed(earlier):
-            if candidate.pronoun:
-                continue  # a pronoun nothing was found for
-            if mention.pronoun:
-                if _compatible(mention.type, candidate):
-                    return candidate
-            elif candidate.type == "person" and candidate.name_words > mention.name_words and \
-                    normalise(candidate.canonical).endswith(" " + normalise(mention.canonical)):
-                return candidate
-        return None
-
-    def resolve(self, parsed: ParsedArticle, quotes: list[Quote]) -> list[Quote]:
-        """Fill speaker, speaker_type, role and referent_span of each quote, in text order."""
-        text = parsed.article.text
-        sentences = {s.index: s for s in parsed.sentences}
-        mentions = self.article_mentions(parsed, [q.content for q in quotes])
-        resolved: list[Mention] = []  # earlier mentions with their resolution
-        previous: Quote | None = None
-        speakers = self._quote_mentions(quotes, sentences, text)
-        spoken = defaultdict(list)  # speaker mentions by sentence: a mention only overlaps one in its own sentence
-        for speaker in speakers:
-            spoken[speaker.sentence].append(speaker.span)
-        unspoken = [m for m in mentions if not any(_overlap(m.span, span) for span in spoken[m.sentence])]
-        by_start = sorted(unspoken + speakers, key=lambda m: m.span.start)
-        contents = [q.content for q in quotes]
-        antecedents: list[Mention] = []  # what a later pronoun can stand for: no speaker nested in reported content
-        for mention in by_start:
-            referent = self.antecedent(mention, antecedents) if mention.pronoun or mention.name_words == 1 else None
-            if referent:
-                mention = Mention(mention.span, mention.sentence, referent.canonical, referent.type,
-                                  referent.role, referent.plural, referent.name_words,
-                                  referent=referent.referent or referent.span)
-            resolved.append(mention)
-            if not any(c.start <= mention.span.start and mention.span.end <= c.end for c in contents):
-                antecedents.append(mention)
-        found = {(m.span.start, m.span.end): m for m in resolved}
-        for quote in sorted(quotes, key=lambda q: q.content.start):
-            if quote.speaker_span is None and previous is not None and quote.cue is None:
-                quote.speaker_span, quote.speaker = previous.speaker_span, previous.speaker
-                quote.speaker_type, quote.role = previous.speaker_type, previous.role
-                quote.referent_span = previous.referent_span
-            elif quote.speaker_span is not None:
-                mention = found.get((quote.speaker_span.start, quote.speaker_span.end))
-                if mention:
-                    quote.speaker, quote.speaker_type, quote.role = mention.canonical, mention.type, mention.role
-                    quote.referent_span = mention.referent
-            if quote.speaker:
-                previous = quote
-            quote.named = bool(quote.speaker) and quote.speaker.casefold() not in self.rules.unnamed
-        return quotes
-
-    def _quote_mentions(self, quotes: list[Quote], sentences: dict[int, Sentence], text: str) -> list[Mention]:
-        mentions = []
-        for quote in quotes:
-            if quote.speaker_span is not None:
-                mention = self.describe(sentences[quote.sentence_index], quote.speaker_span, text)
-                if mention:
-                    mentions.append(mention)
-        return mentions
+    def agrees(self, wanted: str | None, gender: str | None, o: Occurrence) -> bool:
+        entity = o.entity
+        if wanted == "person":
+            if entity is None or entity.type not in (None, "person"):
+                return False
+            if entity.type is None and len(entity.key) < 2:
+                return False
+            return _agrees(gender, entity.gender)
+        if wanted == "thing":
+            if entity is None:  # "the ministry said …, it added" with no ministry named: generic too
+                return not o.plural and o.kind == "generic"
+            return entity.type in (None, "organisation", "group", "place") and \
+                not o.plural and not (entity.type is None and len(entity.key) >= 2 and entity.gender)
+        # they / we: a group, a body, or generic plural sources
+        if entity is None:
+            return o.plural
+        return entity.type in ("organisation", "group")
 
 
-def _overlap(a: Span, b: Span) -> bool:
-    return a.start < b.end and b.start < a.end
-
-
-def _compatible(pronoun_type: str, candidate: Mention) -> bool:
-    if pronoun_type == "person":
-        return candidate.type == "person"
-    if pronoun_type == "thing":
-        return candidate.type in ("organisation", "group", "place") and not candidate.plural or \
-            (candidate.type is None and candidate.name_words > 0 and not candidate.plural)
-    return candidate.plural or candidate.type in ("organisation", "group")
+def _agrees(gender: str | None, other: str | None) -> bool:
+    return gender is None or other is None or gender == other
 
 
 def _parenthesized(words: list[Word]) -> set[int]:
@@ -248,35 +661,3 @@ def _parenthesized(words: list[Word]) -> set[int]:
             inside.add(word.index)
         depth -= word.text == ")" and depth > 0
     return inside
-
-
-def _run_on(sentence: Sentence, head: Word, apposition: Word) -> bool:
-    """Does the apposition follow its head with nothing but its own name words between ("adviser Mykhailo Podolyak")?"""
-    first = min(w.index for w in sentence.words if within(sentence, w.index, apposition.index))
-    return apposition.upos == "PROPN" and first == head.index + 1
-
-
-def _name_run(core: list[Word], head: Word) -> list[Word]:
-    """The last stretch of proper nouns in the mention (linked by "of", "for the" ...)."""
-    runs: list[list[Word]] = []
-    for w in core:
-        proper = w.upos == "PROPN" or (w.text[:1].isupper() and w.upos in ("NOUN", "ADJ", "X") and w is not core[0])
-        if proper:
-            if runs and runs[-1][-1].index == w.index - 1:
-                runs[-1].append(w)
-            elif runs and all(x.text.lower() in NAME_LINKS for x in core if runs[-1][-1].index < x.index < w.index) \
-                    and w.index - runs[-1][-1].index <= 3:
-                runs[-1].extend(x for x in core if runs[-1][-1].index < x.index <= w.index)
-            else:
-                runs.append([w])
-    for run in runs:
-        if head in run:
-            return run
-    after = [run for run in runs if run[0].index > head.index]
-    return after[-1] if after else []
-
-
-def _phrase_span(sentence: Sentence, children: list[list[int]], head: int, deprels, text: str) -> Span:
-    first, last = phrase(sentence, children, head, deprels)
-    start, end = sentence.words[first].start, sentence.words[last].end
-    return Span(start, end, text[start:end])

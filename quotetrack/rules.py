@@ -140,7 +140,6 @@ class RuleSet:
     mention_deprels: frozenset[str]
     role_deprels: frozenset[str]
     pronouns: dict[str, str]
-    unnamed: frozenset[str]  # speakers written as one of these name no one in particular
     person_nouns: frozenset[str]
     group_nouns: frozenset[str]
     honorifics: frozenset[str]
@@ -390,7 +389,6 @@ def load_rules(rules_dir: str | Path = DEFAULT_RULES_DIR) -> RuleSet:
         mention_deprels=frozenset(speakers["mentions"]["include"]),
         role_deprels=frozenset(speakers["mentions"]["role"]),
         pronouns={str(k).lower(): str(v) for k, v in speakers["pronouns"].items()},
-        unnamed=frozenset(w.casefold() for w in speakers["unnamed"]),
         person_nouns=frozenset(w.lower() for w in speakers["person_nouns"]),
         group_nouns=frozenset(w.lower() for w in speakers["group_nouns"]),
         honorifics=frozenset(w.lower() for w in speakers["honorifics"]),

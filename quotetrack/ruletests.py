@@ -74,7 +74,29 @@ def run_examples(pipeline: Pipeline, rule_id: str | None = None) -> list[Example
                       "; ".join(_describe(q) for q in quotes if q.rule_id == rule.id))
         for (rule, example), (_, quotes) in zip(cases, pipeline.run(articles))
     ]
-    return results + boilerplate_results(pipeline, rule_id)
+    return results + ([] if rule_id else statement_results(pipeline)) + boilerplate_results(pipeline, rule_id)
+
+
+def statement_results(pipeline: Pipeline) -> list[ExampleResult]:
+    """The non-statement vetoes' examples (no quote may keep the cue, or one must) and the channel examples."""
+    statements = pipeline.statements
+    file = f"{pipeline.rules_dir / 'statements.yml'}"
+    cases = [(veto.id, example.line, example.text, example) for veto in statements.vetoes for example in veto.examples]
+    cases += [("channel", example.line, example.text, example) for example in statements.channel_examples]
+    articles = [Article(f"statement-{n}", f"{file}:{line}", text, hashlib.sha256(text.encode()).hexdigest())
+                for n, (_, line, text, _) in enumerate(cases)]
+    results = []
+    for (rule_id, line, _, example), (_, quotes) in zip(cases, pipeline.run(articles)):
+        if isinstance(example, Example):
+            kept = [q for q in quotes if q.cue and example.cue and example.cue.lower() in q.cue.text.lower()]
+            problem = (f"a quote keeps the cue {example.cue!r}: {kept[0].content.text!r}" if example.match and kept
+                       else f"no quote with the cue {example.cue!r} is kept" if not example.match and not kept
+                       else None)
+        else:
+            channels = [q.channel for q in quotes]
+            problem = None if example.channel in channels else f"expected channel {example.channel!r}; found {channels}"
+        results.append(ExampleResult(rule_id, f"{file}:{line}", problem))
+    return results
 
 
 def boilerplate_results(pipeline: Pipeline, rule_id: str | None = None) -> list[ExampleResult]:

@@ -220,8 +220,6 @@ SCHEMAS = {
         "pronouns": {"type": "object", "additionalProperties": {"enum": ["person", "thing", "group"]},
                      "description": "pronoun → what it can refer to (person | thing | group); a speaker written "
                                     "as one of these is stored unresolved when no antecedent is found"},
-        "unnamed": _words("words that, left as a quote's speaker, name no one in particular (\"he\" with no "
-                          "antecedent, \"someone\"): the quote is stored with no speaker id"),
         "person_nouns": _words("head nouns that make a mention a person"),
         "group_nouns": _words("head nouns that make a mention a body or group"),
         "honorifics": _words("titles dropped when a short form is matched to a full name (\"Mr Gladkov\")"),
@@ -232,8 +230,57 @@ SCHEMAS = {
                          "role": _text("what the speaker is"),
                          "aliases": _words("other names and spellings, matched case-insensitively"),
                      }, ("name",))},
-    }, ("mentions", "pronouns", "unnamed", "person_nouns", "group_nouns", "honorifics", "speakers"),
+        "titles": _words("title and role words dropped from the front of a name (\"Deputy Mayor\", \"Prof.\")"),
+        "gendered": _closed({
+            "female": _words("words that mark a woman (honorifics, role nouns, pronouns)"),
+            "male": _words("words that mark a man"),
+        }, ("female", "male"), "gender evidence in the article, used to agree pronouns"),
+        "name_particles": _words("lowercase particles inside a name (\"van der\", \"al-\", \"de la\")"),
+        "name_links": _words("words that join two runs of proper nouns into one name (\"Bank *of* England\")"),
+        "organisation_words": _words("head words that make a name an organisation"),
+        "generic_determiners": _words("determiners that make a role noun a generic source (\"*two* officials\")"),
+        "generic_names": _words("plural or collective nouns that are generic sources on their own (\"officials\")"),
+        "definite_determiners": _words("determiners of a definite description resolved to a named antecedent "
+                                       "(\"*the* ministry\")"),
+        "anonymous": _closed({
+            "words": _words("head nouns of anonymous sources (\"a source\")"),
+            "phrases": _words("phrases that make a mention anonymous (\"familiar with the matter\")"),
+        }, ("words", "phrases"), "what makes a source anonymous"),
+        "ambiguous_aliases": {"type": "array", "description": "gazetteer aliases that only count when the article "
+                                                              "names one of the context words",
+                              "items": _closed({"alias": _text("the alias as written"),
+                                                "when": _words("context words, any of which must be in the article")},
+                                               ("alias", "when"))},
+        "transliteration": {"type": "array", "description": "regex rewrites applied in order to build the key that "
+                                                            "joins spellings of one full name (Zelensky / Zelenskiy)",
+                            "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}},
+    }, ("mentions", "pronouns", "person_nouns", "group_nouns", "honorifics", "speakers"),
         "who can speak, and how speaker mentions are read"),
+
+    "first_names.yml": _closed({
+        "female": _words("given names that tell a woman where the article says nothing else"),
+        "male": _words("given names that tell a man where the article says nothing else"),
+    }, ("female", "male"), "first names as gender evidence of last resort"),
+
+    "statements.yml": _closed({
+        "non_statements": {"type": "array", "description": "vetoes: a dependency pattern whose first node is a "
+                                                           "found quote's cue; when it matches, the quote is dropped",
+                           "items": _closed({
+                               "id": PATTERN["properties"]["id"],
+                               "description": _text("what the veto catches and why it is no statement"),
+                               "nodes": PATTERN["properties"]["nodes"],
+                               "examples": {"type": "array", "items": _closed({
+                                   "text": _text("a sentence"),
+                                   "cue": _text("the cue word"),
+                                   "match": {"type": "boolean", "description": "true: no quote may keep the cue; "
+                                                                               "false: a quote with it is kept"},
+                               }, ("text", "cue", "match")), "description": "sentences run by `rules test`"},
+                           }, ("id", "description", "nodes", "examples"))},
+        "channel_relations": _words("the cue's dependents read for where the words were published"),
+        "channel_examples": {"type": "array", "description": "sentences with the channel their quote must carry",
+                             "items": _closed({"text": _text("a sentence"), "channel": _text("the channel")},
+                                              ("text", "channel"))},
+    }, ("non_statements",), "what the screen stage drops, and where it reads channels"),
 
     "boilerplate.yml": _closed({
         "rules": {"type": "array", "description": "tried in file order; the first that matches a line removes it",

@@ -16,6 +16,7 @@ import math
 import os
 import re
 import sqlite3
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from itertools import groupby
@@ -41,6 +42,7 @@ TABLES = {
             "role": str,
             "aliases": str,  # JSON list
             "in_gazetteer": int,
+            "name_key": str,  # a person's full name as a spelling key its transliterations share
         },
         "pk": "id",
         "not_null": ["name"],
@@ -105,6 +107,7 @@ TABLES = {
             "category": str,
             "speaker_mention": str,
             "speaker_type": str,
+            "speaker_kind": str,
             "cue_lemma": str,
             "referent": str,
             "article_id": str,
@@ -136,7 +139,7 @@ TABLES = {
 }
 
 # Indexes beyond those on foreign keys, which ensure_db_shape always creates.
-INDEXES = {"quotes": [["speaker"], ["cue_lemma"]]}
+INDEXES = {"quotes": [["speaker"], ["cue_lemma"], ["speaker_kind"]], "speakers": [["name_key"]]}
 
 # Full-text search, kept in step with its table by triggers.
 FTS = {"quotes": ["content", "speaker", "speaker_mention"]}
@@ -156,6 +159,7 @@ select
   quotes.category,
   quotes.speaker_mention,
   coalesce(speakers.type, quotes.speaker_type) as speaker_type,
+  quotes.speaker_kind,
   quotes.cue_lemma,
   quotes.rule_id,
   rules.file || ':' || rules.line as rule_location,
@@ -185,21 +189,29 @@ STATEMENT_JACCARD = 0.75
 STATEMENT_CONTAINED_WORDS = 3
 
 SPEAKER_FROM_GAZETTEER = """
-insert into speakers (id, name, type, role, aliases, in_gazetteer)
-values (:id, :name, :type, :role, :aliases, 1)
+insert into speakers (id, name, type, role, aliases, in_gazetteer, name_key)
+values (:id, :name, :type, :role, :aliases, 1, :name_key)
 on conflict (id) do update set
   name = excluded.name,
   type = coalesce(excluded.type, speakers.type),
   role = excluded.role,
   aliases = excluded.aliases,
-  in_gazetteer = 1
+  in_gazetteer = 1,
+  name_key = excluded.name_key
 """
 
 # A quoted speaker adds a row, or fills in a type the gazetteer left open.
 SPEAKER_FROM_QUOTE = """
-insert into speakers (id, name, type, aliases, in_gazetteer)
-values (:id, :name, :type, '[]', 0)
-on conflict (id) do update set type = coalesce(speakers.type, excluded.type)
+insert into speakers (id, name, type, aliases, in_gazetteer, name_key)
+values (:id, :name, :type, '[]', 0, :name_key)
+on conflict (id) do update set type = coalesce(speakers.type, excluded.type),
+  name_key = coalesce(speakers.name_key, excluded.name_key)
+"""
+
+# The speaker another spelling of a name already stands for (the gazetteer's first).
+SPEAKER_BY_KEY = """
+select id, name, aliases from speakers where name_key = ? and id != ?
+order by in_gazetteer desc, rowid limit 1
 """
 
 # Quotes speaker by speaker (the unresolved, NULL, first), each speaker's in the order that
@@ -362,6 +374,7 @@ def save_speakers(db: sqlite_utils.Database, speakers: list[dict]) -> None:
             "type": speaker.get("type"),
             "role": speaker.get("role"),
             "aliases": json.dumps(list(speaker.get("aliases") or []), ensure_ascii=False),
+            "name_key": speaker.get("name_key"),
         }
         for speaker in speakers
     ]
@@ -418,17 +431,41 @@ def save_sentence_rows(db: sqlite_utils.Database, article_id: str, rows: list[di
 
 
 def save_quote_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]) -> None:
-    """Make these rows the article's quotes; stored ones that are still wanted as they are stay."""
+    """Make these rows the article's quotes; stored ones that are still wanted as they are stay.
+
+    A name new to the database whose spelling key an earlier speaker has ("Tomas Dvorak" after
+    "Tomáš Dvořák", "Volodymyr Zelenskiy" after "Volodymyr Zelensky") joins that speaker, and
+    the spelling is added to its aliases.
+    """
+    keys = {row["id"]: row.pop("speaker_key", None) for row in rows}
+    for row in rows:
+        if keys[row["id"]] and row["speaker_id"]:
+            row["speaker_id"] = same_speaker(db, row["speaker_id"], row["speaker"], keys[row["id"]])
     wanted = {row["id"]: row for row in rows}
     stored = {row["id"]: row for row in stored_rows(db, "quotes", "article_id = ?", [article_id])}
     changed = {quote_id for quote_id, row in wanted.items() if stored.get(quote_id) != row}
     gone = [[quote_id] for quote_id in stored if quote_id not in wanted]
     db.conn.executemany("delete from quotes where id = ?", gone)
     db.conn.executemany(SPEAKER_FROM_QUOTE, [
-        {"id": row["speaker_id"], "name": row["speaker"], "type": row["speaker_type"]}
+        {"id": row["speaker_id"], "name": row["speaker"], "type": row["speaker_type"], "name_key": keys[row["id"]]}
         for row in rows if row["speaker_id"] and row["id"] in changed
     ])
     db.table("quotes").insert_all([row for row in rows if row["id"] in changed], pk="id", replace=True)
+
+
+def same_speaker(db: sqlite_utils.Database, own_id: str, name: str, key: str) -> str:
+    """The id of the speaker this name is another spelling of, or ``own_id`` when it is new or its own."""
+    if db.execute("select 1 from speakers where id = ?", [own_id]).fetchone():
+        return own_id
+    found = db.execute(SPEAKER_BY_KEY, [key, own_id]).fetchone()
+    if found is None:
+        return own_id
+    found_id, found_name, aliases = found
+    aliases = json.loads(aliases or "[]")
+    if name != found_name and name not in aliases:
+        db.execute("update speakers set aliases = ? where id = ?",
+                   [json.dumps(aliases + [name], ensure_ascii=False), found_id])
+    return found_id
 
 
 def stored_rows(db: sqlite_utils.Database, table: str, where: str, parameters: list) -> list[dict]:
@@ -659,11 +696,13 @@ def quote_row(article_id: str, quote: Quote) -> dict:
         "channel": quote.channel,
         "category": quote.category,
         "speaker_type": quote.speaker_type,
+        "speaker_kind": quote.speaker_kind,
+        "speaker_key": quote.speaker_key,  # read (and dropped) by save_quote_rows
         "cue_lemma": quote.cue_lemma,
         "article_id": article_id,
         "sentence_index": quote.sentence_index,
         "sentence_id": sentence_id(article_id, quote.sentence_index),
-        "speaker_id": speaker_id(quote.speaker) if quote.named else None,
+        "speaker_id": speaker_id(quote.speaker) if quote.speaker else None,
         "rule_id": quote.rule_id,
         **span_columns("content", "content", quote.content),
         **content_parts_columns(quote),
@@ -702,8 +741,10 @@ def sentence_id(article_id: str, index: int) -> str:
 
 
 def speaker_id(name: str) -> str:
-    """A readable slug of a canonical name: "Vyacheslav Gladkov" → "vyacheslav-gladkov"."""
-    return "-".join(re.findall(r"\w+", name.casefold())) or stable_id(name)
+    """A readable slug of a canonical name, accents folded: "Tomáš Dvořák" → "tomas-dvorak",
+    so one person written with and without diacritics in two articles is one speaker."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+    return "-".join(re.findall(r"\w+", folded)) or stable_id(name)
 
 
 def stable_id(*parts) -> str:

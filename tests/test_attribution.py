@@ -66,8 +66,8 @@ def test_a_speaker_mention_takes_in_the_apposition_after_it_however_parsed(attri
 
 
 def test_a_pronoun_left_without_referent_names_no_one(attribute):
-    """``speakers.yml: unnamed``: such a quote is stored with no speaker id."""
+    """A pronoun nothing agrees with keeps its mention and gets no speaker (stored with no speaker id)."""
     _, (quote,) = attribute["unnamed"]
-    assert quote.speaker_span.text == "He" and not quote.named
+    assert quote.speaker_span.text == "He" and quote.speaker is None
     _, quotes = attribute["apposition"]
-    assert all(q.named for q in quotes)
+    assert all(q.speaker for q in quotes)

@@ -66,6 +66,8 @@ def test_every_canned_query_has_a_title_and_description():
         "cue_verbs",
         "quotes_per_rule",
         "unresolved_speakers",
+        "unnamed_sources",
+        "sources_by_kind",
     }
     for canned in CANNED_QUERIES.values():
         assert canned["title"] and canned["description"] and canned["sql"]
@@ -134,8 +136,28 @@ async def test_quotes_per_rule(ds, db_path):
 
 async def test_unresolved_speakers(ds, db_path):
     rows = await get_json(ds, "/quotes/unresolved_speakers.json?_shape=array")
-    expected = query(db_path, "select id from quotes where speaker_id is null")
+    expected = query(db_path, "select id from quotes where speaker_id is null and speaker_kind is null")
     assert sorted(row["quote_id"] for row in rows) == sorted(row["id"] for row in expected)
+
+
+async def test_unnamed_sources_are_listed_apart_from_named_speakers(ds, db_path):
+    rows = await get_json(ds, "/quotes/unnamed_sources.json?_shape=array&kind=")
+    expected = query(db_path, "select id from quotes where speaker_kind in ('generic', 'anonymous')")
+    assert sorted(row["quote_id"] for row in rows) == sorted(row["id"] for row in expected)
+    assert all(row["speaker_mention"] for row in rows)
+    generic = await get_json(ds, "/quotes/unnamed_sources.json?_shape=array&kind=generic")
+    assert {row["speaker_kind"] for row in generic} <= {"generic"}
+    assert len(generic) == len([row for row in rows if row["speaker_kind"] == "generic"])
+    most_quoted = await get_json(ds, "/quotes/most_quoted_speakers.json?_shape=array")
+    mentions = {row["speaker_mention"].casefold() for row in rows}
+    assert not mentions & {row["speaker"].casefold() for row in most_quoted}
+
+
+async def test_sources_by_kind_counts_every_quote(ds, db_path):
+    rows = await get_json(ds, "/quotes/sources_by_kind.json?_shape=array")
+    assert sum(row["quotes"] for row in rows) == query(db_path, "select count(*) as n from quotes")[0]["n"]
+    if "built" in str(db_path):  # the example articles quote named people and generic sources
+        assert {"person", "generic"} <= {row["speaker_kind"] for row in rows}
 
 
 @pytest.mark.parametrize("table", TABLES)

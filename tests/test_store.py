@@ -461,3 +461,7 @@ def test_who_said_what_view_reads_like_a_sentence(built):
     assert smirnov["channel"] == "video message"
     assert smirnov["rule_location"] == "rules/patterns.yml:3"
     assert smirnov["sentence"].endswith("on Telegram.")
+
+
+def test_a_name_with_and_without_diacritics_is_one_speaker():
+    assert store.speaker_id("Tomáš Dvořák") == store.speaker_id("Tomas Dvorak") == "tomas-dvorak"

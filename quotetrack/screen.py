@@ -1,0 +1,177 @@
+"""Screen stage, between match and resolve: drop what is no statement, find the channel, keep
+the dateline out.
+
+Driven by rules/statements.yml: ``non_statements`` are vetoes written as dependency
+patterns whose first node is a quote's cue ("declined to comment", "did not say whether",
+"if the board says", "asked whether"); ``channel_relations`` are the cue's dependents read
+for a channel (cues.yml ``channels``) when the match found none ("told reporters",
+"In an interview with Czech Television, …"). A dateline ("RIO DE JANEIRO (Reuters) -")
+is cut off any speaker or content span that starts in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import regex
+
+from .match import REGEX_TIMEOUT, SentenceView, find_quotes, match_pattern, word_tests
+from .records import Article, ParsedArticle, Quote, Span
+from .rules import Example, Node, RuleSet, _example, _node, load_file
+from .yamlfile import RuleError, line_of
+
+DATELINE_SEPARATORS = r"\s*(?:\([^)]{1,40}\))?\s*[-–—:]+\s*"
+
+
+@dataclass
+class Veto:
+    id: str
+    description: str
+    nodes: list[Node]
+    examples: list[Example]
+    file: str
+    line: int | None
+
+
+@dataclass
+class ChannelExample:
+    text: str
+    channel: str
+    line: int | None
+
+
+@dataclass
+class StatementRules:
+    vetoes: list[Veto]
+    channel_relations: frozenset[str]
+    channel_examples: list[ChannelExample]
+
+
+def load_statement_rules(rules_dir: str | Path, rules: RuleSet) -> StatementRules:
+    """Read rules/statements.yml; a mistake raises ``RuleError`` with file and line."""
+    path = Path(rules_dir) / "statements.yml"
+    data = load_file(path)
+    if not isinstance(data, dict) or set(data) - {"non_statements", "channel_relations", "channel_examples"}:
+        raise RuleError("QT103", path, line_of(data, 1),
+                        "statements.yml holds non_statements, channel_relations and channel_examples")
+    vetoes, seen_ids = [], set()
+    for spec in data.get("non_statements") or []:
+        if not isinstance(spec, dict) or not {"id", "description", "nodes", "examples"} <= set(spec) or \
+                set(spec) - {"id", "description", "nodes", "examples"}:
+            raise RuleError("QT103", path, line_of(spec), "a non-statement is {id, description, nodes, examples}")
+        if spec["id"] in seen_ids:
+            raise RuleError("QT106", path, line_of(spec), f"non-statement id {spec['id']!r} is already used")
+        seen_ids.add(spec["id"])
+        nodes, seen = [], set()
+        for node_spec in spec["nodes"]:
+            node = _node(path, node_spec, seen, rules.lexicons, not nodes)
+            seen.add(node.id)
+            nodes.append(node)
+        examples = [_example(e, bool(e["match"])) for e in spec["examples"]]
+        if not nodes or not examples:
+            raise RuleError("QT102", path, line_of(spec), "a non-statement needs nodes and examples")
+        vetoes.append(Veto(str(spec["id"]), str(spec["description"]), nodes, examples, str(path), line_of(spec)))
+    relations = data.get("channel_relations") or []
+    if not isinstance(relations, list) or not all(isinstance(r, str) for r in relations):
+        raise RuleError("QT102", path, line_of(relations, 1), "channel_relations must be a list of relations")
+    examples = []
+    for spec in data.get("channel_examples") or []:
+        if not isinstance(spec, dict) or set(spec) != {"text", "channel"}:
+            raise RuleError("QT103", path, line_of(spec), "a channel example is {text, channel}")
+        examples.append(ChannelExample(str(spec["text"]), str(spec["channel"]), line_of(spec)))
+    return StatementRules(vetoes, frozenset(relations), examples)
+
+
+class Screen:
+    def __init__(self, rules: RuleSet, statements: StatementRules):
+        self.rules, self.statements = rules, statements
+        shared: dict = {}
+        self.tests = {veto.id: word_tests(veto.nodes, shared) for veto in statements.vetoes}
+
+    def screen(self, parsed: ParsedArticle, quotes: list[Quote]) -> list[Quote]:
+        """The quotes that are statements, with channel and spans outside the dateline."""
+        text = parsed.article.text
+        sentences = {s.index: s for s in parsed.sentences}
+        dateline = dateline_span(parsed.article)
+        views: dict[int, SentenceView] = {}
+        marks = find_quotes(text) if quotes else []
+        kept = []
+        for quote in quotes:
+            sentence = sentences.get(quote.sentence_index)
+            if sentence is not None and quote.cue is not None:
+                if sentence.index not in views:
+                    local = [m for m in marks if m.start < sentence.end and sentence.start < m.end]
+                    views[sentence.index] = SentenceView(sentence, local)
+                view = views[sentence.index]
+                if self.vetoed(view, quote) is not None:
+                    continue
+                if quote.channel is None:
+                    quote.channel = self.channel(view, quote)
+            if dateline is not None and not self.clear_of_dateline(quote, dateline, text):
+                continue
+            kept.append(quote)
+        return kept
+
+    def vetoed(self, view: SentenceView, quote: Quote) -> str | None:
+        """The id of the first veto whose cue node is one of the quote's cue words."""
+        cue_words = {w.index for w in view.sentence.words if quote.cue.start <= w.start < quote.cue.end}
+        for veto in self.statements.vetoes:
+            for bound in match_pattern(veto, self.tests[veto.id], view):
+                if bound[veto.nodes[0].id] in cue_words:
+                    return veto.id
+        return None
+
+    def channel(self, view: SentenceView, quote: Quote) -> str | None:
+        """Where the words were published, from the cue's dependents over ``channel_relations``."""
+        words = view.sentence.words
+        cue_words = [w.index for w in words if quote.cue.start <= w.start < quote.cue.end]
+        phrases = []
+        for cue in cue_words:
+            for child in view.children[cue]:
+                if words[child].deprel not in self.statements.channel_relations:
+                    continue
+                first, last = view.left[child], view.right[child]
+                start, end = words[first].start, words[last].end
+                if quote.content.start < end and start < quote.content.end:
+                    continue  # what was said is no channel
+                if quote.speaker_span and quote.speaker_span.start < end and start < quote.speaker_span.end:
+                    continue
+                phrases.append(" ".join(w.text for w in words[first:last + 1]))
+        for channel in self.rules.channels:
+            if any(channel.pattern.search(p, timeout=REGEX_TIMEOUT) for p in phrases):
+                return channel.name
+        return None
+
+    def clear_of_dateline(self, quote: Quote, dateline: Span, text: str) -> bool:
+        """Cut the dateline off the quote's spans; False when nothing of the content is left."""
+        quote.speaker_span = after(quote.speaker_span, dateline, text)
+        content = after(quote.content, dateline, text)
+        if content is None:
+            return False
+        quote.content = content
+        quote.content_parts = [p for p in (after(p, dateline, text) for p in quote.content_parts) if p]
+        return True
+
+
+def after(span: Span | None, dateline: Span, text: str) -> Span | None:
+    """``span`` without what it shares with the dateline; None when nothing is left."""
+    if span is None or span.end <= dateline.start or span.start >= dateline.end:
+        return span
+    start = dateline.end
+    while start < span.end and text[start].isspace():
+        start += 1
+    return replace(span, start=start, text=text[start:span.end]) if start < span.end else None
+
+
+def dateline_span(article: Article) -> Span | None:
+    """Where the dateline ingest read ("MOSCOW (AFP) -") is written in the article's text."""
+    if not article.dateline_place:
+        return None
+    place = r"\s*,?\s*".join(regex.escape(part.strip()) for part in article.dateline_place.split(",") if part.strip())
+    if not place:
+        return None
+    found = regex.search(rf"(?im)^\s*{place}{DATELINE_SEPARATORS}", article.text)
+    if found is None:
+        return None
+    return Span(found.start(), found.end(), found.group())
