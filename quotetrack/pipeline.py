@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -72,12 +73,27 @@ class Pipeline:
         return predictions
 
     def rule_rows(self) -> list[dict]:
-        """One row per rule, for the ``rules`` table."""
-        boilerplate = [
-            {"id": r.id, "kind": "boilerplate", "description": r.description, "file": r.file, "line": r.line}
+        """One row per rule, for the ``rules`` table: its file relative to the rules folder, its examples as JSON."""
+        patterns = {rule.id: rule for rule in [*self.rules.patterns, *filter(None, [self.rules.floating])]}
+        rows = [{**row, "examples": examples_json(patterns[row["id"]].examples) if row["id"] in patterns else None}
+                for row in self.rules.summary()]
+        rows += [
+            {"id": r.id, "kind": "boilerplate", "description": r.description, "file": r.file, "line": r.line,
+             "examples": json.dumps([{"text": line, "match": True} for line in r.examples]
+                                    + [{"text": line, "match": False} for line in r.counterexamples],
+                                    ensure_ascii=False)}
             for r in self.boilerplate.rules
         ]
-        return self.rules.summary() + boilerplate
+        return [{**row, "file": self.rule_file(row["file"])} for row in rows]
+
+    def rule_file(self, file: str | None) -> str | None:
+        """A rule file's path relative to the rules folder: what a rule author opens, not where the builder keeps it."""
+        if not file:
+            return file
+        try:
+            return Path(file).resolve().relative_to(self.rules_dir.resolve()).as_posix()
+        except ValueError:
+            return Path(file).name
 
     def read(self, source: str | Path, report: BuildReport) -> list[Article]:
         """Ingest the articles at ``source``; bad ones are recorded in ``report.errors`` and skipped."""
@@ -133,6 +149,13 @@ class Pipeline:
         for path in sorted(self.rules_dir.glob("*.yml")):
             digest.update(path.name.encode() + path.read_bytes())
         return digest.hexdigest()[:16]
+
+
+def examples_json(examples) -> str:
+    """A rule's examples as a JSON list: text, whether it matches, and the speaker, cue and content it must find."""
+    keys = ("text", "match", "speaker", "cue", "content", "type")
+    return json.dumps([{key: getattr(example, key) for key in keys if getattr(example, key, None) is not None}
+                       for example in examples], ensure_ascii=False)
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:

@@ -6,9 +6,15 @@ from pathlib import Path
 
 import uvicorn
 from datasette.app import Datasette
+from datasette.plugins import pm
 from datasette.utils import parse_metadata
 
+from . import newsroom
+
 PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"  # the newsroom pages: datasette's templates, extended
+STATIC_DIR = PACKAGE_DIR / "static"
+STATIC_MOUNT = "quotetrack-static"  # served at /quotetrack-static/, named in metadata.yml's extra_css_urls
 
 # metadata.yml is written at the root of the source checkout, where a checkout (or an
 # editable install) finds it; an installed wheel needs a copy inside the package.
@@ -33,6 +39,10 @@ def load_metadata(db_path: str | Path, metadata_path: str | Path | None = None) 
     name = Path(db_path).stem
     if name != DATABASE_NAME and DATABASE_NAME in databases:
         metadata["databases"] = {name: databases.pop(DATABASE_NAME), **databases}
+        for dashboard in metadata.get("plugins", {}).get("datasette-dashboards", {}).values():
+            for part in [*dashboard.get("filters", {}).values(), *dashboard.get("charts", {}).values()]:
+                if part.get("db") == DATABASE_NAME:
+                    part["db"] = name
     return metadata
 
 
@@ -40,7 +50,14 @@ def datasette_instance(db_path: str | Path, metadata_path: str | Path | None = N
     """A datasette serving ``db_path`` immutable (read-only, cacheable) with our metadata."""
     if not Path(db_path).is_file():
         raise FileNotFoundError(f"no database at {db_path}: build it first")
-    return Datasette(immutables=[str(db_path)], metadata=load_metadata(db_path, metadata_path))
+    if not pm.is_registered(newsroom):
+        pm.register(newsroom, name="quotetrack-newsroom")
+    return Datasette(
+        immutables=[str(db_path)],
+        metadata=load_metadata(db_path, metadata_path),
+        template_dir=str(TEMPLATES_DIR),
+        static_mounts=[(STATIC_MOUNT, str(STATIC_DIR))],
+    )
 
 
 def serve(
