@@ -51,14 +51,14 @@ _MONTHS = ("january february march april may june july august september october 
 _MONTH = r"(?P<month>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?)"
 # A line that only states when the article was published ("Published: May 23, 2023", "23 May 2023 14:05").
 _DATE_LINE = regex.compile(
-    rf"""(?x)(?i:(?:published|posted|updated|date)\s*:?\s*)?(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}}\.?,?\s+)?
+    rf"""(?x)(?i:(?:published|posted|updated|date)\s*:?\s*)?(?:(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}}\.?,?\s+)?
     (?: (?P<iso>\d{{4}}-\d{{2}}-\d{{2}})
       | {_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})
       | (?P<day2>\d{{1,2}})\s+(?P<month2>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{{0,6}}\.?),?\s+(?P<year2>\d{{4}}) )
     (?:,?\s+(?:at\s+)?\d{{1,2}}[:.]\d{{2}}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{{2,4}})?)?\s*"""
 )
 _DATE_LINE_SEARCH = 6  # lines from the top where a date line is looked for
-_LEDE_TITLE_WORDS = 12  # a title made from the lede: its first sentence, cut to this many words
+_LEDE_TITLE_WORDS = 10  # a title made from the lede: its first sentence, cut to this many words
 # Labels that open a first paragraph the way a dateline does ("EXCLUSIVE –", "Update:").
 _NOT_PLACES = frozenset(
     "ANALYSIS BREAKING COMMENTARY CORRECTION EDITORIAL EXCLUSIVE LIVE NOTE OPINION REVIEW UPDATE UPDATED VIDEO WATCH"
@@ -396,7 +396,10 @@ def _lede_title(lines: list[str]) -> str:
     words = sentence.split()
     if len(words) <= _LEDE_TITLE_WORDS:
         return sentence.rstrip(".")
-    return " ".join(words[:_LEDE_TITLE_WORDS]).rstrip(",;:–—-") + " …"
+    words = words[:_LEDE_TITLE_WORDS]
+    while len(words) > 1 and words[-1].lower().strip(",;:") in _TITLE_SMALL_WORDS:  # "... Russian forces on …"
+        words.pop()
+    return " ".join(words).rstrip(",;:–—-") + " …"
 
 
 def _date_line(lines: list[str]) -> str | None:
