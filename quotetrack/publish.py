@@ -39,6 +39,8 @@ def load_metadata(db_path: str | Path, metadata_path: str | Path | None = None) 
     name = Path(db_path).stem
     if name != DATABASE_NAME and DATABASE_NAME in databases:
         metadata["databases"] = {name: databases.pop(DATABASE_NAME), **databases}
+        if "description_html" in metadata:  # the index page's links to the main view, speakers, ...
+            metadata["description_html"] = metadata["description_html"].replace(f"/{DATABASE_NAME}/", f"/{name}/")
         for dashboard in metadata.get("plugins", {}).get("datasette-dashboards", {}).values():
             for part in [*dashboard.get("filters", {}).values(), *dashboard.get("charts", {}).values()]:
                 if part.get("db") == DATABASE_NAME:
