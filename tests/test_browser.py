@@ -138,6 +138,15 @@ def test_main_view_first_screen_shows_who_said_what(page, db):
     assert page.locator("td.col-rule_location").first.inner_text().startswith("patterns.yml:")
 
 
+def test_every_link_of_the_main_view_leads_somewhere(page):
+    page.goto("/quotes/who_said_what?_size=max")
+    links = page.locator("a.nr-speaker, a.nr-quote, a.nr-article, a.nr-copies, a.nr-rule")
+    targets = {href.split("#")[0] for href in (link.get_attribute("href") for link in links.all())}
+    assert len(targets) > 20
+    for target in sorted(targets):
+        assert page.request.get(target).ok, target
+
+
 def test_speaker_link_leads_to_the_speaker_page(page, db):
     page.goto("/quotes/who_said_what")
     link = page.locator("td.col-speaker a.nr-speaker").first
