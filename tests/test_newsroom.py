@@ -13,7 +13,7 @@ from urllib.parse import quote as urlquote
 
 import pytest
 
-from quotetrack.newsroom import INTERNAL_COLUMNS
+from quotetrack.newsroom import INTERNAL_COLUMNS, highlighted
 from quotetrack.publish import datasette_instance, load_metadata
 
 DASHBOARD = load_metadata("quotes.db")["plugins"]["datasette-dashboards"]["newsroom"]
@@ -70,6 +70,27 @@ def marks_of(html: str) -> Marks:
 
 def hrefs(html: str, css_class: str) -> list[str]:
     return re.findall(rf'<a class="{css_class}" href="([^"]+)"', html)
+
+
+# ----------------------------------------------------------------- highlighting
+
+def test_highlighting_nested_and_interrupted_quotes():
+    text = '"A, B," she said. Putin has pledged to help, he said. <b>'
+    outer = {"id": "outer", "speaker": None, "rule_id": "r1", "content_start": 24, "content_end": 43,
+             "content_parts": None, "cue_start": 48, "cue_end": 52, "speaker_start": 45, "speaker_end": 47}
+    inner = {"id": "inner", "speaker": "Vladimir Putin", "rule_id": "r2", "content_start": 36, "content_end": 43,
+             "content_parts": None, "cue_start": 28, "cue_end": 35, "speaker_start": 18, "speaker_end": 23}
+    parted = {"id": "parted", "speaker": "Anna", "rule_id": "r3", "content_start": 1, "content_end": 6,
+              "content_parts": "[[1, 2], [4, 5]]", "cue_start": 12, "cue_end": 16, "speaker_start": 8, "speaker_end": 11}
+    html = highlighted(text, [outer, inner, parted])
+    marks = marks_of(html)
+    assert marks.text[("outer", "content")] == "has pledged to help"
+    assert marks.text[("inner", "content")] == "to help" and marks.text[("inner", "speaker")] == "Putin"
+    assert marks.text[("inner", "cue")] == "pledged" and marks.text[("outer", "cue")] == "said"
+    assert marks.text[("parted", "content")] == "AB"  # only the quoted parts, not ", "
+    assert marks.anchors == {"q-outer", "q-inner", "q-parted"}
+    assert "&lt;b&gt;" in html and "<b>" not in html  # the article text is escaped
+    assert 'title="content · unresolved speaker · rule r1"' in html
 
 
 # ----------------------------------------------------------------- the data behind the pages
