@@ -79,6 +79,9 @@ def render_cell(row, value, column, table, database, datasette):
                     "Every copy of this statement")
     if column == "rule_id" and table != "rules":
         return link(row_url(datasette, database, "rules", value), value, "nr-rule")
+    if column == "text" and table == "articles":
+        return link(row_url(datasette, database, "articles", row["id"]), preview(str(value)), "nr-article",
+                    "Read it with its quotes highlighted")
     if column == "url" and table == "articles" and str(value).startswith(("http://", "https://")):
         return Markup('<a href="{}" rel="noopener">{}</a>').format(value, value)
     return None

@@ -161,6 +161,13 @@ async def test_canned_queries_link_quotes_to_their_articles(ds, built_db, name, 
     assert sorted(hrefs(html, "nr-quote")) == sorted(f"/quotes/articles/{q['article_id']}#q-{q['id']}" for q in expected)
 
 
+async def test_articles_table_shows_the_text_short_and_linked(ds, built_db):
+    html = await page(ds, "/quotes/articles")
+    articles = query(built_db, "select id, text from articles")
+    assert sorted(hrefs(html, "nr-article")) == sorted(f"/quotes/articles/{a['id']}" for a in articles)
+    assert all(a["text"][-200:] not in html for a in articles if len(a["text"]) > 1000)
+
+
 async def test_the_article_url_is_linked_when_known(tmp_path, pipeline):
     source = tmp_path / "in.jsonl"
     text = "Gladkov said one elderly woman had died during the evacuation of the village."
