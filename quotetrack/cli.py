@@ -206,7 +206,9 @@ def serve(db_path, metadata_path, host, port):
 
     if not db_path.is_file():
         raise click.ClickException(f"no database at {db_path}: build it first (quotetrack build {db_path} SOURCE)")
-    click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
+    site = f"http://{host}:{port}"
+    click.echo(f"Serving {db_path} at {site}/ (who said what: {site}/{db_path.stem}/who_said_what,"
+               f" charts: {site}/-/dashboards/newsroom)", err=True)
     serve_db(db_path, host=host, port=port, metadata_path=metadata_path)
 
 

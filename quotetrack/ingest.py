@@ -12,7 +12,10 @@ import hashlib
 import json
 import stat
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import regex
 
@@ -20,6 +23,7 @@ from .records import Article
 from .rules import Boilerplate, BoilerplateRule
 
 JSONL_FIELDS = ("id", "title", "url", "published", "text")
+OUTLET_GROUP = "outlet"  # a boilerplate pattern's group of this name names the article's outlet
 ARTICLE_SUFFIXES = (".txt", ".jsonl")  # compared case-insensitively: NOTES.TXT is read
 # Bounds on what one article may cost (the longest PolNeAR article has 33,672 characters in 309
 # paragraphs); a longer one is reported and skipped. The parser bounds each sentence (parse.py).
@@ -46,6 +50,18 @@ _DATELINE = regex.compile(
     (?(DEFINE) (?<name> \p{Lu}[\p{L}.'’-]+ (?: \s\p{Lu}[\p{L}.'’-]* ){0,3} ))
     """
 )
+_MONTHS = ("january february march april may june july august september october november december").split()
+_MONTH = r"(?P<month>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?)"
+# A line that only states when the article was published ("Published: May 23, 2023", "23 May 2023 14:05").
+_DATE_LINE = regex.compile(
+    rf"""(?x)(?i:(?:published|posted|updated|date)\s*:?\s*)?(?:(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}}\.?,?\s+)?
+    (?: (?P<iso>\d{{4}}-\d{{2}}-\d{{2}})
+      | {_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})
+      | (?P<day2>\d{{1,2}})\s+(?P<month2>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{{0,6}}\.?),?\s+(?P<year2>\d{{4}}) )
+    (?:,?\s+(?:at\s+)?\d{{1,2}}[:.]\d{{2}}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{{2,4}})?)?\s*"""
+)
+_DATE_LINE_SEARCH = 6  # lines from the top where a date line is looked for
+_LEDE_TITLE_WORDS = 10  # a title made from the lede: its first sentence, cut to this many words
 # Labels that open a first paragraph the way a dateline does ("EXCLUSIVE –", "Update:").
 _NOT_PLACES = frozenset(
     "ANALYSIS BREAKING COMMENTARY CORRECTION EDITORIAL EXCLUSIVE LIVE NOTE OPINION REVIEW UPDATE UPDATED VIDEO WATCH"
@@ -214,27 +230,58 @@ def _json_article(source: str, raw: bytes, boilerplate: Boilerplate) -> Article:
     if article_id is not None and (isinstance(article_id, bool) or not isinstance(article_id, str | int)):
         raise _BadArticle("field 'id' must be a string or an integer")
     fields = {key: record[key] for key in ("title", "url", "published") if record.get(key) is not None}
+    if outlet := _outlet_of(record):
+        fields["outlet"] = outlet
     metadata = {key: value for key, value in record.items() if key not in JSONL_FIELDS}
     article_id = None if article_id is None else str(article_id)
     return _article(source, record["text"], boilerplate, article_id, metadata=metadata, **fields)
 
 
+def _outlet_of(record: dict) -> str | None:
+    """Who published a JSON Lines article: its ``outlet`` or ``source`` field, else its url's host name."""
+    for key in ("outlet", "source"):
+        if isinstance(record.get(key), str) and record[key].strip():
+            return record[key].strip()
+    if isinstance(record.get("url"), str):
+        host = urlsplit(record["url"].strip()).hostname or ""
+        return host.removeprefix("www.") or None
+    return None
+
+
 def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str | None, **fields) -> Article:
-    """Clean ``text`` and read its title, date and dateline; the given ``fields`` win over what the text says."""
+    """Clean ``text`` and read its title, date, dateline and outlet; the given ``fields`` win over what the text says."""
     _check_bounds(text)
-    spans, published = _kept_spans(text, boilerplate)
-    cleaned, segments = _assemble(text, spans)
+    kept = _kept_spans(text, boilerplate)
+    cleaned, segments = _assemble(text, kept.spans)
     if not cleaned:
         raise _BadArticle("empty text")
     content_hash = hashlib.sha256(cleaned.encode("utf-8")).hexdigest()
     lines = [match.group().rstrip("\r\n") for match in _LINE.finditer(cleaned)]
-    title = _title(lines)
-    place, agency = _dateline(lines[1:] if title else lines)
-    found = {"title": title, "published": published, "dateline_place": place, "dateline_agency": agency}
+    headline = _title(lines)
+    place, agency = _dateline(lines[1:] if headline else lines)
+    found = {
+        "published": kept.published or _date_line(lines),
+        "dateline_place": place,
+        "dateline_agency": agency,
+        "outlet": kept.outlet or agency,
+    }
+    title, title_source = (fields.pop("title"), "given") if fields.get("title") else (
+        (headline, "headline") if headline else (_lede_title(lines), "lede"))
     return Article(
         id=article_id or content_hash[:16], source=source, text=cleaned, content_hash=content_hash,
-        segments=segments, **{**{key: value for key, value in found.items() if value}, **fields},
+        segments=segments, title=title, title_source=title_source, boilerplate=kept.removed,
+        **{**{key: value for key, value in found.items() if value}, **fields},
     )
+
+
+@dataclass
+class _Kept:
+    """What cleaning keeps of a source text, and what it learns on the way."""
+
+    spans: list[tuple[int, int]]
+    published: str | None
+    removed: list[dict]  # {"rule": id, "text": line} for each boilerplate line removed, in order
+    outlet: str | None  # named by a removed line, such as a syndication notice
 
 
 def _check_bounds(text: str) -> None:
@@ -250,32 +297,36 @@ def _check_bounds(text: str) -> None:
         raise _BadArticle(f"looks like HTML, not plain text ({shown}): give the article's text")
 
 
-def _kept_spans(text: str, boilerplate: Boilerplate) -> tuple[list[tuple[int, int]], str | None]:
+def _kept_spans(text: str, boilerplate: Boilerplate) -> _Kept:
     """The (start, end) stretches of ``text`` left once leading metadata and boilerplate lines go, and the date read.
 
     A removed line takes the blank lines after it along when it was a paragraph of its
     own, so that removal leaves one paragraph break, never two and never none.
     """
     published, start = None, _LEADING_SPACE.match(text).end()
-    if date := _LEADING_DATE.match(text, start):
-        published, start = date["date"], date.end()
+    if date_field := _LEADING_DATE.match(text, start):
+        published, start = date_field["date"], date_field.end()
     matches = list(_LINE.finditer(text, start))
     lines = [match.group() for match in matches]
-    spans, after_break, dropping_blanks = [], True, False  # the text's start counts as a paragraph break
+    kept = _Kept([], published, [], None)
+    after_break, dropping_blanks = True, False  # the text's start counts as a paragraph break
     for index, match in enumerate(matches):
         blank = not lines[index].strip()
         if blank and dropping_blanks:
             continue
         try:
-            rule = _rule_removing(boilerplate, lines, index)
+            removal = _rule_removing(boilerplate, lines, index)
         except TimeoutError:
             raise _BadArticle(f"boilerplate rules took too long on the line {lines[index].strip()[:60]!r}") from None
-        if rule:
+        if removal:
+            rule, found = removal
+            kept.removed.append({"rule": rule.id, "text": lines[index].strip()})
+            kept.outlet = kept.outlet or (found.groupdict().get(OUTLET_GROUP) or "").strip() or None
             dropping_blanks = after_break
             continue
-        spans.append(match.span())
+        kept.spans.append(match.span())
         after_break, dropping_blanks = blank, False
-    return spans, published
+    return kept
 
 
 def _assemble(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
@@ -302,16 +353,16 @@ def _assemble(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[
     return "".join(pieces), segments or [(0, 0)]
 
 
-def _rule_removing(boilerplate: Boilerplate, lines: list[str], index: int) -> BoilerplateRule | None:
-    """The first rule that removes ``lines[index]``, given the lines around it, if any."""
+def _rule_removing(boilerplate: Boilerplate, lines: list[str], index: int) -> tuple[BoilerplateRule, regex.Match] | None:
+    """The first rule that removes ``lines[index]``, given the lines around it, and its match, if any."""
     line = lines[index]
     if not line.strip():
         return None
     for rule in boilerplate.rules:
         if rule.context == "between_prose" and not (_is_prose(lines, index - 1) and _is_prose(lines, index + 1)):
             continue
-        if rule.matches(line):
-            return rule
+        if found := rule.match(line):
+            return rule, found
     return None
 
 
@@ -340,6 +391,45 @@ def _title(lines: list[str]) -> str | None:
     if first[-1] in ",:;" or first.startswith("By "):  # a lead-in or a byline
         return None
     return first if _title_cased(first) else None
+
+
+def _lede_title(lines: list[str]) -> str:
+    """A title made from the lede: the first sentence of the first prose paragraph (less its dateline), cut short."""
+    paragraphs = [line.strip() for index, line in enumerate(lines) if _is_prose(lines, index)]
+    paragraph = next(iter(paragraphs), None) or next(line.strip() for line in lines if line.strip())
+    if (dateline := _DATELINE.match(paragraph)) and _dateline_of(paragraph):
+        paragraph = paragraph[dateline.end():]
+    sentence = regex.split(r"(?<=[.!?][\"'”’]?)\s+(?=[\p{Lu}\"'“‘])", paragraph, maxsplit=1)[0]
+    words = sentence.split()
+    if len(words) <= _LEDE_TITLE_WORDS:
+        return sentence.rstrip(".")
+    words = words[:_LEDE_TITLE_WORDS]
+    while len(words) > 1 and words[-1].lower().strip(",;:") in _TITLE_SMALL_WORDS:  # "... Russian forces on …"
+        words.pop()
+    return " ".join(words).rstrip(",;:–—-") + " …"
+
+
+def _date_line(lines: list[str]) -> str | None:
+    """The date (ISO) stated by a line of its own near the top, such as "May 23, 2023" or "Published: 23 May 2023"."""
+    for line in lines[:_DATE_LINE_SEARCH]:
+        if match := _DATE_LINE.fullmatch(line.strip()):
+            return _iso_date(match)
+    return None
+
+
+def _iso_date(match: regex.Match) -> str | None:
+    if match["iso"]:
+        year, month, day = map(int, match["iso"].split("-"))
+    else:
+        name = (match["month"] or match["month2"]).rstrip(".").lower()
+        months = [number for number, month in enumerate(_MONTHS, 1) if month.startswith(name[:3])]
+        if not months:
+            return None
+        year, month, day = int(match["year"] or match["year2"]), months[0], int(match["day"] or match["day2"])
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:  # "February 30"
+        return None
 
 
 def _dateline(lines: list[str]) -> tuple[str | None, str | None]:

@@ -130,6 +130,23 @@ class Pipeline:
 
         return ingest.read_articles(source, self.boilerplate, skipped)
 
+    def rule_rows(self) -> list[dict]:
+        """One row per rule, for the ``rules`` table: its file relative to the rules folder, its examples as JSON."""
+        rules = {rule.id: rule for rule in [*self.rules.patterns, *filter(None, [self.rules.floating]),
+                                            *self.boilerplate.rules]}
+        rows = [{**row, "examples": examples_json(rules[row["id"]].examples) if row["id"] in rules else None}
+                for row in self.rules.summary()]
+        return [{**row, "file": self.rule_file(row["file"])} for row in rows]
+
+    def rule_file(self, file: str | None) -> str | None:
+        """A rule file's path relative to the rules folder: what a rule author opens, not where the builder keeps it."""
+        if not file:
+            return file
+        try:
+            return Path(file).resolve().relative_to(self.rules_dir.resolve()).as_posix()
+        except ValueError:
+            return Path(file).name
+
     def read(self, source: str | Path, report: BuildReport) -> list[Article]:
         """All the articles at ``source`` in a list (for evaluation, which needs them all); see ``stream``."""
         articles = list(self.stream(source, report))
@@ -166,7 +183,7 @@ class Pipeline:
         if not yes and stored_fingerprint not in (None, fingerprint):
             articles = list(articles)
             self._check_quotes_kept(db, db_path, cache, articles)
-        store.save_rules(db, self.rules.summary())
+        store.save_rules(db, self.rule_rows())
         store.save_speakers(db, [{**vars(s), "name_key": self.resolver.spelling_key(s.name, s.type)}
                                  for s in self.rules.speakers])
 
@@ -304,6 +321,13 @@ def work_batches(articles: Iterable[Article], cache: ParseCache, model: str,
         batch.append((article, blob))
     if batch:
         yield batch
+
+
+def examples_json(examples) -> str:
+    """A rule's examples as a JSON list: text, whether it matches, and the speaker, cue and content it must find."""
+    keys = ("text", "match", "speaker", "cue", "content", "type")
+    return json.dumps([{key: getattr(example, key) for key in keys if getattr(example, key, None) is not None}
+                       for example in examples], ensure_ascii=False)
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:

@@ -20,7 +20,12 @@ from datasette.plugins import pm
 from datasette.utils import parse_metadata
 from datasette.views.base import DatasetteError
 
+from . import newsroom
+
 PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"  # the newsroom pages: datasette's templates, extended
+STATIC_DIR = PACKAGE_DIR / "static"
+STATIC_MOUNT = "quotetrack-static"  # served at /quotetrack-static/, named in metadata.yml's extra_css_urls
 
 # metadata.yml is written at the root of the source checkout, where a checkout (or an
 # editable install) finds it; an installed wheel needs a copy inside the package.
@@ -57,6 +62,12 @@ def load_metadata(db_path: str | Path, metadata_path: str | Path | None = None) 
     name = Path(db_path).stem
     if name != DATABASE_NAME and DATABASE_NAME in databases:
         metadata["databases"] = {name: databases.pop(DATABASE_NAME), **databases}
+        if "description_html" in metadata:  # the index page's links to the main view, speakers, ...
+            metadata["description_html"] = metadata["description_html"].replace(f"/{DATABASE_NAME}/", f"/{name}/")
+        for dashboard in metadata.get("plugins", {}).get("datasette-dashboards", {}).values():
+            for part in [*dashboard.get("filters", {}).values(), *dashboard.get("charts", {}).values()]:
+                if part.get("db") == DATABASE_NAME:
+                    part["db"] = name
     return metadata
 
 
@@ -66,7 +77,15 @@ def datasette_instance(db_path: str | Path, metadata_path: str | Path | None = N
         raise FileNotFoundError(f"no database at {db_path}: build it first")
     if not pm.is_registered(Guards):
         pm.register(Guards, name="quotetrack-guards")
-    return Datasette(files=[str(db_path)], metadata=load_metadata(db_path, metadata_path), settings=SETTINGS)
+    if not pm.is_registered(newsroom):
+        pm.register(newsroom, name="quotetrack-newsroom")
+    return Datasette(
+        files=[str(db_path)],
+        metadata=load_metadata(db_path, metadata_path),
+        settings=SETTINGS,
+        template_dir=str(TEMPLATES_DIR),
+        static_mounts=[(STATIC_MOUNT, str(STATIC_DIR))],
+    )
 
 
 class Guards:

@@ -19,11 +19,14 @@ class Article:
     text: str
     content_hash: str
     title: str | None = None
+    title_source: str | None = None  # given (JSON Lines), headline (the first line) or lede (its first words)
     url: str | None = None
     published: str | None = None
     dateline_place: str | None = None
     dateline_agency: str | None = None
+    outlet: str | None = None  # who published it: the JSON Lines source or url host, a notice in the text, the agency
     metadata: dict = field(default_factory=dict)
+    boilerplate: list[dict] = field(default_factory=list)  # the lines cleaning removed: {"rule": id, "text": line}
     # (offset in text, offset in source) at the start of each kept stretch of the
     # source, in order: what boilerplate removal and trimming left of the source.
     segments: list[tuple[int, int]] = field(default_factory=lambda: [(0, 0)])

@@ -117,7 +117,11 @@ class BoilerplateRule:
 
     def matches(self, line: str) -> bool:
         """Whether the pattern matches the whole stripped ``line``; raises ``TimeoutError`` if it runs too long."""
-        return self.pattern.fullmatch(line.strip(), timeout=REGEX_TIMEOUT) is not None
+        return self.match(line) is not None
+
+    def match(self, line: str) -> regex.Match | None:
+        """The pattern's match of the whole stripped ``line``; raises ``TimeoutError`` if it runs too long."""
+        return self.pattern.fullmatch(line.strip(), timeout=REGEX_TIMEOUT)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ TABLES = {
     # What a build needs to remember between runs, such as the rules' fingerprint.
     "settings": {"columns": {"key": str, "value": str}, "pk": "key"},
     "rules": {
-        "columns": {"id": str, "kind": str, "description": str, "file": str, "line": int},
+        "columns": {"id": str, "kind": str, "description": str, "file": str, "line": int,
+                    "examples": str},  # JSON list of {"text", "match", ...}, as the rule file writes them
         "pk": "id",
     },
     "speakers": {
@@ -51,7 +52,9 @@ TABLES = {
         "columns": {
             "id": str,
             "title": str,
+            "title_source": str,  # given, headline or lede (the lede's first words: a derived title)
             "published": str,
+            "outlet": str,
             "dateline_place": str,
             "dateline_agency": str,
             "url": str,
@@ -60,6 +63,7 @@ TABLES = {
             "text": str,
             "metadata": str,  # JSON object
             "segments": str,  # JSON list of [offset in text, offset in source]
+            "boilerplate": str,  # JSON list of {"rule", "text"}: the lines cleaning removed
         },
         "pk": "id",
         "not_null": ["source", "content_hash", "text"],
@@ -145,17 +149,20 @@ INDEXES = {"quotes": [["speaker"], ["cue_lemma"], ["speaker_kind"]], "speakers":
 FTS = {"quotes": ["content", "speaker", "speaker_mention"]}
 
 VIEWS = {
-    # One readable row per quote. quote_rowid joins quotes_fts, for searching the view.
+    # One readable row per quote: what a reader needs first, then provenance, then internal ids.
+    # quote_rowid joins quotes_fts, for searching the view. ``sentence`` is the one the content starts in.
     "who_said_what": """
 select
   quotes.speaker,
-  quotes.role,
-  quotes.cue,
-  quotes.type,
   quotes.content,
-  coalesce(articles.title, articles.id) as article,
+  quotes.cue,
   articles.published,
+  articles.outlet,
+  articles.title as article,
+  quotes.role,
+  quotes.type,
   quotes.channel,
+  statements.article_count as statement_articles,
   quotes.category,
   quotes.speaker_mention,
   coalesce(speakers.type, quotes.speaker_type) as speaker_type,
@@ -163,10 +170,12 @@ select
   quotes.cue_lemma,
   quotes.rule_id,
   rules.file || ':' || rules.line as rule_location,
-  sentences.text as sentence,
-  statements.article_count as statement_articles,
+  (select sentences.text from sentences where sentences.article_id = quotes.article_id
+     and sentences.start <= quotes.content_start order by sentences.start desc limit 1) as sentence,
+  articles.url as article_url,
   quotes.article_id,
   quotes.content_start,
+  quotes.content_end,
   quotes.speaker_id,
   quotes.statement_id,
   quotes.id as quote_id,
@@ -175,9 +184,8 @@ from quotes
 join articles on articles.id = quotes.article_id
 join rules on rules.id = quotes.rule_id
 left join speakers on speakers.id = quotes.speaker_id
-left join sentences on sentences.id = quotes.sentence_id
 left join statements on statements.id = quotes.statement_id
-order by quotes.article_id, quotes.content_start, quotes.id
+order by articles.published is null, articles.published, quotes.article_id, quotes.content_start, quotes.id
 """.strip(),
 }
 
@@ -663,7 +671,9 @@ def article_row(article: Article) -> dict:
     return {
         "id": article.id,
         "title": article.title,
+        "title_source": article.title_source,
         "published": article.published,
+        "outlet": article.outlet,
         "dateline_place": article.dateline_place,
         "dateline_agency": article.dateline_agency,
         "url": article.url,
@@ -672,6 +682,7 @@ def article_row(article: Article) -> dict:
         "text": article.text,
         "metadata": json.dumps(article.metadata, ensure_ascii=False, sort_keys=True),
         "segments": json.dumps(article.segments),
+        "boilerplate": json.dumps(article.boilerplate, ensure_ascii=False),
     }
 
 

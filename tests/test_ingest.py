@@ -108,17 +108,36 @@ def test_seed_offsets_map_back_exactly(path):
     assert article.id == path.stem and article.source == str(path)
 
 
-@pytest.mark.parametrize("stem, published, place, agency", [
-    ("000", None, None, None),
-    ("001", None, "Moscow", None),
-    ("002", "2023-05-23", "Moscow", None),
-    ("003", None, "Moscow", "AFP"),
-    ("004", None, None, None),
+@pytest.mark.parametrize("stem, published, place, agency, outlet", [
+    ("000", None, None, None, "Devdiscourse"),  # its syndication notice names the staff
+    ("001", None, "Moscow", None, None),  # "Image Credit: AFP" credits a photo, not the article
+    ("002", "2023-05-23", "Moscow", None, None),
+    ("003", None, "Moscow", "AFP", "AFP"),
+    ("004", None, None, None, None),
 ])
-def test_seed_date_and_dateline(stem, published, place, agency):
+def test_seed_date_dateline_and_outlet(stem, published, place, agency, outlet):
     article = seed(stem)
     assert (article.published, article.dateline_place, article.dateline_agency) == (published, place, agency)
-    assert article.title is None  # no seed opens with a headline; 003 opens with a photo caption
+    assert article.outlet == outlet
+
+
+@pytest.mark.parametrize("stem, title", [
+    ("000", "Fighters who infiltrated from Ukraine were battling Russian forces …"),
+    ("001", "Russia said on Tuesday it had routed fighters who crossed …"),  # after the "Moscow:" dateline
+    ("002", "Drones struck Russia’s border region of Belgorod, where security operations …"),
+    ("003", "Drones struck Russia’s border region of Belgorod where security operations …"),  # not the caption
+    ("004", "Russia was battling a major cross-border incursion from Ukraine …"),
+])
+def test_seed_titles_come_from_the_lede(stem, title):
+    article = seed(stem)  # no seed opens with a headline; 003 opens with a photo caption
+    assert (article.title, article.title_source) == (title, "lede")
+
+
+def test_seed_removed_boilerplate_is_kept_with_its_rule():
+    assert [line["rule"] for line in seed("004").boilerplate] == [
+        "social-follow", "social-follow", "related-headline", "report-typo"]
+    assert seed("004").boilerplate[0]["text"] == "JOIN US ON TELEGRAM"
+    assert seed("002").boilerplate == []  # the leading "date ..." field is metadata, not furniture
 
 
 def test_leading_date_is_stripped_but_dateline_kept():
@@ -178,8 +197,44 @@ def test_dateline_forms(tmp_path, first_paragraph, place, agency):
 ])
 def test_title_only_when_it_can_be_told(tmp_path, text, title):
     (article,), _ = read_all(write(tmp_path, "a.txt", text))
-    assert article.title == title
+    assert (article.title, article.title_source) == (title, "headline") if title else article.title_source == "lede"
     assert article.text == text  # the title stays article text
+
+
+@pytest.mark.parametrize("text, title", [
+    ("Drones struck. Then more came.", "Drones struck"),
+    ("KYIV, Ukraine (AP) — Ukraine said on Tuesday that it had shot down drones over the capital.",
+     "Ukraine said on Tuesday that it had shot down drones …"),
+    ("A destroyed house in Tsirkuny\n\nMoscow (AFP) - Drones struck Belgorod, officials said.",
+     "Drones struck Belgorod, officials said"),
+    ("JUST ONE LINE WITHOUT AN END", "JUST ONE LINE WITHOUT AN END"),
+])
+def test_title_from_the_lede_when_there_is_no_headline(tmp_path, text, title):
+    (article,), _ = read_all(write(tmp_path, "a.txt", text))
+    assert (article.title, article.title_source) == (title, "lede")
+
+
+@pytest.mark.parametrize("text, published", [
+    ("May 23, 2023\n\nDrones struck.", "2023-05-23"),
+    ("Drones Strike Belgorod Again\nPublished: 23 May 2023 14:05 GMT\n\nDrones struck.", "2023-05-23"),
+    ("Tuesday, Aug. 6, 2024\nDrones struck.", "2024-08-06"),
+    ("Updated 2024-08-07\nDrones struck.", "2024-08-07"),
+    ("February 30, 2023\nDrones struck.", None),  # no such day
+    ("Drones struck on May 23, 2023.\nMore.", None),  # a date in a sentence is not the publication date
+    ("One.\nTwo.\nThree.\nFour.\nFive.\nSix.\nMay 23, 2023", None),  # too far down to be a dateline
+])
+def test_publication_date_stated_on_a_line_of_its_own(tmp_path, text, published):
+    (article,), _ = read_all(write(tmp_path, "a.txt", text))
+    assert article.published == published
+    assert article.text == text  # the date line stays article text
+
+
+def test_outlet_from_a_syndication_notice_not_from_an_image_credit(tmp_path):
+    text = ("Drones struck.\n\nPhoto: Reuters/Maxim Shemetov\n\n"
+            "(Except for the headline, this story has not been edited by NDTV staff and is published from a syndicated feed.)")
+    (article,), _ = read_all(write(tmp_path, "a.txt", text))
+    assert article.outlet == "NDTV"
+    assert [line["rule"] for line in article.boilerplate] == ["image-credit-label", "syndication-notice"]
 
 
 def test_folder_reports_bad_files_and_goes_on(tmp_path):
@@ -219,11 +274,25 @@ def test_jsonl_fields_and_metadata(tmp_path):
     (first, no_id, dated), errors = read_all(path)
     assert not errors
     assert (first.id, first.title, first.url, first.published) == ("x1", "T", "https://e.com/1", "2024-08-07")
+    assert (first.title_source, first.outlet) == ("given", "e.com")
     assert first.metadata == {"section": "world", "tags": ["war"]}
     assert first.text == "Kyiv says its forces advanced." and first.source == f"{path}:1"
     assert_offsets_exact(first, good["text"])
     assert no_id.id == no_id.content_hash[:16] and no_id.source == f"{path}:3"
     assert (dated.id, dated.published, dated.text) == ("7", "2023-05-23", "Dated text.")
+    assert (dated.title, dated.title_source, dated.outlet) == ("Dated text", "lede", None)
+
+
+@pytest.mark.parametrize("fields, outlet", [
+    ({"source": "Reuters", "url": "https://www.reuters.com/world/x"}, "Reuters"),
+    ({"outlet": "Kyiv Post", "source": "feed-7"}, "Kyiv Post"),
+    ({"url": "https://www.kyivpost.com/post/1"}, "kyivpost.com"),
+    ({"url": "not a url"}, "AFP"),  # then the dateline's agency
+])
+def test_jsonl_outlet_from_source_or_url(tmp_path, fields, outlet):
+    path = write(tmp_path, "in.jsonl", json.dumps({"text": "MOSCOW (AFP) - Drones struck.", **fields}) + "\n")
+    (article,), errors = read_all(path)
+    assert not errors and article.outlet == outlet and article.dateline_agency == "AFP"
 
 
 @pytest.mark.parametrize("bad_line, reason", [

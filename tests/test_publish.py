@@ -53,9 +53,13 @@ def test_metadata_is_found_in_the_checkout():
 
 
 def test_metadata_follows_the_database_file_name():
-    databases = load_metadata("build/other.db")["databases"]
+    metadata = load_metadata("build/other.db")
+    databases = metadata["databases"]
     assert list(databases) == ["other"]
     assert databases["other"]["queries"] == CANNED_QUERIES
+    assert "/other/who_said_what" in metadata["description_html"] and "/quotes/" not in metadata["description_html"]
+    charts = metadata["plugins"]["datasette-dashboards"]["newsroom"]["charts"]
+    assert {chart["db"] for chart in charts.values()} == {"other"}
 
 
 def test_every_canned_query_has_a_title_and_description():

@@ -456,7 +456,7 @@ def test_full_text_search(built):
 def test_who_said_what_view_reads_like_a_sentence(built):
     rows = list(built.query("select * from who_said_what"))
     assert len(rows) == built.table("quotes").count
-    assert list(rows[0])[:5] == ["speaker", "role", "cue", "type", "content"]
+    assert list(rows[0])[:6] == ["speaker", "content", "cue", "published", "outlet", "article"]
     smirnov = next(row for row in rows if row["speaker"] == "Alexei Smirnov")
     assert smirnov["channel"] == "video message"
     assert smirnov["rule_location"] == "rules/patterns.yml:3"

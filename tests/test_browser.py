@@ -1,0 +1,250 @@
+"""The newsroom pages in a real browser: headless Chromium (Debian's package) driven by Playwright, against
+``quotetrack serve`` on a free local port over the database built from the example articles.
+
+The tests assert what a person sees: quote text in the first screen, highlights around the right
+words, links that lead somewhere, charts drawn, and no error in the browser's console.
+Set QUOTETRACK_SCREENSHOTS to a folder to save a screenshot of each page there (docs/ holds some).
+"""
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from quotetrack.publish import load_metadata
+
+CHROMIUM = os.environ.get("QUOTETRACK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1366, "height": 900}
+SCREENSHOTS = os.environ.get("QUOTETRACK_SCREENSHOTS")
+CANNED_QUERIES = load_metadata("quotes.db")["databases"]["quotes"]["queries"]
+QUERY_ARGUMENTS = {"who_said_what_about": "?words=drones", "quotes_by_speaker": "?speaker=podolyak"}
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+if not Path(CHROMIUM).is_file():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(built_db):
+    """``quotetrack serve`` (datasette under uvicorn) on a free port; its base url."""
+    port = free_port()
+    command = [sys.executable, "-c", "from quotetrack.cli import cli; cli()", "serve", str(built_db), "-p", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"quotetrack serve did not start: {server.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    """A fresh page whose console errors and uncaught exceptions fail the test."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=site)
+    tab = context.new_page()
+    errors = []
+    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("response", lambda response: errors.append(f"{response.status} {response.url}")
+           if response.status >= 400 else None)
+    yield tab
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def db(built_db):
+    with closing(sqlite3.connect(f"file:{built_db}?mode=ro", uri=True)) as conn:
+        conn.row_factory = sqlite3.Row
+        yield conn
+
+
+def screenshot(page, name: str, full_page: bool = False) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=full_page)
+
+
+def in_first_screen(locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= VIEWPORT["height"]
+
+
+def wait_for_chart(page, slug: str):
+    """The Vega chart ``slug``, once drawn: an SVG with at least one bar."""
+    chart = page.locator(f"#chart-{slug} svg.marks")
+    chart.wait_for(state="visible", timeout=15_000)
+    box = chart.bounding_box()
+    assert box["width"] > 200 and box["height"] > 80
+    assert page.locator(f"#chart-{slug} .mark-rect path").count() > 0, "bars are drawn"
+    return chart
+
+
+def test_index_leads_to_the_main_view_and_the_charts(page):
+    page.goto("/")
+    assert "quotetrack: who said what" in page.title()
+    page.get_by_role("link", name="Who said what").first.click()
+    page.wait_for_url("**/quotes/who_said_what")
+    page.goto("/")
+    page.get_by_role("link", name="Charts: who is quoted, outlets, cue verbs").click()
+    page.wait_for_url("**/-/dashboards/newsroom")
+
+
+def test_main_view_first_screen_shows_who_said_what(page, db):
+    page.goto("/quotes/who_said_what")
+    first = db.execute("select speaker, content from who_said_what where speaker is not null limit 1").fetchone()
+    quote = page.locator("td.col-content a.nr-quote").first
+    assert quote.inner_text() == first["content"]
+    assert in_first_screen(quote), "the first quote is in the first screen"
+    assert in_first_screen(page.locator("td.col-speaker a.nr-speaker").first)
+    assert quote.bounding_box()["width"] >= 380, "the content column is wide enough to read"
+    wait_for_chart(page, "quoted-over-time")
+    screenshot(page, "main-view")
+    assert not page.locator("th.col-quote_id").is_visible()  # internal columns wait until asked for
+    page.locator("#nr-show-internal").check()
+    assert page.locator("th.col-quote_id").is_visible()
+    assert page.locator("td.col-rule_location").first.inner_text().startswith("patterns.yml:")
+
+
+def test_every_link_of_the_main_view_leads_somewhere(page):
+    page.goto("/quotes/who_said_what?_size=max")
+    links = page.locator("a.nr-speaker, a.nr-quote, a.nr-article, a.nr-copies, a.nr-rule")
+    targets = {href.split("#")[0] for href in (link.get_attribute("href") for link in links.all())}
+    assert len(targets) > 20
+    for target in sorted(targets):
+        assert page.request.get(target).ok, target
+
+
+def test_speaker_link_leads_to_the_speaker_page(page, db):
+    page.goto("/quotes/who_said_what")
+    link = page.locator("td.col-speaker a.nr-speaker").first
+    name = link.inner_text()
+    link.click()
+    page.wait_for_url("**/quotes/speakers/*")
+    assert page.locator("h1.nr-title").inner_text() == name
+    [speaker_id] = db.execute("select id from speakers where name = ?", [name]).fetchone()
+    statements = db.execute("select content from statements where speaker_id = ?", [speaker_id]).fetchall()
+    shown = page.locator(".nr-statement blockquote").all_inner_texts()
+    assert sorted(shown) == sorted(row["content"] for row in statements)
+    wait_for_chart(page, "speaker-timeline")
+
+
+def test_speaker_page(page):
+    page.goto("/quotes/speakers/vyacheslav-gladkov")
+    assert page.locator("h1.nr-title").inner_text() == "Vyacheslav Gladkov"
+    facts = page.locator(".nr-facts").inner_text()
+    for heading in ("As written", "Roles", "Cues", "Channels", "Outlets"):
+        assert heading in facts
+    assert "Telegram" in facts and "Devdiscourse" in facts
+    wait_for_chart(page, "speaker-timeline")
+    screenshot(page, "speaker-page")
+    copy = page.locator("a.nr-copy").first
+    copy.click()
+    page.wait_for_url("**/quotes/articles/*#q-*")
+
+
+def test_quote_link_scrolls_to_the_highlighted_quote(page, db):
+    page.goto("/quotes/who_said_what?_search=evacuated")
+    quote = page.locator("td.col-content a.nr-quote").first
+    text = quote.inner_text()
+    quote.click()
+    page.wait_for_url("**/quotes/articles/*#q-*")
+    quote_id = page.url.rsplit("#q-", 1)[1]
+    mark = page.locator(f"#q-{quote_id}")
+    assert in_first_screen(mark), "the article opens at the quote"
+    row = db.execute("select content, cue, speaker_mention, rule_id, speaker from quotes where id = ?",
+                     [quote_id]).fetchone()
+    assert text == row["content"]
+    content = "".join(page.locator(f'mark.nr-content[data-quote="{quote_id}"]').all_inner_texts())
+    assert row["content"].split(" … ")[0] in content
+    assert page.locator(f'mark.nr-cue[data-quote="{quote_id}"]').inner_text() == row["cue"]
+    mark.hover()
+    assert f"rule {row['rule_id']}" in mark.get_attribute("title")
+
+
+def test_article_page_highlights_speaker_cue_and_content(page, db):
+    article_id = "004_bdc4634938a47494"
+    page.goto(f"/quotes/articles/{article_id}")
+    quotes = db.execute("select * from quotes where article_id = ? and speaker = 'Alexei Smirnov'"
+                        " and channel = 'video message'", [article_id]).fetchall()
+    assert quotes
+    for quote in quotes:
+        marks = page.locator(f'mark[data-quote="{quote["id"]}"]')
+        assert page.locator(f'mark.nr-speaker[data-quote="{quote["id"]}"]').inner_text() == quote["speaker_mention"]
+        assert page.locator(f'mark.nr-cue[data-quote="{quote["id"]}"]').inner_text() == quote["cue"]
+        assert "Alexei Smirnov" in marks.first.get_attribute("title")
+    colors = {kind: page.locator(f"mark.nr-{kind}").first.evaluate("m => getComputedStyle(m).backgroundColor")
+              for kind in ("content", "cue", "speaker")}
+    assert len(set(colors.values())) == 3, "speaker, cue and content are told apart"
+    assert page.locator(".nr-quote-list li").count() == db.execute(
+        "select count(*) from quotes where article_id = ?", [article_id]).fetchone()[0]
+    removed = page.locator(".nr-removed").inner_text()
+    assert "JOIN US ON TELEGRAM" in removed and "JOIN US ON TELEGRAM" not in page.locator(".nr-text").inner_text()
+    screenshot(page, "article-page")
+
+
+def test_chart_page_draws_every_chart(page):
+    page.goto("/-/dashboards/newsroom")
+    for slug in ("quoted-over-time", "quotes-per-outlet", "cue-verbs", "speaker-timeline"):
+        wait_for_chart(page, slug)
+    screenshot(page, "charts")
+
+
+def test_rule_page_shows_what_the_rule_found(page, db):
+    page.goto("/quotes/rules")
+    page.get_by_role("link", name="subject-verb-clause", exact=True).first.click()
+    page.wait_for_url("**/quotes/rules/subject-verb-clause")
+    found = db.execute("select count(*) from quotes where rule_id = 'subject-verb-clause'").fetchone()[0]
+    assert page.locator("table.nr-found tbody tr").count() == found > 0
+    assert page.locator(".nr-examples li").count() > 0
+    screenshot(page, "rule-page")
+
+
+def test_statement_copies_link(page):
+    page.goto("/quotes/who_said_what?_sort_desc=statement_articles")
+    page.locator("a.nr-copies").first.click()
+    page.wait_for_url("**/quotes/statements/*")
+    assert page.locator("a.nr-copy").count() > 1
+
+
+@pytest.mark.parametrize("name", CANNED_QUERIES)
+def test_canned_query(page, name):
+    page.goto(f"/quotes/{name}{QUERY_ARGUMENTS.get(name, '')}")
+    assert CANNED_QUERIES[name]["title"] in page.locator("h1").inner_text()
+    assert page.locator("table.rows-and-columns tbody tr").count() > 0 or name == "unresolved_speakers"
+    for link in page.locator("a.nr-speaker, a.nr-quote").all()[:3]:
+        href = link.get_attribute("href")
+        assert page.request.get(href.split("#")[0]).ok, href
+
