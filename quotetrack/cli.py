@@ -30,6 +30,11 @@ def models_option(command):
     )(command)
 
 
+def keep_html_option(command):
+    return click.option("--keep-html", is_flag=True,
+                        help="Store each HTML page's markup in the pages table (the text is always stored).")(command)
+
+
 def one_line_errors(command):
     """Turn the project's expected failures into a one-line message and exit status 1."""
     @functools.wraps(command)
@@ -47,12 +52,12 @@ def load_pipeline(rules_dir: Path, model_dir: Path | None):
     return Pipeline(rules_dir, model_dir)
 
 
-def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
+def read_articles(rules_dir: Path, model_dir: Path | None, source: Path, keep_html: bool = False):
     """Load the pipeline and ingest ``source``, reporting each skipped article on stderr."""
     from .pipeline import BuildReport
 
     pipeline, report = load_pipeline(rules_dir, model_dir), BuildReport()
-    articles = pipeline.read(source, report)
+    articles = pipeline.read(source, report, keep_html)
     for where, why in report.errors:
         click.echo(f"skipped {where}: {why}", err=True)
     return pipeline, report, articles
@@ -79,18 +84,20 @@ def cli():
 @rules_option
 @models_option
 @click.option("--force", is_flag=True, help="Re-attribute every article, even unchanged ones.")
+@keep_html_option
 @one_line_errors
-def build(db_path, source, rules_dir, model_dir, force):
+def build(db_path, source, rules_dir, model_dir, force, keep_html):
     """Build or update DB_PATH with the articles in SOURCE.
 
-    SOURCE is a .txt file, a .jsonl file (id, title, url, published, text) or a
-    folder of them. Parses are cached in the database: re-running after a rule edit
+    SOURCE is a .txt file, a .jsonl file (id, title, url, published, text), an
+    .html/.htm page (main text and metadata extracted with trafilatura) or a folder
+    of them. Parses are cached in the database: re-running after a rule edit
     re-attributes without parsing; unchanged articles are skipped.
 
     \b
     Example: quotetrack build db/quotes.db examples/articles
     """
-    pipeline, report, articles = read_articles(rules_dir, model_dir, source)
+    pipeline, report, articles = read_articles(rules_dir, model_dir, source, keep_html)
     with progressbar(len(articles), "Attributing quotes") as bar:
         pipeline.build(db_path, articles, report, force=force, progress=bar.update)
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())

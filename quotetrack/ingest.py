@@ -1,13 +1,15 @@
-"""Ingest: read articles from text files or JSON Lines, strip site furniture, note what the text says about itself.
+"""Ingest: read articles from text files, JSON Lines or HTML pages, strip site furniture, note what the text says
+about itself, and set aside what is not English.
 
 The cleaned ``Article.text`` is what every later offset refers to. It is the source
-text less whole boilerplate lines (``rules/boilerplate.yml``), a leading metadata
+text (for a page, the main text that ``webpage`` extracted) less whole boilerplate lines (``rules/boilerplate.yml``), a leading metadata
 field such as ``date 2023-05-23`` and outer whitespace; nothing inside the kept
 text is changed, and ``Article.segments`` maps every kept character back to the source.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import regex
 
+from . import language, webpage
 from .records import Article
 from .yamlfile import RuleError, line_of, load_yaml
 
@@ -23,7 +26,8 @@ REGEX_TIMEOUT = 0.05  # seconds per boilerplate regex call: the patterns are use
 RULE_KEYS = {"id", "description", "pattern", "context", "examples", "not"}
 CONTEXTS = ("anywhere", "between_prose")
 JSONL_FIELDS = ("id", "title", "url", "published", "text")
-ARTICLE_SUFFIXES = (".txt", ".jsonl")
+HTML_SUFFIXES = (".html", ".htm")
+ARTICLE_SUFFIXES = (".txt", ".jsonl", *HTML_SUFFIXES)
 
 ErrorHandler = Callable[[str, str], None]
 
@@ -49,6 +53,20 @@ _NOT_PLACES = frozenset(
     "ANALYSIS BREAKING COMMENTARY CORRECTION EDITORIAL EXCLUSIVE LIVE NOTE OPINION REVIEW UPDATE UPDATED VIDEO WATCH"
     .split()
 )
+_MONTHS = {name: number for number, names in enumerate((
+    "jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august",
+    "sep sept september", "oct october", "nov november", "dec december"), start=1) for name in names.split()}
+# A full date written out, in a dateline or a date line near the top: "May 23, 2023", "23 May 2023", "2023-05-23".
+_WRITTEN_DATE = regex.compile(
+    r"""(?xi) \b(?: (?P<month>(?&mon)) \.?\s(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s(?P<year>(?:19|20)\d\d)
+            | (?P<day>\d{1,2})(?:st|nd|rd|th)?\s(?:of\s)?(?P<month>(?&mon))\.?,?\s(?P<year>(?:19|20)\d\d)
+            | (?P<year>(?:19|20)\d\d)-(?P<month_number>\d\d)-(?P<day>\d\d) )\b
+    (?(DEFINE)(?<mon> jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?
+                       |sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))"""
+)
+_AFTER_DATELINE_DATE = regex.compile(r"\s*(?:\([^()]{1,30}\))?\s*(?:-{1,2}|[–—:])\s")  # "(Reuters) -"
+_DATE_LINES = 5  # the lines at the top where a date line or a dated dateline is looked for
+_DATE_LINE_MAX_WORDS = 12  # a longer line is prose, whose dates are those of events
 _TITLE_SMALL_WORDS = frozenset(
     "a an and as at but by for from in into nor of off on onto or over per the to up upon via vs vs. with".split()
 )
@@ -154,11 +172,12 @@ def _lines(path: Path, spec: dict, key: str, line: int | None) -> tuple[str, ...
     return tuple(values)
 
 
-def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHandler) -> Iterator[Article]:
-    """Articles from a ``.txt`` file, a ``.jsonl`` file, or a folder of them (sorted, not recursive).
+def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHandler,
+                  keep_html: bool = False) -> Iterator[Article]:
+    """Articles from a ``.txt``, ``.jsonl`` or ``.html``/``.htm`` file, or a folder of them (sorted, not recursive).
 
     A bad article is reported as ``on_error(source, reason)`` and skipped; a path that
-    does not exist raises ``IngestError``.
+    does not exist raises ``IngestError``. ``keep_html`` keeps each page's HTML on its article.
     """
     path = Path(path)
     if path.is_dir():
@@ -170,24 +189,64 @@ def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHan
     for file in files:
         if file.suffix == ".jsonl":
             yield from _read_jsonl(file, boilerplate, on_error)
+        elif file.suffix in HTML_SUFFIXES:
+            yield from _reported(str(file), on_error, _html_file_article, file, boilerplate, keep_html)
         else:
             yield from _reported(str(file), on_error, _text_article, file, boilerplate)
 
 
-def _reported(source: str, on_error: ErrorHandler, build: Callable[..., Article], *args) -> Iterator[Article]:
-    """Yield ``build(*args)``, or report why the article is bad and yield nothing."""
+def _reported(source: str, on_error: ErrorHandler, build: Callable[..., Article], *args,
+              **kwargs) -> Iterator[Article]:
+    """Yield ``build(*args, **kwargs)``, or report why the article is bad and yield nothing."""
     try:
-        yield build(*args)
+        yield build(*args, **kwargs)
     except _BadArticle as error:
         on_error(source, str(error))
 
 
 def _text_article(file: Path, boilerplate: Boilerplate) -> Article:
+    return _article(str(file), _decode(_read_bytes(file)), boilerplate, file.stem)
+
+
+def _read_bytes(file: Path) -> bytes:
     try:
-        data = file.read_bytes()
+        if file.stat().st_size > webpage.MAX_HTML_BYTES:
+            raise _BadArticle(f"file too large ({file.stat().st_size:,} bytes, limit {webpage.MAX_HTML_BYTES:,})")
+        return file.read_bytes()
     except OSError as error:
         raise _BadArticle(f"cannot read file: {error.strerror or error}") from None
-    return _article(str(file), _decode(data), boilerplate, file.stem)
+
+
+def _html_file_article(file: Path, boilerplate: Boilerplate, keep_html: bool) -> Article:
+    return _page_article(str(file), _read_bytes(file), boilerplate, file.stem, keep_html, None)
+
+
+def page_articles(source: str, html: bytes, boilerplate: Boilerplate, on_error: ErrorHandler,
+                  url: str | None = None, keep_html: bool = False, **fields) -> Iterator[Article]:
+    """The article on one fetched HTML page (or nothing, reported as ``on_error(source, reason)``).
+
+    Its extracted main text is cleaned like any text; its metadata gives title, author,
+    date, site name and canonical url (else ``url``, where the page was fetched), but the
+    given ``fields`` (say, a feed entry's date) win.
+    """
+    yield from _reported(source, on_error, _page_article, source, html, boilerplate, None, keep_html, url, **fields)
+
+
+def _page_article(source: str, html: bytes, boilerplate: Boilerplate, article_id: str | None, keep_html: bool,
+                  url: str | None, **fields) -> Article:
+    try:
+        page = webpage.extract(html, url=url)
+    except webpage.NotAnArticle as error:
+        raise _BadArticle(str(error)) from None
+    found = {"title": page.title, "url": page.url or url, "published": page.published, "author": page.author,
+             "site_name": page.site_name}
+    metadata = {key: value for key, value in (("page_language", page.language), ("description", page.description))
+                if value}
+    article = _article(source, page.text, boilerplate, article_id, metadata=metadata,
+                       **{**{key: value for key, value in found.items() if value}, **fields})
+    if keep_html:
+        article.html = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+    return article
 
 
 def _decode(data: bytes) -> str:
@@ -242,11 +301,16 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
     cleaned, segments = _assemble(text, spans)
     if not cleaned:
         raise _BadArticle("empty text")
+    detected = language.identify(cleaned)
+    if detected and not detected.is_english:
+        raise _BadArticle(f"not English: the text reads as {detected.code!r} (p={detected.probability:.2f}), "
+                          f"and the models read English only")
     content_hash = hashlib.sha256(cleaned.encode("utf-8")).hexdigest()
     lines = [match.group().rstrip("\r\n") for match in _LINE.finditer(cleaned)]
     title = _title(lines)
     place, agency = _dateline(lines[1:] if title else lines)
-    found = {"title": title, "published": published, "dateline_place": place, "dateline_agency": agency}
+    found = {"title": title, "published": published or _text_date(text), "dateline_place": place,
+             "dateline_agency": agency, "language": detected and detected.code}
     return Article(
         id=article_id or content_hash[:16], source=source, text=cleaned, content_hash=content_hash,
         segments=segments, **{**{key: value for key, value in found.items() if value}, **fields},
@@ -330,6 +394,23 @@ def _title(lines: list[str]) -> str | None:
     if first[-1] in ",:;" or first.startswith("By "):  # a lead-in or a byline
         return None
     return first if _title_cased(first) else None
+
+
+def _text_date(text: str) -> str | None:
+    """The ISO date written near the top: on a short line of its own ("Published May 23, 2023 10:15 BST")
+    or in a dateline ("MOSCOW, May 23, 2023 (Reuters) -"); a date in a sentence is an event's, not the story's."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:_DATE_LINES]
+    for line in lines:
+        if not (match := _WRITTEN_DATE.search(line)):
+            continue
+        dateline = len(line[:match.start()].split()) <= 3 and _AFTER_DATELINE_DATE.match(line, match.end())
+        if len(line.split()) <= _DATE_LINE_MAX_WORDS or dateline:
+            month = int(match["month_number"]) if match["month_number"] else _MONTHS[match["month"].lower()]
+            try:
+                return dt.date(int(match["year"]), month, int(match["day"])).isoformat()
+            except ValueError:
+                continue
+    return None
 
 
 def _dateline(lines: list[str]) -> tuple[str | None, str | None]:

@@ -79,10 +79,11 @@ class Pipeline:
         ]
         return self.rules.summary() + boilerplate
 
-    def read(self, source: str | Path, report: BuildReport) -> list[Article]:
-        """Ingest the articles at ``source``; bad ones are recorded in ``report.errors`` and skipped."""
+    def read(self, source: str | Path, report: BuildReport, keep_html: bool = False) -> list[Article]:
+        """Ingest the articles at ``source``; bad ones are recorded in ``report.errors`` and skipped.
+        ``keep_html`` keeps each HTML page's markup, to be stored with its article."""
         articles = list(ingest.read_articles(source, self.boilerplate,
-                                             lambda where, why: report.errors.append((where, why))))
+                                             lambda where, why: report.errors.append((where, why)), keep_html))
         report.articles = len(articles)
         return articles
 

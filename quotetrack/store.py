@@ -48,6 +48,9 @@ TABLES = {
             "published": str,
             "dateline_place": str,
             "dateline_agency": str,
+            "author": str,
+            "site_name": str,
+            "language": str,
             "url": str,
             "source": str,
             "content_hash": str,
@@ -57,6 +60,12 @@ TABLES = {
         },
         "pk": "id",
         "not_null": ["source", "content_hash", "text"],
+    },
+    # The HTML an article was extracted from, kept only when asked (``--keep-html``).
+    "pages": {
+        "columns": {"article_id": str, "html": str},
+        "pk": "article_id",
+        "foreign_keys": [("article_id", "articles", "id")],
     },
     "sentences": {
         "columns": {
@@ -286,12 +295,13 @@ class ArticleRows(NamedTuple):
     article: dict
     sentences: list[dict]
     quotes: list[dict]
+    html: str | None = None  # the page, when it is kept
 
 
 def article_rows(article: Article, sentences: list[Sentence], quotes: list[Quote]) -> ArticleRows:
     """An article, its sentences and its quotes as rows, ready for ``save_articles``."""
     return ArticleRows(article_row(article), [sentence_row(article, sentence) for sentence in sentences],
-                       [quote_row(article.id, quote) for quote in quotes])
+                       [quote_row(article.id, quote) for quote in quotes], article.html)
 
 
 def save_articles(db: sqlite_utils.Database, batch: list[ArticleRows]) -> None:
@@ -306,6 +316,8 @@ def save_articles(db: sqlite_utils.Database, batch: list[ArticleRows]) -> None:
             save_article_row(db, rows.article)
             save_sentence_rows(db, article_id, rows.sentences)
             save_quote_rows(db, article_id, rows.quotes)
+            if rows.html is not None:
+                db.table("pages").upsert({"article_id": article_id, "html": rows.html}, pk="article_id")
 
 
 def save_article_row(db: sqlite_utils.Database, row: dict) -> None:
@@ -449,6 +461,9 @@ def article_row(article: Article) -> dict:
         "published": article.published,
         "dateline_place": article.dateline_place,
         "dateline_agency": article.dateline_agency,
+        "author": article.author,
+        "site_name": article.site_name,
+        "language": article.language,
         "url": article.url,
         "source": article.source,
         "content_hash": article.content_hash,
