@@ -108,6 +108,43 @@ def build(db_path, source, rules_dir, model_dir, force, keep_html):
 
 
 @cli.command()
+@click.argument("db_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sources_path", metavar="SOURCES", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
+              help="Only articles that their feed dates on or after this day (YYYY-MM-DD), and undated ones.")
+@click.option("--limit", type=click.IntRange(min=0), help="Fetch at most this many articles; the rest wait for the next run.")
+@keep_html_option
+@rules_option
+@models_option
+@one_line_errors
+def track(db_path, sources_path, since, limit, keep_html, rules_dir, model_dir):
+    """Fetch the articles that the feeds and URL lists in SOURCES name, and build them into DB_PATH.
+
+    Incremental and resumable: a URL is fetched once, again only when its feed says
+    it changed; an interrupted run is finished by the next. Every request is logged in
+    the fetches table, every URL's state in tracked_urls. SOURCES is YAML, e.g.
+
+    \b
+      - feed: https://example.com/world/rss.xml
+      - urls: [https://example.com/story-1, https://example.com/story-2]
+      - url_list: urls.txt
+    \b
+    Example: quotetrack track db/quotes.db feeds.yml --limit 200
+    """
+    from .fetch import Fetcher, read_sources
+    from .track import Tracker
+
+    sources = read_sources(sources_path)
+    with Fetcher(sources.settings) as fetcher:
+        tracker = Tracker(db_path, sources, load_pipeline(rules_dir, model_dir), fetcher, keep_html,
+                          on_problem=lambda url, why: click.echo(f"skipped {url}: {why}", err=True))
+        report = tracker.run(since=since and since.date().isoformat(), limit=limit)
+    outcomes = ", ".join(f"{count} {outcome}" for outcome, count in sorted(report.outcomes.items())) or "nothing new"
+    click.echo(f"{report.feeds} feeds, {report.queued} URLs queued, {report.fetched} articles fetched ({outcomes}), "
+               f"{report.build.parsed} parsed, {report.build.quotes} quotes written to {db_path} in {report.seconds:.1f}s")
+
+
+@cli.command()
 @click.argument("db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB)
 @click.option("--metadata", "metadata_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="datasette metadata (default: the project's metadata.yml).")

@@ -317,31 +317,32 @@ class Entry:
 
 
 def feed_entries(fetched: Fetched) -> list[Entry]:
-    """The items of a fetched RSS/Atom feed; raises ``ValueError`` with a one-line reason when it is no feed."""
+    """The items of a fetched RSS/Atom feed; raises ``ValueError`` with a one-line reason when it is no feed.
+
+    feedparser is lenient: a feed with an XML error still gives the items read before
+    it; only a document that gives no item with a link is refused, when it is broken.
+    """
     import feedparser
 
     parsed = feedparser.parse(fetched.body, response_headers={"content-location": fetched.final_url or fetched.url})
-    if parsed.bozo and not parsed.entries:
-        problem = getattr(parsed, "bozo_exception", None)
-        raise ValueError(f"not an RSS/Atom feed: {str(problem).strip() or type(problem).__name__}"
-                         if problem else "not an RSS/Atom feed")
-    if not parsed.get("version") and not parsed.entries:
-        raise ValueError("not an RSS/Atom feed: no feed element and no items")
     base = fetched.final_url or fetched.url
-    entries = []
-    for item in parsed.entries:
-        link = item.get("link") or next((link.get("href") for link in item.get("links", []) if link.get("href")), None)
-        if not link:
-            continue
-        url = urljoin(base, link.strip())
-        if urlsplit(url).scheme not in ("http", "https"):
-            continue
-        entries.append(Entry(
-            url=url,
-            title=(item.get("title") or "").strip() or None,
-            published=iso_date(item.get("published_parsed")) or iso_date(item.get("published")),
-            updated=iso_date(item.get("updated_parsed")) or iso_date(item.get("updated")),
-            author=(item.get("author") or "").strip() or None,
-        ))
+    entries = [entry for entry in map(lambda item: _entry(item, base), parsed.entries) if entry]
+    if not entries and (parsed.bozo or not parsed.get("version")):
+        problem = parsed.get("bozo_exception")
+        reason = str(problem).strip() if problem else "no feed element and no items"
+        raise ValueError(f"not an RSS/Atom feed: {reason.splitlines()[0] if reason else type(problem).__name__}")
     return entries
 
+
+def _entry(item, base: str) -> Entry | None:
+    link = item.get("link") or next((link.get("href") for link in item.get("links", []) if link.get("href")), None)
+    url = urljoin(base, link.strip()) if link else None
+    if not url or urlsplit(url).scheme not in ("http", "https"):
+        return None
+    return Entry(
+        url=url,
+        title=(item.get("title") or "").strip() or None,
+        published=iso_date(item.get("published_parsed")) or iso_date(item.get("published")),
+        updated=iso_date(item.get("updated_parsed")) or iso_date(item.get("updated")),
+        author=(item.get("author") or "").strip() or None,
+    )

@@ -218,6 +218,8 @@ class Tracker:
         article.id = article_id(article.url)
         article.title = article.title or row["title"]
         article.author = article.author or row["author"]
+        if article.url != url and self._tracked(article.url):
+            return None, article.id, "duplicate", f"same canonical url as {article.url}, which is tracked itself"
         if article.id in batch_ids:
             return None, article.id, "duplicate", f"same canonical url as {article.url}, fetched in this run"
         if article.url != url and self._known_elsewhere(article.id, url):
@@ -230,6 +232,9 @@ class Tracker:
         if copy:
             return None, copy[0], "duplicate", f"same text as article {copy[0]}"
         return article, article.id, "updated" if stored else "new", None
+
+    def _tracked(self, url: str) -> bool:
+        return self.db.execute("select 1 from tracked_urls where url = ? and kind = 'article'", [url]).fetchone() is not None
 
     def _known_elsewhere(self, found_id: str, url: str) -> bool:
         """Whether a tracked URL other than ``url`` already gave the article ``found_id``."""
