@@ -342,7 +342,12 @@ def _entry(item, base: str) -> Entry | None:
     return Entry(
         url=url,
         title=(item.get("title") or "").strip() or None,
-        published=iso_date(item.get("published_parsed")) or iso_date(item.get("published")),
-        updated=iso_date(item.get("updated_parsed")) or iso_date(item.get("updated")),
+        published=iso_date(_field(item, "published_parsed")) or iso_date(_field(item, "published")),
+        updated=iso_date(_field(item, "updated_parsed")) or iso_date(_field(item, "updated")),
         author=(item.get("author") or "").strip() or None,
     )
+
+
+def _field(item: dict, key: str):
+    """An item's own field (feedparser's ``get`` falls back from ``updated`` to ``published``, with a warning)."""
+    return dict.get(item, key)

@@ -188,9 +188,11 @@ def tracked(tmp_path_factory, pipeline) -> Tracked:
         first_requests = list(web.requests)
         after_first = Path(shutil.copy(db, folder / "after-first.db"))
 
-        updated = feed_stories[4]
-        old_quotes = {row[0] for row in table(db, "select q.id from quotes q join articles a on a.id = q.article_id "
-                                                  "where a.url = ?", [web.url(updated.path)])}
+        quotes_of = {story.number: {row[0] for row in table(
+            db, "select q.id from quotes q join articles a on a.id = q.article_id where a.url = ?",
+            [web.url(story.path)])} for story in feed_stories[3:20]}
+        updated = feed_stories[max(quotes_of, key=lambda number: len(quotes_of[number])) - 1]
+        old_quotes = quotes_of[updated.number]
         updated.paragraphs = [updated.paragraphs[0], *seed_paragraphs()[-2:]]
         updated.updated = updated.updated + timedelta(days=1)
         serve_feed(web, feed_stories)  # two new stories, one rewritten
@@ -214,6 +216,7 @@ def test_the_second_run_fetches_only_what_is_new_or_changed(tracked):
     paths = sorted(request.path for request in tracked.second_run_requests)
     assert paths == sorted(["/feed.atom", "/layouts.rss", "/robots.txt", "/news/story-21", "/news/story-22",
                             tracked.updated_story.path])
+    assert len(tracked.old_quotes_of_updated) > 1  # the rewritten story had quotes to replace
     assert tracked.second.outcomes == {"new": 2, "updated": 1}
     assert tracked.second.build.parsed == 3
 
@@ -222,9 +225,13 @@ def test_an_updated_story_is_reattributed_and_its_old_quotes_replaced(tracked):
     url = tracked.web.url(tracked.updated_story.path)
     (text,) = table(tracked.db, "select text from articles where url = ?", [url])[0]
     assert tracked.updated_story.paragraphs[-1] in text
-    quotes = {row[0] for row in table(tracked.db, "select q.id from quotes q join articles a on a.id = q.article_id "
-                                                  "where a.url = ?", [url])}
-    assert quotes and tracked.old_quotes_of_updated and not quotes & tracked.old_quotes_of_updated
+    rows = table(tracked.db, "select q.id, q.content, q.content_start, q.content_end, q.content_parts from quotes q "
+                             "join articles a on a.id = q.article_id where a.url = ?", [url])
+    assert tracked.old_quotes_of_updated - {row[0] for row in rows}  # the quotes of the paragraphs taken out are gone
+    for _, content, start, end, parts in rows:  # what stays has its offsets in the new text
+        assert parts or text[start:end] == content
+    assert table(tracked.db, "select count(*) from sentences s join articles a on a.id = s.article_id "
+                             "where a.url = ? and instr(a.text, s.text) = 0", [url]) == [(0,)]
     assert table(tracked.db, "select count(*) from articles where url = ?", [url]) == [(1,)]
 
 
@@ -273,7 +280,7 @@ def test_limit_and_since_leave_the_rest_queued(tmp_path, tracked, pipeline, monk
 
 def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path, tracked, pipeline, monkeypatch):
     db = Path(shutil.copy(tracked.db, tmp_path / "quotes.db"))
-    tracked_ids = [row[0] for row in table(db, "select distinct article_id from tracked_urls where article_id is not null")]
+    tracked_ids = [row[0] for row in table(db, "select id from articles where source like 'http%'")]
     with closing(sqlite3.connect(db)) as connection, connection:  # keep only the parse cache and the saved pages
         for name in ("pages", "quotes", "sentences", "articles"):
             column = "id" if name == "articles" else "article_id"
