@@ -102,6 +102,7 @@ class Pipeline:
         rules_changed = force or store.get_setting(db, "rules_fingerprint") != fingerprint
         store.save_rules(db, self.rule_rows())
         store.save_speakers(db, [vars(s) for s in self.rules.speakers])
+        store.save_skipped(db, report.errors, [article.source for article in articles])
         known = {} if rules_changed else store.article_hashes(db)
         changed = [a for a in articles if known.get(a.id) != a.content_hash]
         report.skipped_unchanged = len(articles) - len(changed)

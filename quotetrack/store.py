@@ -61,6 +61,9 @@ TABLES = {
         "pk": "id",
         "not_null": ["source", "content_hash", "text"],
     },
+    # Inputs that were not ingested, and why (not English, not an article, unreadable); a later
+    # build that ingests the source removes its row.
+    "skipped": {"columns": {"source": str, "reason": str}, "pk": "source"},
     # The HTML an article was extracted from, kept only when asked (``--keep-html``).
     "pages": {
         "columns": {"article_id": str, "html": str},
@@ -352,6 +355,13 @@ def stored_rows(db: sqlite_utils.Database, table: str, where: str, parameters: l
     columns = [column for column in TABLES[table]["columns"] if column != "statement_id"]
     sql = f"select {', '.join(f'[{column}]' for column in columns)} from {table} where {where}"
     return [dict(zip(columns, row)) for row in db.execute(sql, parameters)]
+
+
+def save_skipped(db: sqlite_utils.Database, skipped: list[tuple[str, str]], ingested_sources: list[str]) -> None:
+    """Record the (source, reason) of inputs that were skipped; forget those ingested now."""
+    with db.atomic():
+        db.table("skipped").upsert_all([{"source": source, "reason": reason} for source, reason in skipped], pk="source")
+        db.conn.executemany("delete from skipped where source = ?", [[source] for source in ingested_sources])
 
 
 def article_hashes(db: sqlite_utils.Database) -> dict[str, str]:

@@ -146,7 +146,7 @@ class Tracker:
         if error:
             outcome = "failed"
             self._problem(url, error)
-        with self.db.conn:
+        with self.db.atomic():
             self._log(fetched, "feed", source.name, outcome, error)
             self.db.table("tracked_urls").upsert({
                 "url": url, "kind": "feed", "source": source.name, "state": "failed" if error else "done",
@@ -159,7 +159,7 @@ class Tracker:
     def _queue(self, source_name: str, entries: Iterable[fetch.Entry]) -> None:
         """Queue new URLs, and known ones whose feed entry says they changed."""
         seen = now()
-        with self.db.conn:
+        with self.db.atomic():
             for entry in entries:
                 row = self.db.execute("select state, entry_updated from tracked_urls where url = ?",
                                       [entry.url]).fetchone()
@@ -191,7 +191,7 @@ class Tracker:
             marks.append((row, fetched, found_id, outcome, reason))
         if articles:
             self.pipeline.build(self.db_path, articles, self.report.build)
-        with self.db.conn:
+        with self.db.atomic():
             for row, fetched, found_id, outcome, reason in marks:
                 self._mark(row, fetched, found_id, outcome, reason)
 

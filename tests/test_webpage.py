@@ -167,3 +167,17 @@ def test_the_seed_pages_give_the_same_quotes_as_the_seed_texts(pipeline, built_d
     from_pages, from_texts = quotes_by_seed(tmp_path / "pages.db"), quotes_by_seed(built_db)
     assert sum(map(len, from_texts.values())) > 50
     assert from_pages == from_texts
+
+
+def test_a_build_records_what_it_skipped(pipeline, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "fr.html").write_bytes((WEB / "french_story.html").read_bytes())
+    (folder / "front.html").write_bytes((WEB / "front_page.html").read_bytes())
+    report = BuildReport()
+    pipeline.build(tmp_path / "quotes.db", pipeline.read(folder, report), report)
+    with closing(sqlite3.connect(tmp_path / "quotes.db")) as db:
+        skipped = dict(db.execute("select source, reason from skipped"))
+    assert "not English" in skipped.pop(str(folder / "fr.html"))
+    assert "no article text" in skipped.pop(str(folder / "front.html"))
+    assert not skipped
