@@ -141,6 +141,11 @@ def test_dates_become_iso_8601(value, iso):
 
 # ----------------------------------------------------------------- the seeds as their publishers' pages
 
+# Two photo captions of seed 003 are lines of the .txt export; on the page they are figure captions, which are
+# not article text (gold.yml does not require the one quote in them either).
+CAPTIONS = ("A destroyed house", "Map of the border")
+
+
 def test_the_seed_pages_give_the_seed_texts():
     pages, errors = read_all(SEED_PAGES)
     texts, _ = read_all(Path(__file__).parent.parent / "examples" / "articles")
@@ -148,16 +153,19 @@ def test_the_seed_pages_give_the_seed_texts():
     for page, text in zip(pages, texts):
         lines = [line for line in text.text.splitlines() if line.strip()]
         if page.id == "003_afp":  # two photo captions, part of the .txt export, are not article text on the page
-            lines = [line for line in lines if not line.startswith(("A destroyed house", "Map of the border"))]
+            lines = [line for line in lines if not line.startswith(CAPTIONS)]
         assert page.text.splitlines() == lines, page.id
         assert page.title and page.site_name and page.published and page.url.startswith("https://")
 
 
 def quotes_by_seed(db_path):
+    """Each seed's quotes as (speaker, cue, type, content), less those in photo captions."""
     with closing(sqlite3.connect(db_path)) as db:
-        rows = db.execute("select article_id, speaker, cue, type, content from quotes").fetchall()
-    return {number: Counter(row[1:] for row in rows if row[0][:3] == number) for number in ("000", "001", "002",
-                                                                                              "003", "004")}
+        rows = db.execute("select q.article_id, q.speaker, q.cue, q.type, q.content, s.text from quotes q "
+                          "join sentences s on s.id = q.sentence_id").fetchall()
+    kept = [row for row in rows if not row[-1].startswith(CAPTIONS)]
+    return {number: Counter(row[1:-1] for row in kept if row[0][:3] == number)
+            for number in ("000", "001", "002", "003", "004")}
 
 
 def test_the_seed_pages_give_the_same_quotes_as_the_seed_texts(pipeline, built_db, tmp_path):
@@ -167,6 +175,9 @@ def test_the_seed_pages_give_the_same_quotes_as_the_seed_texts(pipeline, built_d
     from_pages, from_texts = quotes_by_seed(tmp_path / "pages.db"), quotes_by_seed(built_db)
     assert sum(map(len, from_texts.values())) > 50
     assert from_pages == from_texts
+    with closing(sqlite3.connect(built_db)) as db:  # what the captions' filter leaves out of the .txt build
+        assert db.execute("select count(*) from quotes q join sentences s on s.id = q.sentence_id "
+                          "where s.text like 'Map of the border%' or s.text like 'A destroyed house%'").fetchone() == (1,)
 
 
 def test_a_build_records_what_it_skipped(pipeline, tmp_path):
