@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from itertools import combinations
 from pathlib import Path
 from typing import NamedTuple
@@ -362,6 +363,14 @@ def save_skipped(db: sqlite_utils.Database, skipped: list[tuple[str, str]], inge
     with db.atomic():
         db.table("skipped").upsert_all([{"source": source, "reason": reason} for source, reason in skipped], pk="source")
         db.conn.executemany("delete from skipped where source = ?", [[source] for source in ingested_sources])
+
+
+def stored_articles(db: sqlite_utils.Database) -> Iterator[Article]:
+    """The stored articles as ingest made them, to attribute them again (their parses are cached)."""
+    columns = [column for column in TABLES["articles"]["columns"] if column not in ("metadata", "segments")]
+    for row in db.query("select * from articles order by id"):
+        yield Article(**{column: row[column] for column in columns}, metadata=json.loads(row["metadata"] or "{}"),
+                      segments=[tuple(segment) for segment in json.loads(row["segments"] or "[[0, 0]]")])
 
 
 def article_hashes(db: sqlite_utils.Database) -> dict[str, str]:

@@ -113,6 +113,7 @@ class Tracker:
         """Queue what the sources name, then fetch and build at most ``limit`` queued articles
         (those dated ``since`` or later, or undated)."""
         started = time.monotonic()
+        self._reattribute_after_rule_edits()
         for source in self.sources.sources:
             if source.kind == "feed":
                 self._read_feed(source)
@@ -123,6 +124,13 @@ class Tracker:
             self._fetch_and_build(batch)
         self.report.seconds = round(time.monotonic() - started, 2)
         return self.report
+
+    def _reattribute_after_rule_edits(self) -> None:
+        """Attribute every stored article again (from cached parses) when the rules or parser changed since
+        the last build: the batches below would otherwise mark the database current with only themselves redone."""
+        stored = store.get_setting(self.db, "rules_fingerprint")
+        if stored is not None and stored != self.pipeline.fingerprint():
+            self.pipeline.build(self.db_path, list(store.stored_articles(self.db)), self.report.build)
 
     def _problem(self, url: str, reason: str) -> None:
         self.report.problems.append((url, reason))

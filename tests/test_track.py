@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLES_DIR
+from conftest import EXAMPLES_DIR, RULES_DIR
 from localweb import LocalWeb, Reply
 from quotetrack import cli
 from quotetrack import track as track_module
-from quotetrack.fetch import Settings, SourcesError, read_sources
-from quotetrack.fetch import Fetcher
+from quotetrack.fetch import Fetcher, Settings, SourcesError, read_sources
+from quotetrack.parse import Parser
 from quotetrack.pipeline import BuildReport, Pipeline
 from quotetrack.track import Tracker, TrackReport
 
@@ -412,3 +412,21 @@ def test_the_readme_feeds_example_is_a_valid_sources_file_with_the_defaults(tmp_
     sources = read_sources(tmp_path / "feeds.yml")
     assert sources.settings == Settings()
     assert [source.kind for source in sources.sources] == ["feed", "urls", "urls"]
+
+
+def test_after_a_rule_edit_a_run_reattributes_what_is_stored_without_parsing(tmp_path, tracked, monkeypatch):
+    db = Path(shutil.copy(tracked.db, tmp_path / "quotes.db"))
+    rules = Path(shutil.copytree(RULES_DIR, tmp_path / "rules"))
+    patterns = rules / "patterns.yml"
+    text = patterns.read_text(encoding="utf-8")
+    start, end = text.index("  - id: according-to-after"), text.index("  - id: clause-then-subject-verb")
+    patterns.write_text(text[:start] + text[end:], encoding="utf-8")
+    assert table(db, "select count(*) from quotes where rule_id like 'according-to%'")[0][0] > 0
+    monkeypatch.setattr(Parser, "parse", lambda self, articles: pytest.fail("parsed although the cache has it"))
+    edited = Pipeline(rules)
+    report = run_track(db, tracked.sources, edited)
+    assert report.fetched == 0 and report.build.parsed == 0
+    assert table(db, "select count(*) from quotes where rule_id like 'according-to%'") == [(0,)]
+    assert table(db, "select value from settings where key = 'rules_fingerprint'") == [(edited.fingerprint(),)]
+    assert {row[0] for row in table(db, "select id from articles")} == {
+        row[0] for row in table(tracked.db, "select id from articles")}
