@@ -1,9 +1,9 @@
-"""Time `quotetrack track` twice against a local web server: a first run, then a second that has little new.
+"""Time `quotetrack track` against a local web server: a first run, a second with little new, a third with nothing new.
 
 The server (tests/localweb.py, on 127.0.0.1) serves an Atom feed of stories made of the
 seed articles' paragraphs (as the tests do) plus the four layout pages of
 tests/data/web. Between the two runs the feed gains two stories and one story is
-rewritten. Each run is a real `quotetrack track` process (Stanza loaded in it);
+rewritten; nothing changes before the third. Each run is a real `quotetrack track` process (Stanza loaded in it);
 prints wall seconds and what each run fetched. Asserts nothing.
 
     python benchmarks/bench_track.py [--stories 20]
@@ -63,10 +63,13 @@ def main() -> None:
         del web.requests[:]
         second = run(db, sources)
         second["requests"] = len(web.requests)
+        del web.requests[:]
+        third = run(db, sources)  # nothing new at all
+        third["requests"] = len(web.requests)
         with closing(sqlite3.connect(db)) as connection:
-            second["fetches_by_outcome"] = dict(connection.execute(
+            third["fetches_by_outcome"] = dict(connection.execute(
                 "select outcome, count(*) from fetches group by outcome order by outcome"))
-        print(json.dumps({"first": first, "second": second}, indent=2))
+        print(json.dumps({"first": first, "second": second, "third": third}, indent=2))
 
 
 if __name__ == "__main__":
