@@ -62,6 +62,25 @@ TABLES = {
         "pk": "id",
         "not_null": ["source", "content_hash", "text"],
     },
+    # Every request `quotetrack track` made: what came back, or why nothing usable did.
+    "fetches": {
+        "columns": {
+            "id": int, "url": str, "final_url": str, "kind": str, "source": str, "fetched_at": str,
+            "status": int, "bytes": int, "seconds": float, "tries": int, "content_type": str,
+            "outcome": str, "error": str, "article_id": str,
+        },
+        "pk": "id",
+    },
+    # Every feed and article URL that `track`'s sources named, and where each stands (its queue).
+    "tracked_urls": {
+        "columns": {
+            "url": str, "kind": str, "source": str, "state": str, "reason": str, "article_id": str,
+            "title": str, "published": str, "author": str, "entry_updated": str,
+            "etag": str, "last_modified": str, "failures": int, "first_seen": str, "last_fetched": str,
+        },
+        "pk": "url",
+        "defaults": {"failures": 0},
+    },
     # Inputs that were not ingested, and why (not English, not an article, unreadable); a later
     # build that ingests the source removes its row.
     "skipped": {"columns": {"source": str, "reason": str}, "pk": "source"},
@@ -145,7 +164,8 @@ TABLES = {
 }
 
 # Indexes beyond those on foreign keys, which ensure_db_shape always creates.
-INDEXES = {"quotes": [["speaker"], ["cue_lemma"]]}
+INDEXES = {"quotes": [["speaker"], ["cue_lemma"]], "fetches": [["url"], ["fetched_at"]],
+           "tracked_urls": [["state"], ["article_id"]]}
 
 # Full-text search, kept in step with its table by triggers.
 FTS = {"quotes": ["content", "speaker", "speaker_mention"]}

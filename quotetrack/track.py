@@ -17,37 +17,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlite_utils
-
 from . import fetch, ingest, store
 from .pipeline import BuildReport, Pipeline, batches
 
 TRACK_BATCH = 16  # articles built and marked done together: what a kill can make the next run fetch again
 MAX_FAILURES = 3  # a URL that failed this often (timeouts, 5xx) is given up
 FEED_ACCEPT = (*fetch.FEED_TYPES, "text/plain", "text/html")  # feedparser reads what servers mislabel
-
-TABLES = {
-    # Every request made: what came back, or why nothing usable did.
-    "fetches": {
-        "columns": {
-            "id": int, "url": str, "final_url": str, "kind": str, "source": str, "fetched_at": str,
-            "status": int, "bytes": int, "seconds": float, "tries": int, "content_type": str,
-            "outcome": str, "error": str, "article_id": str,
-        },
-        "pk": "id",
-    },
-    # Every feed and article URL the sources named, and where each stands.
-    "tracked_urls": {
-        "columns": {
-            "url": str, "kind": str, "source": str, "state": str, "reason": str, "article_id": str,
-            "title": str, "published": str, "author": str, "entry_updated": str,
-            "etag": str, "last_modified": str, "failures": int, "first_seen": str, "last_fetched": str,
-        },
-        "pk": "url",
-        "defaults": {"failures": 0},
-    },
-}
-INDEXES = {"fetches": [["url"], ["fetched_at"]], "tracked_urls": [["state"], ["article_id"]]}
 
 # Where an article URL stands: pending (to fetch), done (new, updated, unchanged or a duplicate),
 # skipped (will not be fetched again: 404, not HTML, not an article, not English), failed (retried later).
@@ -77,15 +52,6 @@ class TrackReport:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
 
 
-def ensure_shape(db: sqlite_utils.Database) -> None:
-    """Create the tracking tables (idempotent)."""
-    for name, shape in TABLES.items():
-        db.table(name).create(**shape, transform=True)
-    for name, indexes in INDEXES.items():
-        for columns in indexes:
-            db.table(name).create_index(columns, if_not_exists=True)
-
-
 def article_id(url: str) -> str:
     """An article's id from its canonical URL: the same page is the same article on every run."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
@@ -105,7 +71,6 @@ class Tracker:
         self.keep_html = keep_html
         self.db = store.open_db(db_path)
         store.ensure_db_shape(self.db)
-        ensure_shape(self.db)
         self.report = TrackReport()
         self._on_problem = on_problem
 
