@@ -122,7 +122,7 @@ class Tracker:
         with self.db.atomic():
             self._log(fetched, "feed", source.name, outcome, error)
             self.db.table("tracked_urls").upsert({
-                "url": url, "kind": "feed", "source": source.name, "state": "failed" if error else "done",
+                "url": url, "kind": "feed", "source": source.name, "state": FAILED if error else DONE,
                 "reason": error, "last_fetched": now(),
                 **({"etag": fetched.etag, "last_modified": fetched.last_modified} if fetched.ok else {}),
             }, pk="url")
@@ -130,7 +130,7 @@ class Tracker:
         self._queue(source.name, entries)
 
     def _queue(self, source_name: str, entries: Iterable[fetch.Entry]) -> None:
-        """Queue new URLs, and known ones whose feed entry says they changed."""
+        """Queue new URLs, and known ones whose feed entry says they changed (even ones given up on)."""
         seen = now()
         with self.db.atomic():
             for entry in entries:
@@ -143,7 +143,7 @@ class Tracker:
                         "url": entry.url, "kind": "article", "source": source_name, "state": PENDING,
                         "failures": 0, "first_seen": seen, **described,
                     })
-                elif row[0] in (DONE, SKIPPED) and entry.updated and entry.updated != row[1]:
+                elif row[0] != PENDING and entry.updated and entry.updated != row[1]:
                     self.db.table("tracked_urls").update(entry.url, {"state": PENDING, "failures": 0, **described})
                 else:
                     continue

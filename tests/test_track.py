@@ -359,7 +359,7 @@ def test_each_failure_is_one_line_recorded_and_the_run_goes_on(failing_web, tmp_
                             f"  - feed: {web.url('/no-such-feed.xml')}")
     monkeypatch.setattr(cli, "load_pipeline", lambda *args: pipeline)
     db = tmp_path / "quotes.db"
-    result = CliRunner().invoke(cli.cli, ["track", str(db), str(sources)])
+    result = CliRunner().invoke(cli.cli, ["track", str(db), str(sources), "--keep-html"])
     assert result.exit_code == 0, result.output
     problems = [line for line in result.stderr.splitlines() if line.startswith("skipped ")]
     assert len(problems) == len(FAILURES) + 3 and "Traceback" not in result.output
@@ -375,6 +375,7 @@ def test_each_failure_is_one_line_recorded_and_the_run_goes_on(failing_web, tmp_
     assert all(FAILURES[path][0] in errors[web.url(path)] for path in FAILURES)
     assert web.hits("/broken") == 2  # tried again once, with backoff
     assert table(db, "select count(*) from articles") == [(1,)]
+    assert table(db, "select count(*) from pages where html like '%Market Street%'") == [(1,)]  # --keep-html
 
     # the next run tries the passing failures again, and nothing else
     del web.requests[:]
