@@ -433,3 +433,31 @@ def test_after_a_rule_edit_a_run_reattributes_what_is_stored_without_parsing(tmp
     assert table(db, "select value from settings where key = 'rules_fingerprint'") == [(edited.fingerprint(),)]
     assert {row[0] for row in table(db, "select id from articles")} == {
         row[0] for row in table(tracked.db, "select id from articles")}
+
+
+# ----------------------------------------------------------------- politeness, without waiting for it
+
+def test_requests_to_one_host_are_spaced_and_robots_crawl_delay_wins(tmp_path):
+    waits = []
+    with LocalWeb() as web:
+        web.page("/robots.txt", "User-agent: *\nCrawl-delay: 2\n", content_type="text/plain")
+        web.page("/a", "<p>a</p>")
+        other_host = web.base.replace("127.0.0.1", "localhost")
+        with Fetcher(Settings(rate_limit=0.5), sleep=waits.append) as fetcher:
+            fetcher.fetch(web.url("/a"))
+            fetcher.fetch(web.url("/a"))
+            fetcher.fetch(other_host + "/a")  # another host: robots.txt, no wait for the first host's sake
+    # each host: robots.txt unhindered, then every next request after the Crawl-delay (2 s beats the 0.5 s rate limit)
+    assert len(waits) == 3 and all(1.5 < wait <= 2 for wait in waits), waits
+
+
+def test_retries_back_off_and_honour_retry_after():
+    waits = []
+    with LocalWeb() as web:
+        web.routes["/busy"] = Reply(503, headers={"Retry-After": "7"})
+        web.routes["/broken"] = Reply(500)
+        with Fetcher(Settings(rate_limit=0, retries=2, backoff=0.5), sleep=waits.append) as fetcher:
+            broken = fetcher.fetch(web.url("/broken"))
+            busy = fetcher.fetch(web.url("/busy"))
+    assert waits == [0.5, 1.0, 7.0, 7.0]
+    assert broken.error == "HTTP 500 Internal Server Error (after 3 tries)" and busy.tries == 3
