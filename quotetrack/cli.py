@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
-from .ingest import IngestError
+from .ingest import READ_KINDS, IngestError
 from .parse import MODEL_DIR_ENV, ParseError
+from .pipeline import BuildRefused
 from .rules import DEFAULT_RULES_DIR
+from .store import StoreError
 from .yamlfile import RuleError
 
 DEFAULT_DB = "db/quotes.db"
@@ -35,14 +38,31 @@ def keep_html_option(command):
                         help="Store each HTML page's markup in the pages table (the text is always stored).")(command)
 
 
+# What to do about an SQLite error, by a phrase of its message.
+SQLITE_ADVICE = {
+    "disk is full": "free some space and run again: what was committed is kept, the rerun finishes the job",
+    "readonly": "make the file and its folder writable, or build into another file",
+    "locked": "another process is writing to it: wait for it to finish and run again",
+    "not a database": "it is not an SQLite database: choose another file",
+    "malformed": "the file is damaged: build into a new file",
+    "unable to open": "check that the path names a file in a folder you can write",
+}
+
+
 def one_line_errors(command):
     """Turn the project's expected failures into a one-line message and exit status 1."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (RuleError, IngestError, ParseError, FileNotFoundError) as error:
+        except (RuleError, IngestError, ParseError, StoreError, BuildRefused, FileNotFoundError) as error:
             raise click.ClickException(str(error)) from None
+        except sqlite3.Error as error:
+            where = kwargs.get("db_path") or kwargs.get("cache_path") or "the database"
+            advice = next((why for phrase, why in SQLITE_ADVICE.items() if phrase in str(error)), "")
+            raise click.ClickException(f"{where}: {error}" + (f": {advice}" if advice else "")) from None
+        except OSError as error:
+            raise click.ClickException(f"{error.filename or 'a file'}: {error.strerror or error}") from None
     return wrapper
 
 
@@ -60,6 +80,9 @@ def read_articles(rules_dir: Path, model_dir: Path | None, source: Path, keep_ht
     articles = pipeline.read(source, report, keep_html)
     for where, why in report.errors:
         click.echo(f"skipped {where}: {why}", err=True)
+    if not articles:
+        skipped = f" ({len(report.errors)} skipped, see above)" if report.errors else ""
+        raise click.ClickException(f"no articles read from {source}{skipped}: quotetrack reads {READ_KINDS} files")
     return pipeline, report, articles
 
 
@@ -84,9 +107,12 @@ def cli():
 @rules_option
 @models_option
 @click.option("--force", is_flag=True, help="Re-attribute every article, even unchanged ones.")
+@click.option("--yes", is_flag=True,
+              help="Go ahead even when the changed rules would delete more than half of the stored quotes, "
+                   "or an article would replace another one's stored under the same id.")
 @keep_html_option
 @one_line_errors
-def build(db_path, source, rules_dir, model_dir, force, keep_html):
+def build(db_path, source, rules_dir, model_dir, force, yes, keep_html):
     """Build or update DB_PATH with the articles in SOURCE.
 
     SOURCE is a .txt file, a .jsonl file (id, title, url, published, text), an
@@ -98,8 +124,11 @@ def build(db_path, source, rules_dir, model_dir, force, keep_html):
     Example: quotetrack build db/quotes.db examples/articles
     """
     pipeline, report, articles = read_articles(rules_dir, model_dir, source, keep_html)
+    reported = len(report.errors)
     with progressbar(len(articles), "Attributing quotes") as bar:
-        pipeline.build(db_path, articles, report, force=force, progress=bar.update)
+        pipeline.build(db_path, articles, report, force=force, progress=bar.update, yes=yes)
+    for where, why in report.errors[reported:]:
+        click.echo(f"skipped {where}: {why}", err=True)
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
     click.echo(
         f"{report.articles} articles ({report.parsed} parsed, {report.skipped_unchanged} unchanged, "
@@ -113,11 +142,13 @@ def build(db_path, source, rules_dir, model_dir, force, keep_html):
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
               help="Only articles that their feed dates on or after this day (YYYY-MM-DD), and undated ones.")
 @click.option("--limit", type=click.IntRange(min=0), help="Fetch at most this many articles; the rest wait for the next run.")
+@click.option("--yes", is_flag=True,
+              help="Go ahead even when changed rules would delete more than half of the stored quotes.")
 @keep_html_option
 @rules_option
 @models_option
 @one_line_errors
-def track(db_path, sources_path, since, limit, keep_html, rules_dir, model_dir):
+def track(db_path, sources_path, since, limit, yes, keep_html, rules_dir, model_dir):
     """Fetch the articles that the feeds and URL lists in SOURCES name, and build them into DB_PATH.
 
     Incremental and resumable: a URL is fetched once, again only when its feed says
@@ -137,7 +168,7 @@ def track(db_path, sources_path, since, limit, keep_html, rules_dir, model_dir):
     sources = read_sources(sources_path)
     with Fetcher(sources.settings) as fetcher:
         tracker = Tracker(db_path, sources, load_pipeline(rules_dir, model_dir), fetcher, keep_html,
-                          on_problem=lambda url, why: click.echo(f"skipped {url}: {why}", err=True))
+                          on_problem=lambda url, why: click.echo(f"skipped {url}: {why}", err=True), yes=yes)
         report = tracker.run(since=since and since.date().isoformat(), limit=limit)
     outcomes = ", ".join(f"{count} {outcome}" for outcome, count in sorted(report.outcomes.items())) or "nothing new"
     click.echo(f"{report.feeds} feeds, {report.queued} URLs queued, {report.fetched} articles fetched ({outcomes}), "
@@ -256,9 +287,12 @@ def eval_command(gold_path, gold_kind, articles_dir, cache_path, errors_path, as
     if gold_kind == "auto":
         gold_kind = "seeds" if gold_path.suffix in (".yml", ".yaml") else "polnear"
     source = gold_path / "text" if gold_kind == "polnear" else (articles_dir or gold_path.parent / "articles")
-    pipeline, _, articles = read_articles(rules_dir, model_dir, source)
+    pipeline, report, articles = read_articles(rules_dir, model_dir, source)
+    reported = len(report.errors)
     with progressbar(len(articles), "Attributing") as bar:
-        predictions = pipeline.predict(articles, cache_path, progress=bar.update)
+        predictions = pipeline.predict(articles, cache_path, progress=bar.update, report=report)
+    for where, why in report.errors[reported:]:
+        click.echo(f"skipped {where}: {why}", err=True)
     scores = evaluate.evaluate(gold_kind, gold_path, predictions, anchors=pipeline.matcher.can_anchor)
     if errors_path:
         evaluate.write_errors(scores, errors_path)

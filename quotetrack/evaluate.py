@@ -632,6 +632,18 @@ def evaluate(gold_kind: str, gold_path: str | Path, predictions: Predictions,
     raise ValueError(f"unknown gold kind {gold_kind!r}: expected one of {', '.join(GOLD_KINDS)}")
 
 
+def _write_seeds_errors(report: SeedsReport, path: str | Path) -> None:
+    lines = [f"# {len(report.misses)} false negatives (FN: gold entry not found), "
+             f"{len(report.extras)} false positives (FP: prediction matching no gold entry)"]
+    for entry in report.misses:
+        kind = "required" if entry.required else "optional"
+        lines.append(f"FN {entry.article} ({kind}) speaker=[{entry.speaker}] cue=[{entry.cue}] content=[{entry.content}]")
+    for quote in report.extras:
+        lines.append(f"FP {quote.article_id} [{quote.rule_id}] speaker=[{quote.speaker}] "
+                     f"cue=[{quote.cue.text if quote.cue else ''}] content=[{quote.content.text}]")
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def format_report(report: Report | SeedsReport) -> str:
     """The report as aligned text tables."""
     if isinstance(report, SeedsReport):
@@ -683,12 +695,16 @@ def _format_seeds(report: SeedsReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_errors(report: Report, path: str | Path) -> None:
+def write_errors(report: Report | SeedsReport, path: str | Path) -> None:
     """Write every false negative and false positive attribution, by article, in reading order.
 
     A false negative shows its cause. Each is followed by the paragraph around its cue,
-    unless the error above showed it already.
+    unless the error above showed it already. For a gold.yml: its missed entries and the
+    predictions matching none.
     """
+    if isinstance(report, SeedsReport):
+        _write_seeds_errors(report, path)
+        return
     kinds = Counter(error.kind for error in report.errors)
     lines = [f"# {kinds['FN']} false negatives (FN: gold not found), "
              f"{kinds['FP']} false positives (FP: prediction matching no gold)"]

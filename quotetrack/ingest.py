@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,13 @@ RULE_KEYS = {"id", "description", "pattern", "context", "examples", "not"}
 CONTEXTS = ("anywhere", "between_prose")
 JSONL_FIELDS = ("id", "title", "url", "published", "text")
 HTML_SUFFIXES = (".html", ".htm")
-ARTICLE_SUFFIXES = (".txt", ".jsonl", *HTML_SUFFIXES)
+ARTICLE_SUFFIXES = (".txt", ".jsonl", *HTML_SUFFIXES)  # compared case-insensitively: NOTES.TXT is read
+READ_KINDS = f"{', '.join(ARTICLE_SUFFIXES[:-1])} and {ARTICLE_SUFFIXES[-1]}"  # for messages
+# Bounds on what one article may cost (the longest PolNeAR article has 33,672 characters in 309
+# paragraphs); a longer one is reported and skipped. The parser bounds each sentence (parse.py).
+MAX_ARTICLE_CHARS = 200_000
+MAX_ARTICLE_PARAGRAPHS = 2_000
+MAX_JSONL_LINE_BYTES = 4 * MAX_ARTICLE_CHARS  # UTF-8 needs at most 4 bytes a character
 
 ErrorHandler = Callable[[str, str], None]
 
@@ -76,6 +83,14 @@ _LEDE_MIN_WORDS = 20  # a "Place:" dateline opens a lede paragraph, not a short 
 
 class IngestError(Exception):
     """The input as a whole cannot be read (e.g. the path does not exist)."""
+
+
+# Markup that plain text does not hold: a document type, an <html>/<body> element, or several tags or entities.
+_HTML_DOCUMENT = regex.compile(r"(?i)<!doctype\s+html|<html[\s>]|<body[\s>]")
+_HTML_TAG = regex.compile(r"(?i)</?(?:p|div|span|a|br|img|script|style|head|meta|link|li|ul|table|tr|td|h[1-6]|article"
+                          r"|section|strong|em|b|i)(?:\s[^<>]{0,500})?/?>")
+_HTML_ENTITY = regex.compile(r"&(?:quot|amp|lt|gt|nbsp|apos|rsquo|lsquo|rdquo|ldquo|mdash|ndash|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
+_HTML_MARKS = 3  # tags or entities that make a text markup rather than prose that mentions one
 
 
 class _BadArticle(Exception):
@@ -176,23 +191,58 @@ def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHan
                   keep_html: bool = False) -> Iterator[Article]:
     """Articles from a ``.txt``, ``.jsonl`` or ``.html``/``.htm`` file, or a folder of them (sorted, not recursive).
 
-    A bad article is reported as ``on_error(source, reason)`` and skipped; a path that
-    does not exist raises ``IngestError``. ``keep_html`` keeps each page's HTML on its article.
+    Ids are unique: an article whose id an earlier one has is reported and skipped.
+    A bad article, and anything in a folder that is not read (another kind of file, a
+    subfolder, a broken link, a FIFO), is reported as ``on_error(source, reason)`` and
+    skipped; hidden files are passed over. A path that does not exist, or is neither a
+    regular file nor a folder, raises ``IngestError``. ``keep_html`` keeps each page's HTML on its article.
     """
     path = Path(path)
     if path.is_dir():
-        files = sorted(child for child in path.iterdir() if child.suffix in ARTICLE_SUFFIXES and child.is_file())
-    elif path.is_file():
-        files = [path]
+        files = []
+        for child in sorted(path.iterdir()):
+            if child.name.startswith("."):
+                continue
+            if why := _not_readable(child):
+                on_error(str(child), why)
+            else:
+                files.append(child)
+    elif why := _not_readable(path, given=True):
+        raise IngestError(f"{why}: {path}")
     else:
-        raise IngestError(f"no such file or folder: {path}")
+        files = [path]
+    first_source: dict[str, str] = {}
     for file in files:
-        if file.suffix == ".jsonl":
-            yield from _read_jsonl(file, boilerplate, on_error)
-        elif file.suffix in HTML_SUFFIXES:
-            yield from _reported(str(file), on_error, _html_file_article, file, boilerplate, keep_html)
+        if file.suffix.lower() == ".jsonl":
+            articles = _read_jsonl(file, boilerplate, on_error)
+        elif file.suffix.lower() in HTML_SUFFIXES:
+            articles = _reported(str(file), on_error, _html_file_article, file, boilerplate, keep_html)
         else:
-            yield from _reported(str(file), on_error, _text_article, file, boilerplate)
+            articles = _reported(str(file), on_error, _text_article, file, boilerplate)
+        for article in articles:
+            if (first := first_source.setdefault(article.id, article.source)) != article.source:
+                on_error(article.source, f"id {article.id!r} is already used by {first}")
+            else:
+                yield article
+
+
+def _not_readable(path: Path, given: bool = False) -> str | None:
+    """Why ``path`` is not read as an article file, if it is not; ``given`` is a path named on the command line,
+    read whatever its extension."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "broken symbolic link" if path.is_symlink() else "no such file or folder"
+    except OSError as error:  # a symbolic link loop, a file we may not look at
+        return f"cannot read: {error.strerror or error}"
+    if stat.S_ISDIR(mode):
+        return "a folder (folders inside SOURCE are not read)"
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        return f"not a regular file ({kind})"
+    if not given and path.suffix.lower() not in ARTICLE_SUFFIXES:
+        return f"not an article file (quotetrack reads {READ_KINDS} files)"
+    return None
 
 
 def _reported(source: str, on_error: ErrorHandler, build: Callable[..., Article], *args,
@@ -205,20 +255,20 @@ def _reported(source: str, on_error: ErrorHandler, build: Callable[..., Article]
 
 
 def _text_article(file: Path, boilerplate: Boilerplate) -> Article:
-    return _article(str(file), _decode(_read_bytes(file)), boilerplate, file.stem)
+    return _article(str(file), _decode(_read_bytes(file, 4 * MAX_ARTICLE_CHARS)), boilerplate, file.stem)
 
 
-def _read_bytes(file: Path) -> bytes:
+def _read_bytes(file: Path, limit: int) -> bytes:
     try:
-        if file.stat().st_size > webpage.MAX_HTML_BYTES:
-            raise _BadArticle(f"file too large ({file.stat().st_size:,} bytes, limit {webpage.MAX_HTML_BYTES:,})")
+        if (size := file.stat().st_size) > limit:
+            raise _BadArticle(f"too long ({size:,} bytes; the limit is {limit:,} bytes)")
         return file.read_bytes()
     except OSError as error:
         raise _BadArticle(f"cannot read file: {error.strerror or error}") from None
 
 
 def _html_file_article(file: Path, boilerplate: Boilerplate, keep_html: bool) -> Article:
-    return _page_article(str(file), _read_bytes(file), boilerplate, file.stem, keep_html, None)
+    return _page_article(str(file), _read_bytes(file, webpage.MAX_HTML_BYTES), boilerplate, file.stem, keep_html, None)
 
 
 def page_articles(source: str, html: bytes, boilerplate: Boilerplate, on_error: ErrorHandler,
@@ -263,8 +313,10 @@ def _read_jsonl(file: Path, boilerplate: Boilerplate, on_error: ErrorHandler) ->
         on_error(str(file), f"cannot read file: {error.strerror or error}")
         return
     for number, raw in enumerate(data.splitlines(), start=1):
-        if raw.strip():
-            source = f"{file}:{number}"
+        source = f"{file}:{number}"
+        if len(raw) > MAX_JSONL_LINE_BYTES:
+            on_error(source, f"line too long ({len(raw):,} bytes; the limit is {MAX_JSONL_LINE_BYTES:,})")
+        elif raw.strip():
             yield from _reported(source, on_error, _json_article, source, raw, boilerplate)
 
 
@@ -277,8 +329,8 @@ def _json_article(source: str, raw: bytes, boilerplate: Boilerplate) -> Article:
         raise _BadArticle("invalid JSON: nested too deeply") from None
     if not isinstance(record, dict):
         raise _BadArticle("a line must hold a JSON object")
-    if "text" not in record:
-        raise _BadArticle("no 'text' field")
+    if record.get("text") is None:
+        raise _BadArticle("no 'text' field" if "text" not in record else "field 'text' is null")
     try:
         json.dumps(record, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
@@ -297,6 +349,7 @@ def _json_article(source: str, raw: bytes, boilerplate: Boilerplate) -> Article:
 
 def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str | None, **fields) -> Article:
     """Clean ``text`` and read its title, date and dateline; the given ``fields`` win over what the text says."""
+    _check_bounds(text)
     spans, published = _kept_spans(text, boilerplate)
     cleaned, segments = _assemble(text, spans)
     if not cleaned:
@@ -315,6 +368,19 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
         id=article_id or content_hash[:16], source=source, text=cleaned, content_hash=content_hash,
         segments=segments, **{**{key: value for key, value in found.items() if value}, **fields},
     )
+
+
+def _check_bounds(text: str) -> None:
+    """Refuse text past the limits on one article's size, and markup given as plain text."""
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise _BadArticle(f"too long ({len(text):,} characters; the limit is {MAX_ARTICLE_CHARS:,})")
+    if (paragraphs := sum(1 for line in _LINE.finditer(text) if line.group().strip())) > MAX_ARTICLE_PARAGRAPHS:
+        raise _BadArticle(f"too many paragraphs ({paragraphs:,}; the limit is {MAX_ARTICLE_PARAGRAPHS:,})")
+    head = text[:20_000]
+    marks = _HTML_TAG.findall(head, overlapped=False)[:_HTML_MARKS] + _HTML_ENTITY.findall(head)[:_HTML_MARKS]
+    if _HTML_DOCUMENT.search(head) or len(marks) >= _HTML_MARKS:
+        shown = ", ".join(dict.fromkeys(mark[:12] for mark in marks)) or "an <html> document"
+        raise _BadArticle(f"looks like HTML, not plain text ({shown}): give the article's text")
 
 
 def _kept_spans(text: str, boilerplate: Boilerplate) -> tuple[list[tuple[int, int]], str | None]:

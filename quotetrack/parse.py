@@ -24,6 +24,14 @@ DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "stanza_en_compact"
 MODEL_DIR_ENV = "QUOTETRACK_STANZA_DIR"
 CACHE_TABLE = "parses"
 PARAGRAPH = regex.compile(r"[^\n]+")
+# The parser's memory grows with the square of a sentence's length: a 20,000-word run-on
+# "sentence" asked for 81 GB. So the parser never sees more than PARSE_SENTENCE_CHARS without a
+# sentence end (a cut at a space ends the piece parsed) nor a piece longer than PARSE_CHUNK_CHARS
+# (cut after a sentence end). No PolNeAR paragraph (2,573) or sentence (979 characters) is cut.
+PARSE_CHUNK_CHARS = 3_000
+PARSE_SENTENCE_CHARS = 1_000
+_SENTENCE_END = regex.compile(r"[.!?…][\"'”’)\]]*\s+(?=\S)")
+_SPACE = regex.compile(r"\s+(?=\S)")
 CACHE_FORMAT = b"columns/1\n"  # starts every cached parse: one cached in another format is parsed again
 WORD_FIELDS = ("text", "lemma", "upos", "xpos", "feats", "head", "deprel", "start", "end")  # Word's, after index
 TEXT_FIELDS = {"text", "lemma", "upos", "xpos", "feats", "deprel"}
@@ -85,10 +93,11 @@ class Parser:
         import stanza
 
         paragraphs = [
-            (a, number, match.start(), match.group())
+            (a, number, match.start() + start, chunk)
             for a, article in enumerate(articles)
             for number, match in enumerate(PARAGRAPH.finditer(article.text))
             if match.group().strip()
+            for start, chunk in chunks(match.group())
         ]
         documents = self.pipeline.bulk_process([stanza.Document([], text=text) for *_, text in paragraphs])
         sentences: list[list[Sentence]] = [[] for _ in articles]
@@ -96,6 +105,32 @@ class Parser:
             for sentence in document.sentences:
                 sentences[a].append(_sentence(sentence, len(sentences[a]), number, offset))
         return sentences
+
+
+def chunks(paragraph: str) -> list[tuple[int, str]]:
+    """(offset, text) pieces of ``paragraph`` to parse one by one, within ``PARSE_CHUNK_CHARS`` and
+    ``PARSE_SENTENCE_CHARS``; a paragraph within both is one piece."""
+    pieces: list[tuple[int, int, bool]] = []  # (start, end, whether it ends at a sentence end)
+    ends = [0, *(match.end() for match in _SENTENCE_END.finditer(paragraph)), len(paragraph)]
+    for start, end in zip(ends, ends[1:]):
+        for run_start, run_end in _cut(paragraph, start, end, PARSE_SENTENCE_CHARS, _SPACE):
+            whole_sentence = run_start == start and run_end == end
+            if whole_sentence and pieces and pieces[-1][2] and run_end - pieces[-1][0] <= PARSE_CHUNK_CHARS:
+                pieces[-1] = (pieces[-1][0], run_end, True)
+            else:
+                pieces.append((run_start, run_end, whole_sentence))
+    return [(start, paragraph[start:end]) for start, end, _ in pieces]
+
+
+def _cut(text: str, start: int, end: int, limit: int, at: regex.Pattern) -> Iterator[tuple[int, int]]:
+    """``text[start:end]`` as stretches of at most ``limit`` characters, each cut after the last match of ``at``
+    that keeps it within the limit (or at the limit when there is none)."""
+    while end - start > limit:
+        cut = max((match.end() for match in at.finditer(text, start + 1, start + limit + 1)
+                   if match.end() <= start + limit), default=start + limit)
+        yield start, cut
+        start = cut
+    yield start, end
 
 
 def _sentence(sentence, index: int, paragraph: int, offset: int) -> Sentence:

@@ -1,12 +1,24 @@
-"""Publish: serve the quotes database read-only with datasette, described by ``metadata.yml``."""
+"""Publish: serve the quotes database read-only with datasette, described by ``metadata.yml``.
+
+The database is opened read-only but not immutable, so a build may change it while it
+is served: pages show the new rows. No request can take the server down: SQL runs under
+a time limit, returns a bounded number of rows, and no value (string or blob) may exceed
+``MAX_VALUE_BYTES``; the database file (which holds the parse cache) is not offered for
+download.
+"""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 
 import uvicorn
+from datasette import hookimpl
 from datasette.app import Datasette
+from datasette.plugins import pm
 from datasette.utils import parse_metadata
+from datasette.views.base import DatasetteError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -16,6 +28,18 @@ METADATA_LOCATIONS = (PACKAGE_DIR / "metadata.yml", PACKAGE_DIR.parent / "metada
 
 # The database name metadata.yml describes: datasette names a database after its file.
 DATABASE_NAME = "quotes"
+
+# datasette's limits on what one request may cost.
+SETTINGS = {
+    "sql_time_limit_ms": 1000,  # any SQL statement
+    "facet_time_limit_ms": 200,
+    "max_returned_rows": 500,  # rows one query returns
+    "max_csv_mb": 50,  # a streamed CSV export
+    "allow_download": False,  # the .db file: the whole parse cache
+}
+# The largest string or blob SQLite may make for a request ("select randomblob(1000000000)" is refused):
+# the longest stored value, an article of 200,000 characters, fits in 800,000 bytes.
+MAX_VALUE_BYTES = 1_000_000
 
 
 def default_metadata_path() -> Path:
@@ -37,10 +61,59 @@ def load_metadata(db_path: str | Path, metadata_path: str | Path | None = None) 
 
 
 def datasette_instance(db_path: str | Path, metadata_path: str | Path | None = None) -> Datasette:
-    """A datasette serving ``db_path`` immutable (read-only, cacheable) with our metadata."""
+    """A datasette serving ``db_path`` read-only, within ``SETTINGS``, with our metadata."""
     if not Path(db_path).is_file():
         raise FileNotFoundError(f"no database at {db_path}: build it first")
-    return Datasette(immutables=[str(db_path)], metadata=load_metadata(db_path, metadata_path))
+    if not pm.is_registered(Guards):
+        pm.register(Guards, name="quotetrack-guards")
+    return Datasette(files=[str(db_path)], metadata=load_metadata(db_path, metadata_path), settings=SETTINGS)
+
+
+class Guards:
+    """datasette plugin hooks: a bounded SQLite connection, and answers in 4xx where datasette 0.65 fails with 500."""
+
+    @staticmethod
+    @hookimpl
+    def prepare_connection(conn):
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+
+    @staticmethod
+    @hookimpl(tryfirst=True)
+    def handle_exception(exception):
+        # "Cannot sort table by nosuchcolumn" is the client's mistake, not the server's
+        if isinstance(exception, DatasetteError) and exception.status == 500 and exception.message.startswith(
+                ("Cannot sort table by", "Cannot use _sort")):
+            exception.status = 400
+
+    @staticmethod
+    @hookimpl
+    def asgi_wrapper(datasette):
+        def wrap(app):
+            async def guarded(scope, receive, send):
+                if scope["type"] == "http" and scope["method"] == "POST" and _refuses_post(datasette, scope["path"]):
+                    await _send_json(send, 405, {"ok": False, "status": 405,
+                                                 "error": "this database is served read-only: use GET"})
+                    return
+                await app(scope, receive, send)
+            return guarded
+        return wrap
+
+
+def _refuses_post(datasette: Datasette, path: str) -> bool:
+    """Whether ``path`` is a database, table, view or canned query that takes no POST: all of ours but a canned
+    query marked ``write`` (datasette 0.65 answers such a POST with a 500)."""
+    parts = path.strip("/").removesuffix(".json").removesuffix(".csv").split("/")
+    if parts[0] not in datasette.databases or len(parts) > 2:
+        return False
+    canned = (datasette.metadata("queries", database=parts[0]) or {}).get(parts[-1]) if len(parts) == 2 else None
+    return not (isinstance(canned, dict) and canned.get("write"))
+
+
+async def _send_json(send, status: int, body: dict) -> None:
+    content = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]})
+    await send({"type": "http.response.body", "body": content})
 
 
 def serve(

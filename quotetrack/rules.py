@@ -13,7 +13,10 @@ import regex
 
 from .yamlfile import RuleError, line_of, load_yaml
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+# An installed wheel carries the default rules as quotetrack/default_rules/; a checkout has them in rules/.
+_PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_RULES_DIR = next((path for path in (_PACKAGE_DIR / "default_rules", _PACKAGE_DIR.parent / "rules")
+                          if path.is_dir()), _PACKAGE_DIR.parent / "rules")
 REGEX_TIMEOUT = 0.05  # seconds per user-written regex call
 
 RELATIONS = (">", "<", ">>", "<<", ".", ".*", ";", ";*", "$+", "$-", "$++", "$--")

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from itertools import combinations
@@ -246,19 +248,102 @@ order by articles.published is null, articles.published, quotes.article_id, quot
 """
 
 
+# SQLite's way to say which application a database file belongs to (PRAGMA application_id):
+# "quot". quotetrack writes only into a new file, one it marked, or one an older quotetrack built.
+APPLICATION_ID = 0x71756F74
+# Tables an unmarked database from an older quotetrack may hold, and the one that proves it was ours.
+OWN_TABLES = {*TABLES, "parses", "sqlite_sequence", "sqlite_stat1"}
+OWN_TABLE_PREFIXES = tuple(f"{name}_fts" for name in FTS)
+
+
+class StoreError(Exception):
+    """The database cannot be used: not ours, not writable, not SQLite. The message says what to do."""
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating its folder) the database at ``path``, with foreign keys enforced."""
+    """Open (creating its folder) the quotetrack database at ``path``, writable, with foreign keys enforced.
+
+    Refuses, with a ``StoreError`` saying what to do, a file that is not SQLite, that
+    another application's tables fill, or that cannot be written: before any work is done.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder: give the path of a database file, such as {path / 'quotes.db'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"cannot create the folder {path.parent}: {error.strerror or error}") from None
+    for where in (path, path.parent):
+        if where.exists() and not os.access(where, os.W_OK):
+            raise StoreError(f"{where} is read-only: make it writable, or build into another file")
     db = sqlite_utils.Database(path)
-    db.execute("PRAGMA foreign_keys = ON")
+    try:
+        db.execute("PRAGMA foreign_keys = ON")
+        claim(db, path)
+        # a write undone: fails now, not after the parsing, if the file or its folder (the journal) cannot be written
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("CREATE TABLE quotetrack_write_check (x)")
+        db.execute("ROLLBACK")
+    except sqlite3.OperationalError as error:
+        db.close()
+        advice = ("make the file and its folder writable, or build into another file" if "readonly" in str(error)
+                  else "another process is writing to it: wait for it and run again" if "locked" in str(error)
+                  else "check that its folder exists and can be written")
+        raise StoreError(f"cannot write {path} ({error}): {advice}") from None
+    except sqlite3.DatabaseError as error:
+        db.close()
+        raise StoreError(f"{path} is not a usable SQLite database ({error}): choose another file") from None
+    except StoreError:
+        db.close()
+        raise
     return db
 
 
+def claim(db: sqlite_utils.Database, path: Path) -> None:
+    """Mark a new or older quotetrack database as ours; refuse anyone else's."""
+    application_id = db.execute("PRAGMA application_id").fetchone()[0]
+    if application_id == APPLICATION_ID:
+        return
+    if application_id:
+        raise StoreError(f"{path} belongs to another application (SQLite application_id {application_id:#x}): "
+                         "quotetrack builds only its own databases, choose another file")
+    names = db.table_names()
+    foreign = [name for name in names if name not in OWN_TABLES and not name.startswith(OWN_TABLE_PREFIXES)]
+    if names and (foreign or not _built_by_quotetrack(db, names)):
+        listed = ", ".join(foreign or names)
+        raise StoreError(f"{path} is not a quotetrack database (it has tables quotetrack did not create: {listed}); "
+                         "quotetrack never changes other applications' tables, choose another file")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def _built_by_quotetrack(db: sqlite_utils.Database, names: list[str]) -> bool:
+    """Whether an unmarked database holds what only quotetrack writes: its parse cache, its quotes, or its
+    rules' fingerprint."""
+    if "parses" in names and set(db.table("parses").columns_dict) == {"content_hash", "model_id", "sentences"}:
+        return True
+    if "quotes" in names and {"rule_id", "sentence_id", "content_start"} <= set(db.table("quotes").columns_dict):
+        return True
+    return "settings" in names and set(db.table("settings").columns_dict) == {"key", "value"} and bool(
+        db.execute("select 1 from settings where key = 'rules_fingerprint'").fetchone())
+
+
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
-    """Create or adapt tables, indexes, full-text search and views; idempotent."""
+    """Create or adapt tables, indexes, full-text search and views; idempotent.
+
+    A database from an older quotetrack is migrated in place: missing columns are added,
+    columns no longer written dropped, types, primary keys and NOT NULLs brought in line
+    (sqlite-utils ``transform``); the views are rebuilt around it.
+    """
+    migrating = any(_differs(db, name, shape) for name, shape in TABLES.items())
+    if migrating:
+        for name in VIEWS:
+            db.execute(f"drop view if exists [{name}]")
+        db.execute("PRAGMA foreign_keys = OFF")  # a table rebuilt in place is dropped and renamed
     for name, shape in TABLES.items():
-        db.table(name).create(**shape, transform=True)
+        db.table(name).create(**{**shape, "not_null": set(shape.get("not_null", ()))},
+                              column_order=list(shape["columns"]), transform=True)
+    if migrating:
+        db.execute("PRAGMA foreign_keys = ON")
     db.index_foreign_keys()
     for name, indexes in INDEXES.items():
         for columns in indexes:
@@ -267,6 +352,19 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         db.table(name).enable_fts(columns, tokenize="porter", create_triggers=True, replace=True)
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
+
+
+def _differs(db: sqlite_utils.Database, name: str, shape: dict) -> bool:
+    """Whether table ``name`` exists with other columns, column order, types, primary key or NOT NULLs than ``shape``."""
+    table = db.table(name)
+    if not table.exists():
+        return False
+    wanted_types = [(column, sqlite_utils.db.COLUMN_TYPE_MAPPING[kind]) for column, kind in shape["columns"].items()]
+    return (
+        [(column.name, column.type.upper()) for column in table.columns] != wanted_types
+        or table.pks != [shape["pk"]]
+        or {column.name for column in table.columns if column.notnull} != set(shape.get("not_null", ()))
+    )
 
 
 def get_setting(db: sqlite_utils.Database, key: str) -> str | None:
@@ -379,10 +477,10 @@ def stored_rows(db: sqlite_utils.Database, table: str, where: str, parameters: l
 
 
 def save_skipped(db: sqlite_utils.Database, skipped: list[tuple[str, str]], ingested_sources: list[str]) -> None:
-    """Record the (source, reason) of inputs that were skipped; forget those ingested now."""
+    """Forget the skipped inputs ingested now, then record the (source, reason) of those skipped."""
     with db.atomic():
-        db.table("skipped").upsert_all([{"source": source, "reason": reason} for source, reason in skipped], pk="source")
         db.conn.executemany("delete from skipped where source = ?", [[source] for source in ingested_sources])
+        db.table("skipped").upsert_all([{"source": source, "reason": reason} for source, reason in skipped], pk="source")
 
 
 def stored_articles(db: sqlite_utils.Database) -> Iterator[Article]:
@@ -391,6 +489,19 @@ def stored_articles(db: sqlite_utils.Database) -> Iterator[Article]:
     for row in db.query("select * from articles order by id"):
         yield Article(**{column: row[column] for column in columns}, metadata=json.loads(row["metadata"] or "{}"),
                       segments=[tuple(segment) for segment in json.loads(row["segments"] or "[[0, 0]]")])
+
+
+def article_sources(db: sqlite_utils.Database) -> dict[str, tuple[str, str]]:
+    """(source, content hash) of each stored article, by article id."""
+    return {article_id: (source, content_hash)
+            for article_id, source, content_hash in db.execute("select id, source, content_hash from articles")}
+
+
+def quote_counts(db: sqlite_utils.Database, kept_rules: str | None = None) -> dict[str, int]:
+    """The number of stored quotes per article id; with ``kept_rules`` (a JSON list of rule ids), only theirs."""
+    where = "where rule_id in (select value from json_each(?))" if kept_rules is not None else ""
+    return dict(db.execute(f"select article_id, count(*) from quotes {where} group by article_id",
+                           [kept_rules] if kept_rules is not None else []))
 
 
 def article_hashes(db: sqlite_utils.Database) -> dict[str, str]:

@@ -66,9 +66,9 @@ class Tracker:
 
     def __init__(self, db_path: str | Path, sources: fetch.Sources, pipeline: Pipeline,
                  fetcher: fetch.Fetcher, keep_html: bool = False,
-                 on_problem: Callable[[str, str], None] | None = None):
+                 on_problem: Callable[[str, str], None] | None = None, yes: bool = False):
         self.db_path, self.sources, self.pipeline, self.fetcher = db_path, sources, pipeline, fetcher
-        self.keep_html = keep_html
+        self.keep_html, self.yes = keep_html, yes  # yes: go ahead where a build asks for confirmation
         self.db = store.open_db(db_path)
         store.ensure_db_shape(self.db)
         self.report = TrackReport()
@@ -95,7 +95,7 @@ class Tracker:
         the last build: the batches below would otherwise mark the database current with only themselves redone."""
         stored = store.get_setting(self.db, "rules_fingerprint")
         if stored is not None and stored != self.pipeline.fingerprint():
-            self.pipeline.build(self.db_path, list(store.stored_articles(self.db)), self.report.build)
+            self.pipeline.build(self.db_path, list(store.stored_articles(self.db)), self.report.build, yes=self.yes)
 
     def _problem(self, url: str, reason: str) -> None:
         self.report.problems.append((url, reason))
@@ -153,19 +153,24 @@ class Tracker:
 
     def _fetch_and_build(self, batch: list[dict]) -> None:
         """Fetch a batch of queued URLs, build the articles among them, then mark each done or not."""
-        articles, marks, batch_ids = [], [], set()
+        articles, marks, batch_ids = {}, [], set()
         for row in batch:
             fetched = self.fetcher.fetch(row["url"], etag=row["etag"], last_modified=row["last_modified"])
             self.report.fetched += 1
             article, found_id, outcome, reason = self._article(row, fetched, batch_ids)
             if article is not None:
-                articles.append(article)
+                articles[row["url"]] = article
                 batch_ids.add(article.id)
             marks.append((row, fetched, found_id, outcome, reason))
+        refused = {}
         if articles:
-            self.pipeline.build(self.db_path, articles, self.report.build)
+            reported = len(self.report.build.errors)
+            self.pipeline.build(self.db_path, list(articles.values()), self.report.build, yes=self.yes)
+            refused = dict(self.report.build.errors[reported:])  # by source: what the build left out, and why
         with self.db.atomic():
             for row, fetched, found_id, outcome, reason in marks:
+                if (article := articles.get(row["url"])) and article.source in refused:
+                    found_id, outcome, reason = None, "skipped", refused[article.source]
                 self._mark(row, fetched, found_id, outcome, reason)
 
     def _article(self, row: dict, fetched: fetch.Fetched, batch_ids: set[str]):
@@ -188,7 +193,7 @@ class Tracker:
         if not articles:
             return None, None, "skipped", errors[0] if errors else "no article on the page"
         article = articles[0]
-        article.id = article_id(article.url)
+        article.id, article.source = article_id(article.url), article.url  # one canonical url, one article
         article.title = article.title or row["title"]
         article.author = article.author or row["author"]
         if article.url != url and self._tracked(article.url):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import POLNEAR, POLNEAR_MISSING, SEEDS_ARTICLES, SEEDS_GOLD
 from quotetrack.evaluate import (
     Attribution,
     GoldDocument,
@@ -22,8 +23,6 @@ from quotetrack.evaluate import (
 )
 from quotetrack.records import Article, ParsedArticle, Quote, Sentence, Span, Word
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-POLNEAR = SHARED / "eval" / "polnear"
 SPEECH = frozenset({"said", "say", "told", "according", ":"})
 
 TEXT = (
@@ -466,6 +465,8 @@ def test_evaluate_reads_the_corpus_speech_list(tmp_path):
 
 @pytest.fixture(scope="module")
 def dev():
+    if not POLNEAR.is_dir():
+        pytest.skip(POLNEAR_MISSING)
     return read_brat(POLNEAR / "data" / "dev")
 
 
@@ -566,10 +567,10 @@ def test_seed_cue_may_be_part_of_the_predicted_cue_or_contain_it():
 
 
 def test_real_seeds_gold_reads_and_locates_every_content():
-    entries = read_gold_yaml(SHARED / "seeds" / "gold.yml")
+    entries = read_gold_yaml(SEEDS_GOLD)
     assert (len(entries), sum(entry.required for entry in entries)) == (74, 60)
     articles = {path.stem: (unparsed(Article(path.stem, str(path), path.read_text(encoding="utf-8"), "h")), [])
-                for path in (SHARED / "seeds" / "articles").glob("*.txt")}
+                for path in SEEDS_ARTICLES.glob("*.txt")}
     report = score_seeds(entries, articles)
     assert not report.unlocated
     assert (report.required.correct, report.required.total, len(report.misses)) == (0, 60, 74)

@@ -71,8 +71,9 @@ def test_every_canned_query_has_a_title_and_description():
         assert canned["title"] and canned["description"] and canned["sql"]
 
 
-def test_the_database_is_served_immutable(ds):
-    assert not ds.databases["quotes"].is_mutable
+def test_the_database_is_served_read_only_not_immutable(ds):
+    database = ds.databases["quotes"]
+    assert database.is_mutable and not database.is_memory
 
 
 @pytest.mark.parametrize("name", CANNED_QUERIES)

@@ -1,4 +1,4 @@
-"""The mission's acceptance test: who said what in the five seed articles (../shared/seeds/gold.yml)."""
+"""The mission's acceptance test: who said what in the five seed articles (tests/data/seeds/gold.yml, a copy of ../shared/seeds/)."""
 
 import sqlite3
 from contextlib import closing
