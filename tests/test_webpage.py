@@ -80,7 +80,7 @@ def test_offsets_refer_to_the_stored_text(tmp_path):
     ("blank page", b"<html><head><title>x</title></head><body> </body></html>", "no article text"),
     ("short note", b"<html><body><article><p>Page moved. Please update your bookmarks to the new address of"
                    b" this story.</p></article></body></html>", "not an article: only"),
-    ("huge page", b"<html><body>" + b"<p>word</p>" * (webpage.MAX_HTML_BYTES // 10) + b"</body></html>", "too large"),
+    ("huge page", b"<html><body>" + b"<p>word</p>" * (webpage.MAX_HTML_BYTES // 10) + b"</body></html>", "too long"),
 ])
 def test_a_page_without_an_article_is_refused_with_its_reason(tmp_path, name, html, reason):
     path = tmp_path / "page.html"
