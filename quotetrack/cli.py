@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .errors import RuleError
-from .ingest import IngestError
+from .ingest import READ_KINDS, IngestError
 from .parse import MODEL_DIR_ENV, ParseError
 from .pipeline import BuildRefused
 from .rules import DEFAULT_RULES_DIR
@@ -32,6 +32,11 @@ def models_option(command):
         "--models", "model_dir", type=click.Path(file_okay=False, path_type=Path), envvar=MODEL_DIR_ENV,
         help=f"Stanza resources folder (default: ${MODEL_DIR_ENV}, else the embedded English models, GloVe set).",
     )(command)
+
+
+def keep_html_option(command):
+    return click.option("--keep-html", is_flag=True,
+                        help="Store each HTML page's markup in the pages table (the text is always stored).")(command)
 
 
 # What to do about an SQLite error, by a phrase of its message.
@@ -68,17 +73,17 @@ def load_pipeline(rules_dir: Path, model_dir: Path | None, device: str | None = 
     return Pipeline(rules_dir, model_dir, device)
 
 
-def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
+def read_articles(rules_dir: Path, model_dir: Path | None, source: Path, keep_html: bool = False):
     """Load the pipeline and ingest ``source``, reporting each skipped article on stderr."""
     from .pipeline import BuildReport
 
     pipeline, report = load_pipeline(rules_dir, model_dir), BuildReport()
-    articles = pipeline.read(source, report)
+    articles = pipeline.read(source, report, keep_html)
     for where, why in report.errors:
         click.echo(f"skipped {where}: {why}", err=True)
     if not articles:
         skipped = f" ({len(report.errors)} skipped, see above)" if report.errors else ""
-        raise click.ClickException(f"no articles read from {source}{skipped}: quotetrack reads .txt and .jsonl files")
+        raise click.ClickException(f"no articles read from {source}{skipped}: quotetrack reads {READ_KINDS} files")
     return pipeline, report, articles
 
 
@@ -142,12 +147,14 @@ def cli():
 @click.option("--workers", type=click.IntRange(min=1),
               help="Parse and match on a local Dask cluster of this many worker processes.")
 @click.option("--device", help="Where Stanza parses: cpu, cuda, cuda:1 … (default: a GPU if there is one).")
+@keep_html_option
 @one_line_errors
-def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, workers, device):
+def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, workers, device, keep_html):
     """Build or update DB_PATH with the articles in SOURCE.
 
-    SOURCE is a .txt file, a .jsonl file (id, title, url, published, text) or a
-    folder of them. Parses are cached in the database: re-running after a rule edit
+    SOURCE is a .txt file, a .jsonl file (id, title, url, published, text), an
+    .html/.htm page (main text and metadata extracted with trafilatura) or a folder
+    of them. Parses are cached in the database: re-running after a rule edit
     re-attributes without parsing; unchanged articles are skipped.
 
     With --dask or --workers, Dask workers parse and match (each loads the
@@ -166,7 +173,7 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
     pipeline, report = load_pipeline(rules_dir, model_dir, device), BuildReport()
     total = count_articles(source)
     if not total:
-        raise click.ClickException(f"no articles read from {source}: quotetrack reads .txt and .jsonl files")
+        raise click.ClickException(f"no articles read from {source}: quotetrack reads {READ_KINDS} files")
     with dask_runner(pipeline, dask_address, workers) as runner, progressbar(total, "Attributing quotes") as bar:
         printed = set()  # ingest's reasons, told as they come; the build's are told after it
 
@@ -175,7 +182,7 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
             click.echo(f"skipped {where}: {why}", err=True)
             bar.update(1)
 
-        pipeline.build(db_path, pipeline.stream(source, report, skipped), report, force=force, progress=bar.update,
+        pipeline.build(db_path, pipeline.stream(source, report, skipped, keep_html), report, force=force, progress=bar.update,
                        yes=yes, runner=runner)
     for where, why in report.errors:
         if (where, why) not in printed:
@@ -187,6 +194,45 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
         f"{report.articles} articles ({report.parsed} parsed, {report.skipped_unchanged} unchanged, "
         f"{len(report.errors)} skipped), {report.quotes} quotes written to {db_path} [{timing}]"
     )
+
+
+@cli.command()
+@click.argument("db_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sources_path", metavar="SOURCES", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
+              help="Only articles that their feed dates on or after this day (YYYY-MM-DD), and undated ones.")
+@click.option("--limit", type=click.IntRange(min=0), help="Fetch at most this many articles; the rest wait for the next run.")
+@click.option("--yes", is_flag=True,
+              help="Go ahead even when changed rules would delete more than half of the stored quotes.")
+@keep_html_option
+@rules_option
+@models_option
+@one_line_errors
+def track(db_path, sources_path, since, limit, yes, keep_html, rules_dir, model_dir):
+    """Fetch the articles that the feeds and URL lists in SOURCES name, and build them into DB_PATH.
+
+    Incremental and resumable: a URL is fetched once, again only when its feed says
+    it changed; an interrupted run is finished by the next. Every request is logged in
+    the fetches table, every URL's state in tracked_urls. SOURCES is YAML, e.g.
+
+    \b
+      - feed: https://example.com/world/rss.xml
+      - urls: [https://example.com/story-1, https://example.com/story-2]
+      - url_list: urls.txt
+    \b
+    Example: quotetrack track db/quotes.db feeds.yml --limit 200
+    """
+    from .fetch import Fetcher, read_sources
+    from .track import Tracker
+
+    sources = read_sources(sources_path)
+    with Fetcher(sources.settings) as fetcher:
+        tracker = Tracker(db_path, sources, load_pipeline(rules_dir, model_dir), fetcher, keep_html,
+                          on_problem=lambda url, why: click.echo(f"skipped {url}: {why}", err=True), yes=yes)
+        report = tracker.run(since=since and since.date().isoformat(), limit=limit)
+    outcomes = ", ".join(f"{count} {outcome}" for outcome, count in sorted(report.outcomes.items())) or "nothing new"
+    click.echo(f"{report.feeds} feeds, {report.queued} URLs queued, {report.fetched} articles fetched ({outcomes}), "
+               f"{report.build.parsed} parsed, {report.build.quotes} quotes written to {db_path} in {report.seconds:.1f}s")
 
 
 @cli.command()

@@ -1,30 +1,34 @@
-"""Ingest: read articles from text files or JSON Lines, strip site furniture, note what the text says about itself.
+"""Ingest: read articles from text files, JSON Lines or HTML pages, strip site furniture, note what the text says
+about itself, and set aside what is not English.
 
 The cleaned ``Article.text`` is what every later offset refers to. It is the source
-text less whole boilerplate lines (``rules/boilerplate.yml``), a leading metadata
+text (for a page, the main text that ``webpage`` extracted) less whole boilerplate lines (``rules/boilerplate.yml``), a leading metadata
 field such as ``date 2023-05-23`` and outer whitespace; nothing inside the kept
 text is changed, and ``Article.segments`` maps every kept character back to the source.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import regex
 
+from . import language, webpage
 from .records import Article
 from .rules import Boilerplate, BoilerplateRule
 
 JSONL_FIELDS = ("id", "title", "url", "published", "text")
 OUTLET_GROUP = "outlet"  # a boilerplate pattern's group of this name names the article's outlet
-ARTICLE_SUFFIXES = (".txt", ".jsonl")  # compared case-insensitively: NOTES.TXT is read
+HTML_SUFFIXES = (".html", ".htm")
+ARTICLE_SUFFIXES = (".txt", ".jsonl", *HTML_SUFFIXES)  # compared case-insensitively: NOTES.TXT is read
+READ_KINDS = f"{', '.join(ARTICLE_SUFFIXES[:-1])} and {ARTICLE_SUFFIXES[-1]}"  # for messages
 # Bounds on what one article may cost (the longest PolNeAR article has 33,672 characters in 309
 # paragraphs); a longer one is reported and skipped. The parser bounds each sentence (parse.py).
 MAX_ARTICLE_CHARS = 200_000
@@ -67,6 +71,20 @@ _NOT_PLACES = frozenset(
     "ANALYSIS BREAKING COMMENTARY CORRECTION EDITORIAL EXCLUSIVE LIVE NOTE OPINION REVIEW UPDATE UPDATED VIDEO WATCH"
     .split()
 )
+_MONTHS = {name: number for number, names in enumerate((
+    "jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august",
+    "sep sept september", "oct october", "nov november", "dec december"), start=1) for name in names.split()}
+# A full date written out, in a dateline or a date line near the top: "May 23, 2023", "23 May 2023", "2023-05-23".
+_WRITTEN_DATE = regex.compile(
+    r"""(?xi) \b(?: (?P<month>(?&mon)) \.?\s(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s(?P<year>(?:19|20)\d\d)
+            | (?P<day>\d{1,2})(?:st|nd|rd|th)?\s(?:of\s)?(?P<month>(?&mon))\.?,?\s(?P<year>(?:19|20)\d\d)
+            | (?P<year>(?:19|20)\d\d)-(?P<month_number>\d\d)-(?P<day>\d\d) )\b
+    (?(DEFINE)(?<mon> jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?
+                       |sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))"""
+)
+_AFTER_DATELINE_DATE = regex.compile(r"\s*(?:\([^()]{1,30}\))?\s*(?:-{1,2}|[–—:])\s")  # "(Reuters) -"
+_DATE_LINES = 5  # the lines at the top where a date line or a dated dateline is looked for
+_DATE_LINE_MAX_WORDS = 12  # a longer line is prose, whose dates are those of events
 _TITLE_SMALL_WORDS = frozenset(
     "a an and as at but by for from in into nor of off on onto or over per the to up upon via vs vs. with".split()
 )
@@ -125,21 +143,23 @@ def _files(path: str | Path, on_error: ErrorHandler) -> Iterator[Path | None]:
         yield path
 
 
-def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHandler) -> Iterator[Article]:
-    """Articles from a ``.txt`` file, a ``.jsonl`` file, or a folder of them (sorted, not recursive),
-    one at a time: only the article being read is in memory (a JSON Lines file is read line by line).
+def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHandler,
+                  keep_html: bool = False) -> Iterator[Article]:
+    """Articles from a ``.txt``, ``.jsonl`` or ``.html``/``.htm`` file, or a folder of them (sorted, not recursive).
 
     Ids are unique: an article whose id an earlier one has is reported and skipped.
     A bad article, and anything in a folder that is not read (another kind of file, a
     subfolder, a broken link, a FIFO), is reported as ``on_error(source, reason)`` and
     skipped; hidden files are passed over. A path that does not exist, or is neither a
-    regular file nor a folder, raises ``IngestError``.
+    regular file nor a folder, raises ``IngestError``. ``keep_html`` keeps each page's HTML on its article.
     """
     files = [file for file in _files(path, on_error) if file is not None]  # the folder's entries reported first
     first_source: dict[str, str] = {}
     for file in files:
         if file.suffix.lower() == ".jsonl":
             articles = _read_jsonl(file, boilerplate, on_error)
+        elif file.suffix.lower() in HTML_SUFFIXES:
+            articles = _reported(str(file), on_error, _html_file_article, file, boilerplate, keep_html)
         else:
             articles = _reported(str(file), on_error, _text_article, file, boilerplate)
         for article in articles:
@@ -164,26 +184,62 @@ def _not_readable(path: Path, given: bool = False) -> str | None:
         kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
         return f"not a regular file ({kind})"
     if not given and path.suffix.lower() not in ARTICLE_SUFFIXES:
-        return f"not an article file (quotetrack reads {' and '.join(ARTICLE_SUFFIXES)} files)"
+        return f"not an article file (quotetrack reads {READ_KINDS} files)"
     return None
 
 
-def _reported(source: str, on_error: ErrorHandler, build: Callable[..., Article], *args) -> Iterator[Article]:
-    """Yield ``build(*args)``, or report why the article is bad and yield nothing."""
+def _reported(source: str, on_error: ErrorHandler, build: Callable[..., Article], *args,
+              **kwargs) -> Iterator[Article]:
+    """Yield ``build(*args, **kwargs)``, or report why the article is bad and yield nothing."""
     try:
-        yield build(*args)
+        yield build(*args, **kwargs)
     except _BadArticle as error:
         on_error(source, str(error))
 
 
 def _text_article(file: Path, boilerplate: Boilerplate) -> Article:
+    return _article(str(file), _decode(_read_bytes(file, 4 * MAX_ARTICLE_CHARS)), boilerplate, file.stem)
+
+
+def _read_bytes(file: Path, limit: int) -> bytes:
     try:
-        if (size := file.stat().st_size) > 4 * MAX_ARTICLE_CHARS:
-            raise _BadArticle(f"too long ({size:,} bytes; the limit is {MAX_ARTICLE_CHARS:,} characters)")
-        data = file.read_bytes()
+        if (size := file.stat().st_size) > limit:
+            raise _BadArticle(f"too long ({size:,} bytes; the limit is {limit:,} bytes)")
+        return file.read_bytes()
     except OSError as error:
         raise _BadArticle(f"cannot read file: {error.strerror or error}") from None
-    return _article(str(file), _decode(data), boilerplate, file.stem)
+
+
+def _html_file_article(file: Path, boilerplate: Boilerplate, keep_html: bool) -> Article:
+    return _page_article(str(file), _read_bytes(file, webpage.MAX_HTML_BYTES), boilerplate, file.stem, keep_html, None)
+
+
+def page_articles(source: str, html: bytes, boilerplate: Boilerplate, on_error: ErrorHandler,
+                  url: str | None = None, keep_html: bool = False, **fields) -> Iterator[Article]:
+    """The article on one fetched HTML page (or nothing, reported as ``on_error(source, reason)``).
+
+    Its extracted main text is cleaned like any text; its metadata gives title, author,
+    date, site name and canonical url (else ``url``, where the page was fetched), but the
+    given ``fields`` (say, a feed entry's date) win.
+    """
+    yield from _reported(source, on_error, _page_article, source, html, boilerplate, None, keep_html, url, **fields)
+
+
+def _page_article(source: str, html: bytes, boilerplate: Boilerplate, article_id: str | None, keep_html: bool,
+                  url: str | None, **fields) -> Article:
+    try:
+        page = webpage.extract(html, url=url)
+    except webpage.NotAnArticle as error:
+        raise _BadArticle(str(error)) from None
+    found = {"title": page.title, "url": page.url or url, "published": page.published, "author": page.author,
+             "site_name": page.site_name}
+    metadata = {key: value for key, value in (("page_language", page.language), ("description", page.description))
+                if value}
+    article = _article(source, page.text, boilerplate, article_id, metadata=metadata,
+                       **{**{key: value for key, value in found.items() if value}, **fields})
+    if keep_html:
+        article.html = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+    return article
 
 
 def _decode(data: bytes) -> str:
@@ -255,15 +311,20 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
     cleaned, segments = _assemble(text, kept.spans)
     if not cleaned:
         raise _BadArticle("empty text")
+    detected = language.identify(cleaned)
+    if detected and not detected.is_english:
+        raise _BadArticle(f"not English: the text reads as {detected.code!r} (p={detected.probability:.2f}), "
+                          f"and the models read English only")
     content_hash = hashlib.sha256(cleaned.encode("utf-8")).hexdigest()
     lines = [match.group().rstrip("\r\n") for match in _LINE.finditer(cleaned)]
     headline = _title(lines)
     place, agency = _dateline(lines[1:] if headline else lines)
     found = {
-        "published": kept.published or _date_line(lines),
+        "published": kept.published or _date_line(lines) or _text_date(text),
         "dateline_place": place,
         "dateline_agency": agency,
         "outlet": kept.outlet or agency,
+        "language": detected and detected.code,
     }
     title, title_source = (fields.pop("title"), "given") if fields.get("title") else (
         (headline, "headline") if headline else (_lede_title(lines), "lede"))
@@ -427,9 +488,26 @@ def _iso_date(match: regex.Match) -> str | None:
             return None
         year, month, day = int(match["year"] or match["year2"]), months[0], int(match["day"] or match["day2"])
     try:
-        return date(year, month, day).isoformat()
+        return dt.date(year, month, day).isoformat()
     except ValueError:  # "February 30"
         return None
+
+
+def _text_date(text: str) -> str | None:
+    """The ISO date written near the top: on a short line of its own ("Published May 23, 2023 10:15 BST")
+    or in a dateline ("MOSCOW, May 23, 2023 (Reuters) -"); a date in a sentence is an event's, not the story's."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:_DATE_LINES]
+    for line in lines:
+        if not (match := _WRITTEN_DATE.search(line)):
+            continue
+        dateline = len(line[:match.start()].split()) <= 3 and _AFTER_DATELINE_DATE.match(line, match.end())
+        if len(line.split()) <= _DATE_LINE_MAX_WORDS or dateline:
+            month = int(match["month_number"]) if match["month_number"] else _MONTHS[match["month"].lower()]
+            try:
+                return dt.date(int(match["year"]), month, int(match["day"])).isoformat()
+            except ValueError:
+                continue
+    return None
 
 
 def _dateline(lines: list[str]) -> tuple[str | None, str | None]:

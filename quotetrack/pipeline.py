@@ -120,15 +120,16 @@ class Pipeline:
                 progress(1)
         return predictions
 
-    def stream(self, source: str | Path, report: BuildReport,
-               on_error: Callable[[str, str], None] | None = None) -> Iterator[Article]:
-        """Ingest the articles at ``source`` one at a time; bad ones go to ``report.errors`` (and ``on_error``)."""
+    def stream(self, source: str | Path, report: BuildReport, on_error: Callable[[str, str], None] | None = None,
+               keep_html: bool = False) -> Iterator[Article]:
+        """Ingest the articles at ``source`` one at a time; bad ones go to ``report.errors`` (and ``on_error``).
+        ``keep_html`` keeps each HTML page's markup, to be stored with its article."""
         def skipped(where: str, why: str) -> None:
             report.errors.append((where, why))
             if on_error:
                 on_error(where, why)
 
-        return ingest.read_articles(source, self.boilerplate, skipped)
+        return ingest.read_articles(source, self.boilerplate, skipped, keep_html)
 
     def rule_rows(self) -> list[dict]:
         """One row per rule, for the ``rules`` table: its file relative to the rules folder, its examples as JSON."""
@@ -147,9 +148,9 @@ class Pipeline:
         except ValueError:
             return Path(file).name
 
-    def read(self, source: str | Path, report: BuildReport) -> list[Article]:
+    def read(self, source: str | Path, report: BuildReport, keep_html: bool = False) -> list[Article]:
         """All the articles at ``source`` in a list (for evaluation, which needs them all); see ``stream``."""
-        articles = list(self.stream(source, report))
+        articles = list(self.stream(source, report, keep_html=keep_html))
         report.articles = len(articles)
         return articles
 
@@ -190,6 +191,7 @@ class Pipeline:
         def changed(articles: Iterable[Article]) -> Iterator[Article]:
             for batch in batches(articles, STORE_BATCH):
                 report.articles += len(batch)
+                store.save_skipped(db, [], [article.source for article in batch])  # ingested now: no longer skipped
                 stored = store.article_sources(db, [article.id for article in batch])
                 for article in batch:
                     source, content_hash = stored.get(article.id, (None, None))
@@ -234,6 +236,7 @@ class Pipeline:
             started = time.perf_counter()
             store.refresh_statements(db)
             report.seconds["statements"] = time.perf_counter() - started
+        store.save_skipped(db, report.errors, [])
         store.set_setting(db, "rules_fingerprint", fingerprint)
         return report
 

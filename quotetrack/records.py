@@ -25,8 +25,12 @@ class Article:
     dateline_place: str | None = None
     dateline_agency: str | None = None
     outlet: str | None = None  # who published it: the JSON Lines source or url host, a notice in the text, the agency
+    author: str | None = None
+    site_name: str | None = None
+    language: str | None = None  # detected from the text (ISO 639-1)
     metadata: dict = field(default_factory=dict)
     boilerplate: list[dict] = field(default_factory=list)  # the lines cleaning removed: {"rule": id, "text": line}
+    html: str | None = None  # the page the text was extracted from, kept only when asked (``--keep-html``)
     # (offset in text, offset in source) at the start of each kept stretch of the
     # source, in order: what boilerplate removal and trimming left of the source.
     segments: list[tuple[int, int]] = field(default_factory=lambda: [(0, 0)])

@@ -57,6 +57,9 @@ TABLES = {
             "outlet": str,
             "dateline_place": str,
             "dateline_agency": str,
+            "author": str,
+            "site_name": str,
+            "language": str,
             "url": str,
             "source": str,
             "content_hash": str,
@@ -67,6 +70,34 @@ TABLES = {
         },
         "pk": "id",
         "not_null": ["source", "content_hash", "text"],
+    },
+    # Every request `quotetrack track` made: what came back, or why nothing usable did.
+    "fetches": {
+        "columns": {
+            "id": int, "url": str, "final_url": str, "kind": str, "source": str, "fetched_at": str,
+            "status": int, "bytes": int, "seconds": float, "tries": int, "content_type": str,
+            "outcome": str, "error": str, "article_id": str,
+        },
+        "pk": "id",
+    },
+    # Every feed and article URL that `track`'s sources named, and where each stands (its queue).
+    "tracked_urls": {
+        "columns": {
+            "url": str, "kind": str, "source": str, "state": str, "reason": str, "article_id": str,
+            "title": str, "published": str, "author": str, "entry_updated": str,
+            "etag": str, "last_modified": str, "failures": int, "first_seen": str, "last_fetched": str,
+        },
+        "pk": "url",
+        "defaults": {"failures": 0},
+    },
+    # Inputs that were not ingested, and why (not English, not an article, unreadable); a later
+    # build that ingests the source removes its row.
+    "skipped": {"columns": {"source": str, "reason": str}, "pk": "source"},
+    # The HTML an article was extracted from, kept only when asked (``--keep-html``).
+    "pages": {
+        "columns": {"article_id": str, "html": str},
+        "pk": "article_id",
+        "foreign_keys": [("article_id", "articles", "id")],
     },
     "sentences": {
         "columns": {
@@ -143,7 +174,8 @@ TABLES = {
 }
 
 # Indexes beyond those on foreign keys, which ensure_db_shape always creates.
-INDEXES = {"quotes": [["speaker"], ["cue_lemma"], ["speaker_kind"]], "speakers": [["name_key"]]}
+INDEXES = {"quotes": [["speaker"], ["cue_lemma"], ["speaker_kind"]], "speakers": [["name_key"]],
+           "fetches": [["url"], ["fetched_at"]], "tracked_urls": [["state"], ["article_id"]]}
 
 # Full-text search, kept in step with its table by triggers.
 FTS = {"quotes": ["content", "speaker", "speaker_mention"]}
@@ -403,12 +435,13 @@ class ArticleRows(NamedTuple):
     article: dict
     sentences: list[dict]
     quotes: list[dict]
+    html: str | None = None  # the page, when it is kept
 
 
 def article_rows(article: Article, sentences: list[Sentence], quotes: list[Quote]) -> ArticleRows:
     """An article, its sentences and its quotes as rows, ready for ``save_articles``."""
     return ArticleRows(article_row(article), [sentence_row(article, sentence) for sentence in sentences],
-                       [quote_row(article.id, quote) for quote in quotes])
+                       [quote_row(article.id, quote) for quote in quotes], article.html)
 
 
 def save_articles(db: sqlite_utils.Database, batch: list[ArticleRows]) -> None:
@@ -423,6 +456,8 @@ def save_articles(db: sqlite_utils.Database, batch: list[ArticleRows]) -> None:
             save_article_row(db, rows.article)
             save_sentence_rows(db, article_id, rows.sentences)
             save_quote_rows(db, article_id, rows.quotes)
+            if rows.html is not None:
+                db.table("pages").upsert({"article_id": article_id, "html": rows.html}, pk="article_id")
 
 
 def save_article_row(db: sqlite_utils.Database, row: dict) -> None:
@@ -487,6 +522,21 @@ def article_sources(db: sqlite_utils.Database, ids: list[str]) -> dict[str, tupl
     """(source, content hash) of each of the articles ``ids`` that is stored, by article id."""
     sql = "select id, source, content_hash from articles where id in (select value from json_each(?))"
     return {article_id: (source, content_hash) for article_id, source, content_hash in db.execute(sql, [json.dumps(ids)])}
+
+
+def save_skipped(db: sqlite_utils.Database, skipped: list[tuple[str, str]], ingested_sources: list[str]) -> None:
+    """Forget the skipped inputs ingested now, then record the (source, reason) of those skipped."""
+    with db.atomic():
+        db.conn.executemany("delete from skipped where source = ?", [[source] for source in ingested_sources])
+        db.table("skipped").upsert_all([{"source": source, "reason": reason} for source, reason in skipped], pk="source")
+
+
+def stored_articles(db: sqlite_utils.Database) -> Iterator[Article]:
+    """The stored articles as ingest made them, to attribute them again (their parses are cached)."""
+    columns = [column for column in TABLES["articles"]["columns"] if column not in ("metadata", "segments")]
+    for row in db.query("select * from articles order by id"):
+        yield Article(**{column: row[column] for column in columns}, metadata=json.loads(row["metadata"] or "{}"),
+                      segments=[tuple(segment) for segment in json.loads(row["segments"] or "[[0, 0]]")])
 
 
 def quote_counts(db: sqlite_utils.Database, kept_rules: str | None = None) -> dict[str, int]:
@@ -676,6 +726,9 @@ def article_row(article: Article) -> dict:
         "outlet": article.outlet,
         "dateline_place": article.dateline_place,
         "dateline_agency": article.dateline_agency,
+        "author": article.author,
+        "site_name": article.site_name,
+        "language": article.language,
         "url": article.url,
         "source": article.source,
         "content_hash": article.content_hash,

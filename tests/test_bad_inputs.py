@@ -108,8 +108,10 @@ CASES = [
     Case("duplicate-jsonl-ids", beside_good("feed.jsonl", jsonl({"id": 7, "text": "One."}, {"id": "7", "text": "Two."})),
          "feed.jsonl:2: id '7' is already used by"),
     # 9. quiet skips
-    Case("html-file", beside_good("page.html", "<p>Hi</p>"),
-         "page.html: not an article file (quotetrack reads .txt and .jsonl files)"),
+    Case("html-file-without-a-story", beside_good("page.html", "<p>Hi</p>"),
+         "page.html: no article text found on the page"),
+    Case("pdf-file", beside_good("report.pdf", "%PDF-1.4"),
+         "report.pdf: not an article file (quotetrack reads .txt, .jsonl, .html and .htm files)"),
     Case("no-extension", beside_good("README", "notes"), "README: not an article file"),
     Case("folder-named-txt", beside_good("x.txt", make=Path.mkdir), "x.txt: a folder (folders inside SOURCE are not read)"),
     Case("symlink-loop", beside_good("loop-a.txt", make=symlink_loop), "loop-a.txt: cannot read: Too many levels"),

@@ -1,0 +1,119 @@
+"""Web pages: an HTML article's main text and metadata, extracted with trafilatura.
+
+Part of ingest: ``ingest`` cleans the extracted text like any other article text,
+so every offset refers to the text that is stored, never to the HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+from dataclasses import dataclass
+
+import regex
+
+MAX_HTML_BYTES = 5_000_000  # a larger page is no single news article: refused before parsing
+MIN_ARTICLE_WORDS = 60  # less main text than this is a front page, a gallery or an error page
+MAX_LINK_SHARE = 0.5  # main text that is mostly link text is a list of other stories
+
+_ISO_DATE = regex.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+class NotAnArticle(Exception):
+    """The page has no article to read; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """What an article page says: its main text and what its metadata tells of it."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None  # ISO 8601
+    site_name: str | None = None
+    url: str | None = None  # canonical, where the page gives one
+    language: str | None = None  # as the page declares it
+    description: str | None = None
+
+
+def extract(html: bytes | str, url: str | None = None) -> Page:
+    """The main text and metadata of one article page; raises ``NotAnArticle`` with the reason."""
+    import trafilatura  # imported on first use: loading it takes a while
+
+    size = len(html.encode("utf-8", "replace") if isinstance(html, str) else html)
+    if size > MAX_HTML_BYTES:
+        raise NotAnArticle(f"page too large ({size:,} bytes, limit {MAX_HTML_BYTES:,})")
+    if not (html.strip() if isinstance(html, str) else html.strip()):
+        raise NotAnArticle("empty page")
+    try:
+        document = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=False,
+            favor_precision=True, deduplicate=False,
+        )
+    except (ValueError, TypeError, RecursionError) as error:  # lxml's errors on broken markup
+        raise NotAnArticle(f"unreadable HTML: {error}") from None
+    if document is None or not (document.text or "").strip():
+        raise NotAnArticle("no article text found on the page")
+    text = _without_headline(_paragraphs(document.text), document.title)
+    words = len(text.split())
+    if words < MIN_ARTICLE_WORDS:
+        raise NotAnArticle(f"not an article: only {words} words of main text")
+    return Page(
+        text=text,
+        title=_clean(document.title),
+        author=_clean(document.author),
+        published=iso_date(document.date),
+        site_name=_clean(document.sitename),
+        url=_clean(document.url),
+        language=_page_language(html),
+        description=_clean(document.description),
+    )
+
+
+def _paragraphs(text: str) -> str:
+    """One paragraph a line, without the blank lines and outer spaces extraction may leave."""
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _without_headline(text: str, title: str | None) -> str:
+    """The text less its first line when that line is the page's title: the headline is metadata, not prose."""
+    first, _, rest = text.partition("\n")
+    return rest if title and rest and _clean(first) == _clean(title) else text
+
+
+def _clean(value: str | None) -> str | None:
+    value = " ".join(value.split()) if value else None
+    return value or None
+
+
+_LANG_ATTRIBUTE = regex.compile(rb"(?i)<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})\b")
+
+
+def _page_language(html: bytes | str) -> str | None:
+    """The language code the page declares on its ``<html lang>`` element, if any."""
+    head = (html.encode("utf-8", "replace") if isinstance(html, str) else html)[:20_000]
+    match = _LANG_ATTRIBUTE.search(head)
+    return match[1].decode("ascii").lower() if match else None
+
+
+def iso_date(value) -> str | None:
+    """A date or time as ISO 8601 (``2023-05-23`` or ``2023-05-23T10:15:00+00:00``), from the forms feeds
+    and pages use: ISO 8601 itself, RFC 822 (``Tue, 23 May 2023 10:15:00 GMT``) or a ``time.struct_time``
+    (as feedparser gives, in UTC). ``None`` when it cannot be read."""
+    if value is None:
+        return None
+    if isinstance(value, tuple):  # time.struct_time, UTC
+        return dt.datetime(*value[:6], tzinfo=dt.timezone.utc).isoformat()
+    value = str(value).strip()
+    if match := _ISO_DATE.fullmatch(value):
+        text = match.group().replace(" ", "T")
+        try:
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed.date().isoformat() if len(text) == 10 else parsed.isoformat()
+    try:
+        return email.utils.parsedate_to_datetime(value).isoformat()
+    except (TypeError, ValueError, IndexError):
+        return None
