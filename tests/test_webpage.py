@@ -9,7 +9,8 @@ import pytest
 
 from conftest import RULES_DIR
 from quotetrack import webpage
-from quotetrack.ingest import load_boilerplate, read_articles
+from quotetrack.ingest import read_articles
+from quotetrack.rules import load_boilerplate
 from quotetrack.pipeline import BuildReport
 
 DATA = Path(__file__).parent / "data"
