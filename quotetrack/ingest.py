@@ -501,7 +501,7 @@ def _text_date(text: str) -> str | None:
         if not (match := _WRITTEN_DATE.search(line)):
             continue
         dateline = len(line[:match.start()].split()) <= 3 and _AFTER_DATELINE_DATE.match(line, match.end())
-        if len(line.split()) <= _DATE_LINE_MAX_WORDS or dateline:
+        if len(line.split()) <= _DATE_LINE_MAX_WORDS and not line.endswith(".") or dateline:  # a sentence is prose
             month = int(match["month_number"]) if match["month_number"] else _MONTHS[match["month"].lower()]
             try:
                 return dt.date(int(match["year"]), month, int(match["day"])).isoformat()

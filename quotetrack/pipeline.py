@@ -24,7 +24,8 @@ from .screen import Screen, load_statement_rules
 
 
 # the modules whose code decides which quotes an article gets: a change to any of them re-attributes
-ENGINE_MODULES = ("records", "yamlfile", "errors", "schema", "rules", "syntax", "steps", "match", "resolve", "store")
+ENGINE_MODULES = ("records", "yamlfile", "errors", "schema", "rules", "syntax", "steps", "match", "screen", "lexicon",
+                  "resolve", "store")
 STORE_BATCH = 64  # articles per database transaction: what a crash can lose, and what a commit costs once
 PARSE_BATCH = 32  # articles per unit of work: parsed in one Stanza call, or decoded and matched
 # A rule change that would leave fewer than this share of the stored quotes is refused unless confirmed

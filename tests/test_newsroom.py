@@ -153,7 +153,8 @@ async def test_main_view_links_speakers_quotes_articles_and_copies(ds, built_db)
 @pytest.mark.parametrize("name, where", [
     ("who_said_what_about?words=the", "content like '%the%'"),
     ("quotes_by_speaker?speaker=podolyak", "speaker like '%podolyak%' or speaker_mention like '%podolyak%'"),
-    ("unresolved_speakers", "speaker_id is null"),
+    ("unresolved_speakers", "speaker_id is null and speaker_kind is null"),
+    ("unnamed_sources?kind=", "speaker_kind in ('anonymous', 'generic')"),
 ])
 async def test_canned_queries_link_quotes_to_their_articles(ds, built_db, name, where):
     html = await page(ds, f"/quotes/{name}")

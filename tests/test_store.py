@@ -171,7 +171,6 @@ def article_records(article_id: str) -> tuple[Article, list[Sentence], list[Quot
                 speaker=quote["speaker"],
                 speaker_type=quote.get("speaker_type", quote["speaker"] and "person"),
                 role=quote.get("role"),
-                named=quote["speaker"] is not None,
             )
         )
         start += len(text) + 2
@@ -422,7 +421,7 @@ def test_unresolved_speakers_have_no_speaker_row(built):
     [unresolved] = built.query("select * from quotes where speaker_id is null")
     assert (unresolved["speaker"], unresolved["speaker_mention"]) == (None, "it")
     article, sentences, quotes = article_records("004_bdc4634938a47494")
-    quotes[0].speaker, quotes[0].named = "He", False  # as resolve leaves a pronoun it found no referent for
+    quotes[0].speaker = None  # as resolve leaves a pronoun it found no referent for
     store.save_articles(built, [store.article_rows(article, sentences, quotes)])
     assert built.table("quotes").count_where("speaker_id is null") == 2
 
