@@ -95,7 +95,7 @@ def statement_results(pipeline: Pipeline) -> list[ExampleResult]:
         else:
             channels = [q.channel for q in quotes]
             problem = None if example.channel in channels else f"expected channel {example.channel!r}; found {channels}"
-        results.append(ExampleResult(rule_id, f"{file}:{line}", problem))
+        results.append(ExampleResult(rule_id, f"{file}:{line}", problem, getattr(example, "todo", None)))
     return results
 
 

@@ -278,8 +278,8 @@ SCHEMAS = {
                            }, ("id", "description", "nodes", "examples"))},
         "channel_relations": _words("the cue's dependents read for where the words were published"),
         "channel_examples": {"type": "array", "description": "sentences with the channel their quote must carry",
-                             "items": _closed({"text": _text("a sentence"), "channel": _text("the channel")},
-                                              ("text", "channel"))},
+                             "items": _closed({"text": _text("a sentence"), "channel": _text("the channel"),
+                                               "todo": TODO}, ("text", "channel"))},
     }, ("non_statements",), "what the screen stage drops, and where it reads channels"),
 
     "boilerplate.yml": _closed({
