@@ -73,12 +73,12 @@ def load_pipeline(rules_dir: Path, model_dir: Path | None, device: str | None = 
     return Pipeline(rules_dir, model_dir, device)
 
 
-def read_articles(rules_dir: Path, model_dir: Path | None, source: Path, keep_html: bool = False):
+def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
     """Load the pipeline and ingest ``source``, reporting each skipped article on stderr."""
     from .pipeline import BuildReport
 
     pipeline, report = load_pipeline(rules_dir, model_dir), BuildReport()
-    articles = pipeline.read(source, report, keep_html)
+    articles = pipeline.read(source, report)
     for where, why in report.errors:
         click.echo(f"skipped {where}: {why}", err=True)
     if not articles:

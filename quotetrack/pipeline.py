@@ -149,9 +149,9 @@ class Pipeline:
         except ValueError:
             return Path(file).name
 
-    def read(self, source: str | Path, report: BuildReport, keep_html: bool = False) -> list[Article]:
+    def read(self, source: str | Path, report: BuildReport) -> list[Article]:
         """All the articles at ``source`` in a list (for evaluation, which needs them all); see ``stream``."""
-        articles = list(self.stream(source, report, keep_html=keep_html))
+        articles = list(self.stream(source, report))
         report.articles = len(articles)
         return articles
 
