@@ -88,11 +88,16 @@ def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
 
 
 @contextlib.contextmanager
-def dask_runner(pipeline, address: str | None, workers: int | None):
+def build_runner(pipeline, address: str | None, workers: int | None, processes: int | None):
     """A ``cluster.DaskRunner`` on the scheduler at ``address`` or on a local cluster of ``workers``
-    processes (one thread each), or None for a build in this process."""
+    processes (one thread each), else a ``pool.ProcessRunner`` of ``processes`` (default: one per core)."""
     if not (address or workers):
-        yield None
+        from .pool import PoolError, ProcessRunner
+
+        try:
+            yield ProcessRunner(pipeline, processes)
+        except PoolError as error:
+            raise click.ClickException(str(error)) from None
         return
     try:
         from distributed import Client, LocalCluster
@@ -146,10 +151,13 @@ def cli():
                    "this machine reads the articles and writes the database.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Parse and match on a local Dask cluster of this many worker processes.")
+@click.option("--processes", type=click.IntRange(min=1),
+              help="Parse and match in this many local worker processes (default: one per CPU core, at most "
+                   "4; 1 on a GPU). 1 works in this process alone.")
 @click.option("--device", help="Where Stanza parses: cpu, cuda, cuda:1 … (default: a GPU if there is one).")
 @keep_html_option
 @one_line_errors
-def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, workers, device, keep_html):
+def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, workers, processes, device, keep_html):
     """Build or update DB_PATH with the articles in SOURCE.
 
     SOURCE is a .txt file, a .jsonl file (id, title, url, published, text), an
@@ -170,11 +178,13 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
 
     if dask_address and workers:
         raise click.UsageError("--dask and --workers exclude each other: --workers starts a local cluster")
+    if processes and (dask_address or workers):
+        raise click.UsageError("--processes is for a build on this machine alone: Dask workers are processes")
     pipeline, report = load_pipeline(rules_dir, model_dir, device), BuildReport()
     total = count_articles(source)
     if not total:
         raise click.ClickException(f"no articles read from {source}: quotetrack reads {READ_KINDS} files")
-    with dask_runner(pipeline, dask_address, workers) as runner, progressbar(total, "Attributing quotes") as bar:
+    with build_runner(pipeline, dask_address, workers, processes) as runner, progressbar(total, "Attributing quotes") as bar:
         printed = set()  # ingest's reasons, told as they come; the build's are told after it
 
         def skipped(where: str, why: str) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import threading
-from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from distributed import Client, WorkerPlugin, get_worker
 
 from .parse import DEFAULT_MODEL_DIR
 from .pipeline import Done, Pipeline
+from .pool import in_order
 from .records import Article
 
 PLUGIN = "quotetrack-pipeline"
@@ -82,14 +82,10 @@ class DaskRunner:
         self.in_flight = in_flight or max(2, IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
 
     def __call__(self, batches: Iterable[list[tuple[Article, bytes | None]]]) -> Iterator[Done]:
-        pending = deque()
-        for batch in batches:
-            future = self.client.submit(work, batch, self.fingerprint, retries=self.retries, pure=False)
-            pending.append((batch[0][0].id, future))
-            if len(pending) >= self.in_flight:
-                yield self.result(*pending.popleft())
-        while pending:
-            yield self.result(*pending.popleft())
+        def submit(batch):
+            return self.client.submit(work, batch, self.fingerprint, retries=self.retries, pure=False)
+
+        return in_order(submit, self.result, batches, self.in_flight)
 
     @staticmethod
     def result(first_id: str, future) -> Done:

@@ -1,0 +1,108 @@
+"""Scale-up on one machine: a build's parsing and matching in worker processes, the database written here.
+
+Much of Stanza's time and all of matching is Python, which runs on one core at a time
+per process: on 2 cores, two processes with one PyTorch thread each parse about twice
+as fast as one process with two threads. Each worker loads the pipeline once (same
+rules folder, models and device; Stanza on its first batch to parse). Batches go out a
+few per worker and come back in input order to ``Pipeline.build``, which writes them,
+so the database is the one an in-process build makes and memory stays flat. A build
+with a single batch of work runs in this process: starting workers would cost more.
+
+    runner = ProcessRunner(pipeline, processes=2)
+    pipeline.build("db/quotes.db", articles, runner=runner)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+
+from .pipeline import Done, Pipeline
+from .records import Article
+
+Batch = list[tuple[Article, bytes | None]]
+IN_FLIGHT_PER_WORKER = 2  # batches sent ahead per worker: enough to keep it busy, few to hold
+MOST_PROCESSES = 4  # the default's cap: each worker holds its own Stanza models (about 0.5-1 GB)
+
+_pipeline: Pipeline | None = None  # the worker's
+
+
+class PoolError(Exception):
+    """A worker process died (killed, or out of memory) before giving back its batch."""
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def default_processes(device: str | None = None) -> int:
+    """One worker per core, at most ``MOST_PROCESSES``; one on a GPU (the GPU parses, not the cores)."""
+    return 1 if device and device.startswith("cuda") else min(available_cores(), MOST_PROCESSES)
+
+
+def in_order(submit: Callable[[Batch], object], result: Callable[[str, object], Done], batches: Iterable[Batch],
+             in_flight: int) -> Iterator[Done]:
+    """Each batch's ``Done``, in input order, with at most ``in_flight`` batches submitted and not yet given back.
+
+    ``submit`` starts one batch and returns its future; ``result(first article id, future)`` waits for it.
+    """
+    pending = deque()
+    for batch in batches:
+        pending.append((batch[0][0].id, submit(batch)))
+        if len(pending) >= in_flight:
+            yield result(*pending.popleft())
+    while pending:
+        yield result(*pending.popleft())
+
+
+def _start_worker(rules_dir: str, model_dir: str, device: str | None, threads: int) -> None:
+    global _pipeline
+    # read by PyTorch when it loads, on the first batch to parse: the cores are shared between workers
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+    _pipeline = Pipeline(rules_dir, model_dir, device)
+
+
+def _work(batch: Batch, fingerprint: str) -> Done:
+    if _pipeline.fingerprint() != fingerprint:  # a rule file edited while the build runs
+        raise RuntimeError(f"the rules changed during the build (worker {_pipeline.fingerprint()}, "
+                           f"writer {fingerprint}): run it again")
+    return _pipeline.work(batch)
+
+
+class ProcessRunner:
+    """Runs ``Pipeline.work`` in ``processes`` local worker processes; a ``runner`` for ``Pipeline.build``."""
+
+    def __init__(self, pipeline: Pipeline, processes: int | None = None):
+        self.pipeline = pipeline
+        self.processes = processes or default_processes(pipeline.parser.device)
+        self.threads = max(1, available_cores() // self.processes)
+
+    def __call__(self, batches: Iterable[Batch]) -> Iterator[Done]:
+        batches = iter(batches)
+        first = list(itertools.islice(batches, 2))
+        if self.processes == 1 or len(first) < 2:
+            yield from map(self.pipeline.work, itertools.chain(first, batches))
+            return
+        fingerprint = self.pipeline.fingerprint()
+        initargs = (str(self.pipeline.rules_dir), str(self.pipeline.parser.model_dir), self.pipeline.parser.device,
+                    self.threads)
+        # spawned, not forked: a fork of a process that has run PyTorch can hang in its thread pool
+        with concurrent.futures.ProcessPoolExecutor(self.processes, multiprocessing.get_context("spawn"),
+                                                    initializer=_start_worker, initargs=initargs) as pool:
+            yield from in_order(lambda batch: pool.submit(_work, batch, fingerprint), self.result,
+                                itertools.chain(first, batches), IN_FLIGHT_PER_WORKER * self.processes)
+
+    @staticmethod
+    def result(first_id: str, future: concurrent.futures.Future) -> Done:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            raise PoolError(f"a worker process died while attributing the batch starting with article {first_id} "
+                            "(killed, or out of memory?): what was written stays; run the build again, or with "
+                            "--processes 1") from None
