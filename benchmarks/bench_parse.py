@@ -12,11 +12,18 @@ machines are shared: compare the columns of one run, not runs):
 - a peer column: a plain ``stanza.Pipeline`` with Stanza's default settings (one
   ``nlp(text)`` per article, no ``mwt_dict_only``) on the same articles.
 
-Settings: ``fp32`` (quotetrack's default), ``int8`` (``torch.ao.quantization.quantize_dynamic``
-on the LSTM and Linear layers of every processor), ``threads=N`` (``torch.set_num_threads``),
-``sorted`` (articles sorted by length before batching).
+Settings, each a name with ``+``-joined modifiers:
 
-    python benchmarks/bench_parse.py --limit 10 --ud-sentences 500
+- ``stanza``: the parser's prediction as Stanza makes it (what quotetrack ran before
+  ``depparse.speed_up``); ``fast``: quotetrack's parser (``parse.load_stanza``);
+- ``+threads=N``: ``torch.set_num_threads(N)``; ``+int8``: dynamic int8 quantization
+  (``torch.ao.quantization.quantize_dynamic``) of every LSTM and Linear layer; ``+sorted``:
+  articles sorted by length before batching;
+- ``+processes=N``: the build's work stage (``Pipeline.work``: parse, then match and
+  resolve) in N worker processes through ``pool.ProcessRunner``, one PyTorch thread per
+  core each; no per-processor times, and UD scores are those of the same parser in this process.
+
+    python benchmarks/bench_parse.py --limit 64 --ud-sentences 1000
 """
 
 from __future__ import annotations
@@ -52,6 +59,22 @@ def read_conllu(path: Path, limit: int | None) -> list[list[tuple[str, str, int,
             continue
         words.append((cols[1], cols[3], int(cols[6]), cols[7]))
     return sentences
+
+
+def load(model_dir: str, setting: str, ud: bool = False):
+    """A Stanza pipeline for ``setting``: quotetrack's processors (pretokenized for UD), sped up or not,
+    quantized or not."""
+    import stanza
+
+    from quotetrack.depparse import speed_up
+    from quotetrack.parse import PIPELINE_OPTIONS, PROCESSORS
+
+    options = {"tokenize_pretokenized": True} if ud else PIPELINE_OPTIONS
+    nlp = stanza.Pipeline("en", dir=model_dir, processors="tokenize,pos,lemma,depparse" if ud else PROCESSORS,
+                          download_method=None, logging_level="WARN", **options)
+    if setting.startswith("fast"):
+        speed_up(nlp.processors["depparse"].trainer.model)
+    return quantize(nlp) if "+int8" in setting else nlp
 
 
 def quantize(nlp):
@@ -120,6 +143,24 @@ def news_pass(nlp, articles, batch: int, sort: bool) -> dict:
             "processors_s": dict(clock.seconds)}
 
 
+def pool_pass(model_dir: str, articles, batch: int, processes: int) -> dict:
+    """The build's work stage (parse, match, resolve) through ``pool.ProcessRunner``, workers started first."""
+    from quotetrack.parse import decode
+    from quotetrack.pipeline import Pipeline
+    from quotetrack.pool import ProcessRunner
+
+    with ProcessRunner(Pipeline(model_dir=model_dir), processes) as runner:
+        list(runner([[(article, None)] for article in articles[:1]] * 2 * processes))  # workers load Stanza
+        tokens = 0
+        started, cpu = time.perf_counter(), time.process_time()
+        work = ([(article, None) for article in articles[first:first + batch]]
+                for first in range(0, len(articles), batch))
+        for done in runner(work):
+            tokens += sum(len(sentence.words) for _, blob in done.parses for sentence in decode(blob))
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"tokens": tokens, "wall_s": wall, "cpu_s": cpu, "tokens_per_s": tokens / wall, "processors_s": {}}
+
+
 def peer_pass(model_dir: str, articles) -> dict:
     """A plain stanza.Pipeline, Stanza's defaults: one call per article."""
     import stanza
@@ -141,8 +182,8 @@ def main(argv=None) -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--limit", type=int, default=10, help="news articles to parse per setting")
     parser.add_argument("--batch", type=int, default=32, help="articles per bulk_process call")
-    parser.add_argument("--settings", default="fp32,int8,sorted",
-                        help="comma-separated: fp32, int8, sorted, threads=N")
+    parser.add_argument("--settings", default="stanza,fast,fast+threads=1,fast+processes=2",
+                        help="comma-separated: stanza or fast, each with +threads=N, +int8, +sorted, +processes=N")
     parser.add_argument("--models", type=Path, help="Stanza resources folder (default: quotetrack's)")
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--json", action="store_true")
@@ -151,33 +192,32 @@ def main(argv=None) -> None:
     import stanza
     import torch
 
-    from quotetrack.parse import PIPELINE_OPTIONS, PROCESSORS, resolve_model_dir
+    from quotetrack.parse import resolve_model_dir
     from quotetrack.pipeline import BuildReport, Pipeline
 
     model_dir = str(resolve_model_dir(args.models))
     articles = Pipeline(model_dir=model_dir).read(args.corpus, BuildReport())[:args.limit]
     ud = read_conllu(args.ud, args.ud_sentences)
-    def load_news():
-        return stanza.Pipeline("en", dir=model_dir, processors=PROCESSORS, download_method=None,
-                               logging_level="WARN", **PIPELINE_OPTIONS)
-
-    def load_ud():
-        return stanza.Pipeline("en", dir=model_dir, processors="tokenize,pos,lemma,depparse", download_method=None,
-                               logging_level="WARN", tokenize_pretokenized=True)
-
-    base, gold = load_news(), load_ud()
     default_threads = torch.get_num_threads()
     results = {"machine": {"cpus": os.cpu_count(), "torch": torch.__version__, "stanza": stanza.__version__,
                            "torch_threads": default_threads, "load": os.getloadavg()[0]},
-               "articles": len(articles), "ud_sentences": len(ud), "settings": {}}
+                "articles": len(articles), "ud_sentences": len(ud), "settings": {}}
+    pipelines = {}  # (base setting, int8, UD or not) → the pipeline, loaded once
     for setting in args.settings.split(","):
-        torch.set_num_threads(int(setting.split("=")[1]) if setting.startswith("threads=") else default_threads)
-        nlp, ud_nlp = (quantize(load_news()), quantize(load_ud())) if setting == "int8" else (base, gold)
+        name, *modifiers = setting.split("+")
+        options = dict(modifier.partition("=")[::2] for modifier in modifiers)
+        key = (name, "int8" in options)
+        for ud_side in (False, True):
+            if (*key, ud_side) not in pipelines:
+                pipelines[(*key, ud_side)] = load(model_dir, setting, ud=ud_side)
+        torch.set_num_threads(int(options.get("threads") or default_threads))
         with torch.inference_mode():
-            results["settings"][setting] = {
-                "ud": ud_scores(ud_nlp, ud),
-                "news": news_pass(nlp, articles, args.batch, sort=setting == "sorted"),
-            }
+            scores = ud_scores(pipelines[(*key, True)], ud)
+            if "processes" in options:
+                news = pool_pass(model_dir, articles, args.batch, int(options["processes"]))
+            else:
+                news = news_pass(pipelines[(*key, False)], articles, args.batch, sort="sorted" in options)
+        results["settings"][setting] = {"ud": scores, "news": news}
         print(f"[bench_parse] {setting}: {json.dumps(results['settings'][setting])}", flush=True)
     torch.set_num_threads(default_threads)
     if not args.no_peer:
@@ -192,20 +232,23 @@ def render(results: dict) -> str:
            f"{m['cpus']} CPUs, torch {m['torch']} ({m['torch_threads']} threads), stanza {m['stanza']}, "
            f"load {m['load']:.1f} -> {m['load_end']:.1f}"]
     base = next(iter(results["settings"].values()))
-    header = f"{'setting':<12}{'tokens/s':>10}{'x':>7}{'cpu s':>8}{'UD words/s':>12}{'UPOS':>8}{'LAS':>8}" \
+    header = f"{'setting':<22}{'tokens/s':>10}{'x':>7}{'cpu s':>8}{'UD words/s':>12}{'UPOS':>8}{'LAS':>8}" \
              f"{'dUPOS':>8}{'dLAS':>8}   per processor (s)"
     out += [header, "-" * len(header)]
     for name, r in results["settings"].items():
         news, ud = r["news"], r["ud"]
         per = " ".join(f"{k} {v:.1f}" for k, v in news["processors_s"].items())
-        out.append(f"{name:<12}{news['tokens_per_s']:>10.0f}{news['tokens_per_s'] / base['news']['tokens_per_s']:>7.2f}"
+        out.append(f"{name:<22}{news['tokens_per_s']:>10.0f}{news['tokens_per_s'] / base['news']['tokens_per_s']:>7.2f}"
                    f"{news['cpu_s']:>8.1f}{ud['words_per_s']:>12.0f}{ud['UPOS']:>8.2f}{ud['LAS']:>8.2f}"
                    f"{ud['UPOS'] - base['ud']['UPOS']:>+8.2f}{ud['LAS'] - base['ud']['LAS']:>+8.2f}   {per}")
     if "peer" in results:
         peer = results["peer"]
-        out.append(f"{'peer*':<12}{peer['tokens_per_s']:>10.0f}{peer['tokens_per_s'] / base['news']['tokens_per_s']:>7.2f}"
+        out.append(f"{'peer*':<22}{peer['tokens_per_s']:>10.0f}{peer['tokens_per_s'] / base['news']['tokens_per_s']:>7.2f}"
                    f"{peer['cpu_s']:>8.1f}")
         out.append("* a plain stanza.Pipeline with Stanza's default settings, one nlp(text) call per article")
+    if any("processes" in name for name in results["settings"]):
+        out.append("+processes=N: cpu s is this process's alone (the workers parse); tokens/s counts the wall time "
+                   "of parsing, matching and resolving in the workers, model loading excluded")
     return "\n".join(out)
 
 

@@ -95,7 +95,8 @@ def build_runner(pipeline, address: str | None, workers: int | None, processes: 
         from .pool import PoolError, ProcessRunner
 
         try:
-            yield ProcessRunner(pipeline, processes)
+            with ProcessRunner(pipeline, processes) as runner:
+                yield runner
         except PoolError as error:
             raise click.ClickException(str(error)) from None
         return

@@ -60,37 +60,21 @@ def model_id(model_dir: Path) -> str:
     return f"stanza-{importlib.metadata.version('stanza')}/{model_dir.name}/{digest}"
 
 
-def one_root_tree(scores):
-    """Stanza's ``chuliu_edmonds_one_root`` through UFAL's compiled Chu-Liu-Edmonds: the same tree.
-
-    ``scores[d, h]`` scores word ``h`` as the head of word ``d`` (0 is the root). As Stanza does,
-    root arcs are lowered by the lowest score times the length, so the best tree has one root.
-    Stanza's pure-Python version took half of the parser's time on news text.
-    """
-    import numpy
-    from ufal.chu_liu_edmonds import chu_liu_edmonds
-
-    scores = scores.astype(numpy.float64)  # a copy: the parser's array stays as it was
-    scores[:, 0] += scores[numpy.isfinite(scores)].min() * len(scores)
-    numpy.fill_diagonal(scores, numpy.nan)  # NaN: no such arc
-    scores[0] = numpy.nan
-    heads, _ = chu_liu_edmonds(scores)
-    return numpy.asarray(heads)
-
-
 @functools.lru_cache(maxsize=2)
 def load_stanza(model_dir: str, device: str | None = None):
     """The Stanza pipeline for ``model_dir`` on ``device`` (None: a GPU if there is one, as Stanza
-    chooses), loaded once per process, decoding trees with ``one_root_tree``."""
+    chooses), loaded once per process, its dependency parser sped up by ``depparse.speed_up``."""
     import stanza
-    import stanza.models.depparse.model
 
-    stanza.models.depparse.model.chuliu_edmonds_one_root = one_root_tree
+    from .depparse import speed_up
+
     try:
-        return stanza.Pipeline("en", dir=model_dir, processors=PROCESSORS, download_method=None, logging_level="WARN",
-                               device=device, **PIPELINE_OPTIONS)
+        pipeline = stanza.Pipeline("en", dir=model_dir, processors=PROCESSORS, download_method=None,
+                                   logging_level="WARN", device=device, **PIPELINE_OPTIONS)
     except Exception as error:  # stanza raises many kinds here
         raise ParseError(f"cannot load Stanza models from {model_dir}: {error}") from None
+    speed_up(pipeline.processors["depparse"].trainer.model)
+    return pipeline
 
 
 class Parser:

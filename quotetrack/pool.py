@@ -5,11 +5,13 @@ per process: on 2 cores, two processes with one PyTorch thread each parse about 
 as fast as one process with two threads. Each worker loads the pipeline once (same
 rules folder, models and device; Stanza on its first batch to parse). Batches go out a
 few per worker and come back in input order to ``Pipeline.build``, which writes them,
-so the database is the one an in-process build makes and memory stays flat. A build
-with a single batch of work runs in this process: starting workers would cost more.
+so the database is the one an in-process build makes and memory stays flat. Workers
+start with the first call that has more than one batch of work (a single batch runs in
+this process: starting workers would cost more) and serve every later call until
+``close``.
 
-    runner = ProcessRunner(pipeline, processes=2)
-    pipeline.build("db/quotes.db", articles, runner=runner)
+    with ProcessRunner(pipeline, processes=2) as runner:
+        pipeline.build("db/quotes.db", articles, runner=runner)
 """
 
 from __future__ import annotations
@@ -82,27 +84,41 @@ class ProcessRunner:
         self.pipeline = pipeline
         self.processes = processes or default_processes(pipeline.parser.device)
         self.threads = max(1, available_cores() // self.processes)
+        self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ProcessRunner:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self.pool:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
 
     def __call__(self, batches: Iterable[Batch]) -> Iterator[Done]:
         batches = iter(batches)
         first = list(itertools.islice(batches, 2))
-        if self.processes == 1 or len(first) < 2:
+        if self.processes == 1 or (len(first) < 2 and not self.pool):
             yield from map(self.pipeline.work, itertools.chain(first, batches))
             return
+        if not self.pool:
+            initargs = (str(self.pipeline.rules_dir), str(self.pipeline.parser.model_dir),
+                        self.pipeline.parser.device, self.threads)
+            # spawned, not forked: a fork of a process that has run PyTorch can hang in its thread pool
+            self.pool = concurrent.futures.ProcessPoolExecutor(
+                self.processes, multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=initargs)
         fingerprint = self.pipeline.fingerprint()
-        initargs = (str(self.pipeline.rules_dir), str(self.pipeline.parser.model_dir), self.pipeline.parser.device,
-                    self.threads)
-        # spawned, not forked: a fork of a process that has run PyTorch can hang in its thread pool
-        with concurrent.futures.ProcessPoolExecutor(self.processes, multiprocessing.get_context("spawn"),
-                                                    initializer=_start_worker, initargs=initargs) as pool:
-            yield from in_order(lambda batch: pool.submit(_work, batch, fingerprint), self.result,
+        try:
+            yield from in_order(lambda batch: self.pool.submit(_work, batch, fingerprint), self.result,
                                 itertools.chain(first, batches), IN_FLIGHT_PER_WORKER * self.processes)
+        except BrokenProcessPool:
+            self.close()  # the next call starts new workers
+            raise PoolError("a worker process died during the build (killed, or out of memory?): what was written "
+                            "stays; run the build again, or with --processes 1") from None
 
     @staticmethod
     def result(first_id: str, future: concurrent.futures.Future) -> Done:
-        try:
-            return future.result()
-        except BrokenProcessPool:
-            raise PoolError(f"a worker process died while attributing the batch starting with article {first_id} "
-                            "(killed, or out of memory?): what was written stays; run the build again, or with "
-                            "--processes 1") from None
+        return future.result()

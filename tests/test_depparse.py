@@ -1,0 +1,36 @@
+"""The sped-up dependency parser (quotetrack.depparse) gives Stanza's own trees and labels."""
+
+import numpy
+import stanza
+from stanza.models.common.chuliu_edmonds import chuliu_edmonds_one_root
+
+from conftest import EXAMPLES_DIR
+
+from quotetrack.depparse import one_root_tree
+from quotetrack.parse import PARAGRAPH, PIPELINE_OPTIONS, PROCESSORS, Parser
+
+
+def test_one_root_tree_is_stanzas_tree():
+    generator = numpy.random.default_rng(7)
+    for length in [2, 3, 5, 10, 40, 120] * 20:
+        scores = generator.normal(size=(length, length)).astype(numpy.float32) * 4 - 6
+        numpy.fill_diagonal(scores, -numpy.inf)  # as the parser masks them
+        tree = one_root_tree(scores)
+        assert list(tree[1:]) == list(chuliu_edmonds_one_root(scores)[1:])
+        assert (tree[1:] == 0).sum() == 1
+
+
+def test_the_sped_up_parser_parses_as_stanza_does():
+    paragraphs = [match.group() for path in sorted(EXAMPLES_DIR.glob("*.txt"))
+                  for match in PARAGRAPH.finditer(path.read_text()) if match.group().strip()]
+    stock = stanza.Pipeline("en", dir=str(Parser().model_dir), processors=PROCESSORS, download_method=None,
+                            logging_level="WARN", **PIPELINE_OPTIONS)
+
+    def parses(nlp):
+        documents = nlp.bulk_process([stanza.Document([], text=text) for text in paragraphs])
+        return [(word.text, word.head, word.deprel) for document in documents for sentence in document.sentences
+                for word in sentence.words]
+
+    expected = parses(stock)
+    assert len(expected) > 3000
+    assert parses(Parser().pipeline) == expected

@@ -1,0 +1,65 @@
+"""Builds in local worker processes (pool.ProcessRunner) give the database an in-process build gives."""
+
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SEEDS_ARTICLES
+from test_build import dump
+
+from quotetrack.cli import cli
+from quotetrack.pool import PoolError, ProcessRunner
+
+
+def test_a_build_in_two_worker_processes_is_the_local_build(pipeline, seed_articles, built_db, tmp_path):
+    db_path = tmp_path / "pool.db"
+    with ProcessRunner(pipeline, processes=2) as runner:
+        # three batches: the workers load Stanza and parse (not the session's shared parses)
+        report = pipeline.build(db_path, iter(seed_articles), runner=runner, batch_size=2)
+        assert (report.articles, report.parsed) == (5, 5) and runner.pool is not None
+        assert dump(db_path) == dump(built_db)
+        # re-attribution from the cached parses, one article per batch, on the same workers
+        report = pipeline.build(db_path, iter(seed_articles), runner=runner, force=True, batch_size=1)
+        assert report.parsed == 0 and report.quotes > 50
+    assert dump(db_path) == dump(built_db)
+
+
+def test_one_batch_of_work_starts_no_worker(pipeline, seed_articles, built_db, tmp_path):
+    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    with ProcessRunner(pipeline, processes=2) as runner:
+        pipeline.build(db_path, iter(seed_articles), runner=runner, force=True)
+        assert runner.pool is None
+    assert dump(db_path) == dump(built_db)
+
+
+def test_a_worker_killed_mid_build_loses_nothing(pipeline, seed_articles, built_db, tmp_path):
+    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+
+    class KillingRunner(ProcessRunner):
+        def result(self, first_id, future):
+            done = super().result(first_id, future)
+            if first_id == seed_articles[1].id:  # a worker dies abruptly, as in a crash
+                os.kill(next(iter(self.pool._processes)), signal.SIGKILL)  # the executor's workers, by pid
+            return done
+
+    with KillingRunner(pipeline, processes=2) as runner, \
+            pytest.raises(PoolError, match="a worker process died during the build .* run the build again"):
+        pipeline.build(db_path, iter(seed_articles * 4), runner=runner, force=True, batch_size=1)
+    with ProcessRunner(pipeline, processes=2) as runner:
+        pipeline.build(db_path, iter(seed_articles), runner=runner, force=True, batch_size=1)
+    assert dump(db_path) == dump(built_db)
+
+
+def test_build_command_processes(built_db, tmp_path):
+    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    result = CliRunner().invoke(cli, ["build", str(db_path), str(SEEDS_ARTICLES), "--force", "--processes", "2"])
+    assert result.exit_code == 0, result.output
+    assert "5 articles (0 parsed" in result.output
+    assert dump(db_path) == dump(built_db)
+    result = CliRunner().invoke(cli, ["build", str(db_path), str(SEEDS_ARTICLES), "--processes", "2",
+                                      "--workers", "2"])
+    assert result.exit_code == 2 and "--processes is for a build on this machine alone" in result.output
