@@ -112,7 +112,7 @@ def instrument() -> Probe:
     probe.wrap(parse.ParseCache, "blob", "cache.get")
     probe.wrap(pipeline, "decode", "cache.get.decode", count_decoded)  # in Pipeline.work
     # build bookkeeping before the article loop and after it
-    for name in ("open_db", "ensure_db_shape", "get_setting", "save_rules", "save_speakers", "article_hashes",
+    for name in ("open_db", "ensure_db_shape", "get_setting", "save_rules", "save_speakers", "article_sources",
                  "set_setting"):
         probe.wrap(store, name, "setup")
     probe.wrap(pipeline.Pipeline, "fingerprint", "setup")
@@ -368,6 +368,51 @@ def run_child(args, limit: int | None, db: Path, bare: bool, workdir: Path) -> d
     result["child_wall_s"] = time.perf_counter() - started
     result["child_maxrss_mib"] = usage.ru_maxrss / 1024  # the whole child: includes the bare pass if any
     return result
+
+
+def child_pool(args) -> None:
+    """A cold build through ``--processes`` worker processes (started and warmed up first, like the
+    in-process child's model load); writes JSON to --out with the writer's and the workers' peak RSS."""
+    import sqlite_utils
+
+    from quotetrack.parse import decode
+    from quotetrack.pipeline import BuildReport, Pipeline
+    from quotetrack.pool import ProcessRunner
+
+    pipeline = Pipeline(args.rules, args.models)
+    articles = read_articles(pipeline, args.corpus, args.limit)
+    report = BuildReport()
+    with ProcessRunner(pipeline, args.processes) as runner:
+        started = time.perf_counter()
+        list(runner([[(articles[0], None)]] * 2 * args.processes))  # each worker loads Stanza, parses once
+        warmup = time.perf_counter() - started
+        load = os.getloadavg()[0]
+        started, cpu = time.perf_counter(), time.process_time()
+        pipeline.build(args.db, iter(articles), report, runner=runner)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        writer_rss = rss_mib_self()
+    workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker
+    sentences = words = 0
+    for (blob,) in sqlite_utils.Database(args.db).execute("select sentences from parses"):
+        parsed = decode(blob)
+        sentences += len(parsed)
+        words += sum(len(sentence.words) for sentence in parsed)
+    Path(args.out).write_text(json.dumps({
+        "articles": len(articles), "processes": runner.processes, "warmup_s": warmup, "wall_s": wall, "cpu_s": cpu,
+        "load_before_after": [load, os.getloadavg()[0]], "parsed": report.parsed, "quotes": report.quotes,
+        "sentences": sentences, "words": words, "writer_peak_rss_mib": writer_rss,
+        "largest_worker_peak_rss_mib": workers_rss}, indent=1))
+
+
+def run_pool_child(args, limit: int | None, db: Path, workdir: Path) -> dict:
+    """``child_pool`` in a fresh process."""
+    out = workdir / f"pool-{limit or 'all'}-{os.getpid()}.json"
+    command = [sys.executable, __file__, "--child-pool", "--db", str(db), "--out", str(out), "--corpus",
+               str(args.corpus), "--rules", str(args.rules), "--processes", str(args.processes)]
+    command += ["--limit", str(limit)] if limit else []
+    command += ["--models", str(args.models)] if args.models else []
+    subprocess.run(command, check=True)
+    return json.loads(out.read_text())
 
 
 def rss_row(child: dict) -> dict:
@@ -806,6 +851,22 @@ def render(results: dict) -> str:
                "resolve speakers = resolve; store = store + statements)")
     out.append("")
 
+    if results.get("pool"):
+        pool = results["pool"]
+        out.append("1c. cold builds through local worker processes (pool.ProcessRunner; workers started and warmed "
+                   "up before the timed build, as the in-process child's model load is)")
+        rows = [[f"{r['articles']} articles, {r['processes']} processes", f"{r['wall_s']:.2f}",
+                 f"{rate(r['words'], r['wall_s']):.0f}", f"{r['warmup_s']:.1f}", f"{r['writer_peak_rss_mib']:.0f}",
+                 f"{r['largest_worker_peak_rss_mib']:.0f}", "{:.1f} -> {:.1f}".format(*r["load_before_after"]),
+                 "" if r["same_database"] else "DIFFERENT database from the in-process build"]
+                for r in pool["cold"]]
+        out.append(table(rows, ["", "wall s", "tokens/s", "warm-up s", "writer peak RSS MiB",
+                                "largest worker peak RSS MiB", "load", ""]))
+        r = pool["reattribute"]
+        out.append(f"3b. re-attribution through the workers: {r['wall_s']:.3f}s wall, "
+                   f"{rate(r['sentences'], r['wall_s']):.0f} sentences/s ({r['sentences']} sentences; this "
+                   f"process {r['cpu_s']:.3f} cpu s)")
+        out.append("")
     if results.get("dask_cold"):
         d = results["dask_cold"]
         out.append(f"1b. the same cold build through a local Dask cluster of {d['workers']} workers (one thread "
@@ -869,6 +930,9 @@ def main(argv=None) -> None:
                         help="quotes to group into statements, index vs every pair (from the largest cached build)")
     parser.add_argument("--pairwise-budget", type=int, default=20_000_000,
                         help="most pairs the pairwise grouping compares before its time is extrapolated")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="also build cold (at each --rss-sizes and all) and re-attribute through this many "
+                             "local worker processes (pool.ProcessRunner), as `quotetrack build` does by default")
     parser.add_argument("--dask-workers", type=int, default=0,
                         help="also build cold, and re-attribute (with --cache-db), through a local Dask cluster of "
                              "N worker processes")
@@ -877,6 +941,7 @@ def main(argv=None) -> None:
     # internal: the child process
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-cached", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-pool", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -887,6 +952,9 @@ def main(argv=None) -> None:
         return
     if args.child_cached:
         child_cached(args)
+        return
+    if args.child_pool:
+        child_pool(args)
         return
     if args.scale_only:
         print(scale_stages(args), flush=True)
@@ -912,6 +980,8 @@ def main(argv=None) -> None:
         main_child = run_child(args, args.limit, db, bare=not args.no_bare, workdir=workdir)
         cold = main_child["build"]
         rss.append(rss_row(main_child))
+        if args.processes:
+            shutil.copy(db, workdir / "cold.db")  # the in-process cold build, before re-attribution changes it
 
         # 3. re-attribution after a rule edit, 4. incremental: in this process, on the child's database
         articles = read_articles(pipeline, args.corpus, args.limit)
@@ -923,6 +993,21 @@ def main(argv=None) -> None:
         log(f"re-attribution: {reattribute['wall_s']:.2f}s")
         incremental = rebuild(edited, db, articles, probe)
         log(f"incremental: {incremental['wall_s']:.2f}s")
+        pool = None
+        if args.processes:
+            from quotetrack.pool import ProcessRunner
+
+            pool = {"cold": []}
+            for size in [s for s in sizes if s < total] + [args.limit]:
+                log(f"cold build of {size or total} articles through {args.processes} worker processes")
+                pool_db = workdir / f"pool-{size or 'all'}.db"
+                pool["cold"].append(run_pool_child(args, size, pool_db, workdir))
+                pool["cold"][-1]["same_database"] = size != args.limit or same_rows(workdir / "cold.db", pool_db)
+            with ProcessRunner(edited, args.processes) as runner:
+                edited.build(db, articles, runner=runner, force=True, batch_size=8)  # warm the workers
+                log(f"re-attribution through {args.processes} worker processes")
+                pool["reattribute"] = rebuild(edited, db, articles, probe, runner=runner, force=True)
+                pool["reattribute"]["sentences"] = reattribute["sentences"]  # decoded in the workers, not counted here
         dask_cold = None
         if args.dask_workers:
             log(f"cold build through a local Dask cluster of {args.dask_workers} workers")
@@ -952,6 +1037,7 @@ def main(argv=None) -> None:
             "incremental": incremental,
             "rss": rss,
             "dask_cold": dask_cold,
+            "pool": pool,
         }
         if args.save:
             args.save.write_text(json.dumps(results, indent=1))

@@ -166,9 +166,10 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
     of them. Parses are cached in the database: re-running after a rule edit
     re-attributes without parsing; unchanged articles are skipped.
 
-    With --dask or --workers, Dask workers parse and match (each loads the
-    pipeline once) and this process writes the database: the same database as
-    without them (see the README's "Many machines" section).
+    Worker processes parse and match, one per CPU core (--processes), each
+    loading the pipeline once; with --dask or --workers, Dask workers do. This
+    process alone writes the database: the same database either way (see the
+    README's "Performance" and "Many machines" sections).
 
     \b
     Example: quotetrack build db/quotes.db examples/articles
@@ -185,7 +186,8 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
     total = count_articles(source)
     if not total:
         raise click.ClickException(f"no articles read from {source}: quotetrack reads {READ_KINDS} files")
-    with build_runner(pipeline, dask_address, workers, processes) as runner, progressbar(total, "Attributing quotes") as bar:
+    with build_runner(pipeline, dask_address, workers, processes) as runner, \
+            progressbar(total, "Attributing quotes") as bar:
         printed = set()  # ingest's reasons, told as they come; the build's are told after it
 
         def skipped(where: str, why: str) -> None:

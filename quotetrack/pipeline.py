@@ -29,8 +29,10 @@ ENGINE_MODULES = ("records", "yamlfile", "errors", "schema", "rules", "syntax", 
 STORE_BATCH = 64  # articles per database transaction: what a crash can lose, and what a commit costs once
 PARSE_BATCH = 32  # articles per unit of work: parsed in one Stanza call, or decoded and matched
 # A rule change that would leave fewer than this share of the stored quotes is refused unless confirmed
-# (a rule file emptied by mistake would otherwise delete every quote).
+# (a rule file emptied by mistake would otherwise delete every quote), judged on the run's first
+# CHECK_SAMPLE stored articles, re-attributed.
 KEEP_AT_LEAST = 0.5
+CHECK_SAMPLE = 200
 
 
 class AttributionError(Exception):
@@ -183,8 +185,10 @@ class Pipeline:
         stored_fingerprint = store.get_setting(db, "rules_fingerprint")
         rules_changed = force or stored_fingerprint != fingerprint
         if not yes and stored_fingerprint not in (None, fingerprint):
-            articles = list(articles)
-            self._check_quotes_kept(db, db_path, cache, articles)
+            articles = iter(articles)
+            sample = list(itertools.islice(articles, CHECK_SAMPLE))
+            self._check_quotes_kept(db, db_path, cache, sample)
+            articles = itertools.chain(sample, articles)
         store.save_rules(db, self.rule_rows())
         store.save_speakers(db, [{**vars(s), "name_key": self.resolver.spelling_key(s.name, s.type)}
                                  for s in self.rules.speakers])
@@ -266,31 +270,37 @@ class Pipeline:
             done.rows.append(store.article_rows(article, sentences, quotes))
         return done
 
-    def _check_quotes_kept(self, db, db_path, cache: ParseCache, articles: list[Article]) -> None:
+    def _check_quotes_kept(self, db, db_path, cache: ParseCache, sample: list[Article]) -> None:
         """Raise ``BuildRefused`` when the changed rules would leave fewer than ``KEEP_AT_LEAST`` of the stored quotes.
 
-        The stored articles in this run are re-attributed from their cached parses (an
-        article without one keeps its count); the others lose the quotes of rules now gone.
+        The stored articles of ``sample`` are re-attributed from their cached parses (one
+        without a parse keeps its count); every other stored article keeps the quotes of
+        the rules still there, scaled by what the sample kept of those: exact when the
+        sample holds every stored article, an estimate on a larger corpus.
         """
-        before = db.execute("select count(*) from quotes").fetchone()[0]
+        before = store.quote_total(db)
         if not before:
             return
         rule_ids = json.dumps([row["id"] for row in self.rules.summary()])
-        counts = store.quote_counts(db)
-        rerun = {article.id for article in articles if article.id in counts}
-        after = sum(count for article_id, count in store.quote_counts(db, kept_rules=rule_ids).items()
-                    if article_id not in rerun)
-        for article in articles:
-            if article.id in rerun:
-                sentences = cache.get(article.content_hash, self.parser.model_id)
-                try:
-                    after += counts[article.id] if sentences is None else len(
-                        self.attribute(ParsedArticle(article, self.parser.model_id, sentences)))
-                except AttributionError:  # the build reports it and keeps what is stored
-                    after += counts[article.id]
+        ids = [article.id for article in sample]
+        counts, kept = store.quote_counts(db, ids), store.quote_counts(db, ids, kept_rules=rule_ids)
+        rerun = [article for article in sample if article.id in counts]
+        now = 0
+        for article in rerun:
+            sentences = cache.get(article.content_hash, self.parser.model_id)
+            try:
+                now += counts[article.id] if sentences is None else len(
+                    self.attribute(ParsedArticle(article, self.parser.model_id, sentences)))
+            except AttributionError:  # the build reports it and keeps what is stored
+                now += counts[article.id]
+        kept_in_sample = sum(kept.values())
+        share = now / kept_in_sample if kept_in_sample else 1.0
+        after = round((store.quote_total(db, kept_rules=rule_ids) - kept_in_sample) * share) + now
         if after < KEEP_AT_LEAST * before:
+            estimated = "" if len(rerun) == store.article_count(db) else \
+                f" (estimated from {len(rerun):,} re-attributed articles)"
             raise BuildRefused(
-                f"the changed rules would leave {after:,} of the {before:,} quotes stored in {db_path} "
+                f"the changed rules would leave {after:,} of the {before:,} quotes stored in {db_path}{estimated} "
                 f"({1 - after / before:.0%} deleted; more than {1 - KEEP_AT_LEAST:.0%} needs confirming): "
                 "check the rule change (`quotetrack rules check`), or run again with --yes")
 

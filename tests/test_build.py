@@ -216,3 +216,21 @@ def test_work_batches_are_runs_of_cached_or_uncached_articles(pipeline, seed_art
         [a.id for a in seed_articles[:2]], ["new0", "new1", "new2"], ["new3", "new4"],
         [a.id for a in seed_articles[2:]]]
     assert [{blob is None for _, blob in batch} for batch in batches] == [{False}, {True}, {True}, {False}]
+
+
+def test_a_rule_change_deleting_most_quotes_is_judged_on_a_sample(built_db, seed_articles, tmp_path, monkeypatch):
+    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    monkeypatch.setattr(pipeline_module, "CHECK_SAMPLE", 2)
+    emptied = Path(shutil.copytree(RULES_DIR, tmp_path / "emptied"))
+    (emptied / "patterns.yml").write_text("patterns: []\n")
+    with pytest.raises(pipeline_module.BuildRefused, match=r"would leave 0 of the \d+ quotes stored in .* \(estimated "
+                                                            r"from 2 re-attributed articles\) \(100% deleted"):
+        Pipeline(emptied).build(db_path, iter(seed_articles))
+    assert dump(db_path) == dump(built_db)
+    # a harmless change (a comment): checked on the first two, then every article is re-attributed
+    commented = Path(shutil.copytree(RULES_DIR, tmp_path / "commented"))
+    with open(commented / "patterns.yml", "a") as patterns:
+        patterns.write("# a comment\n")
+    report = Pipeline(commented).build(db_path, iter(seed_articles))
+    assert report.articles == 5 and report.skipped_unchanged == 0
+    assert dump(db_path)["quotes"] == dump(built_db)["quotes"]
