@@ -102,8 +102,7 @@ class Screen:
             sentence = sentences.get(quote.sentence_index)
             if sentence is not None and quote.cue is not None:
                 if sentence.index not in views:
-                    local = [m for m in marks if m.start < sentence.end and sentence.start < m.end]
-                    views[sentence.index] = SentenceView(sentence, local)
+                    views[sentence.index] = SentenceView(sentence, marks)
                 view = views[sentence.index]
                 if self.vetoed(view, quote) is not None:
                     continue
@@ -116,12 +115,9 @@ class Screen:
 
     def vetoed(self, view: SentenceView, quote: Quote) -> str | None:
         """The id of the first veto whose cue node is one of the quote's cue words."""
-        cue_words = {w.index for w in view.sentence.words if quote.cue.start <= w.start < quote.cue.end}
-        for veto in self.statements.vetoes:
-            for bound in match_pattern(veto, self.tests[veto.id], view):
-                if bound[veto.nodes[0].id] in cue_words:
-                    return veto.id
-        return None
+        cue_words = [w.index for w in view.sentence.words if quote.cue.start <= w.start < quote.cue.end]
+        return next((veto.id for veto in self.statements.vetoes
+                     if match_pattern(veto, self.tests[veto.id], view, cue_words)), None)
 
     def channel(self, view: SentenceView, quote: Quote) -> str | None:
         """Where the words were published, from the cue's dependents over ``channel_relations``."""
