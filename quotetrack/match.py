@@ -17,7 +17,7 @@ from .records import ParsedArticle, Quote, Sentence, Span, Word
 from .rules import REGEX_TIMEOUT, Node, Pattern, RuleSet
 from .schema import CONTENT_KINDS
 from .steps import OPENING, QUOTE_MARK, trimmed
-from .syntax import RELATIONS, ancestors, children_of
+from .syntax import RELATIONS, ancestors
 
 OWN_ATTRS = ("lemma", "text", "lower", "upos", "xpos")  # node constraints a word meets or fails out of context
 ANCHOR_MEMORY = 500_000  # word forms whose anchoring patterns are remembered (a few tens of MB)
@@ -64,9 +64,9 @@ class SentenceView:
         self.features: dict[int, dict[str, str]] = {}
         self.nearest: dict[int, list[int]] = {}
 
-    @functools.cached_property
+    @property
     def children(self) -> list[list[int]]:
-        return children_of(self.sentence)
+        return self.sentence.children
 
     @functools.cached_property
     def edges(self) -> tuple[list[int], list[int]]:
@@ -356,13 +356,16 @@ class Matcher:
         cue_word = self.rules.cue_word(cue_lemma)
         return cue_word.channel if cue_word else None
 
-    def article_quotes(self, parsed: ParsedArticle) -> list[Quote]:
-        """All quotes the patterns find in one article, then the article steps, in text order."""
+    def article_quotes(self, parsed: ParsedArticle, views: dict[int, SentenceView] | None = None) -> list[Quote]:
+        """All quotes the patterns find in one article, then the article steps, in text order. ``views``
+        gets the view of each sentence matched, by index."""
         text = parsed.article.text
         quotes = find_quotes(text)
         found = []
+        views = {} if views is None else views
         for sentence in parsed.sentences:
-            found.extend(self.sentence_quotes(parsed.article.id, SentenceView(sentence, quotes), quotes, text))
+            view = views[sentence.index] = SentenceView(sentence, quotes)
+            found.extend(self.sentence_quotes(parsed.article.id, view, quotes, text))
         for step in self.rules.article_steps:
             if step == "untangle":
                 found = steps.untangle(found, text, self.rules.settings["untangle"])

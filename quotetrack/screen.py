@@ -16,7 +16,7 @@ from pathlib import Path
 
 import regex
 
-from .match import REGEX_TIMEOUT, SentenceView, find_quotes, match_pattern, word_tests
+from .match import REGEX_TIMEOUT, SentenceView, match_pattern, word_tests
 from .records import Article, ParsedArticle, Quote, Span
 from .rules import Example, Node, RuleSet, _example, _node, load_file
 from .yamlfile import RuleError, line_of
@@ -90,20 +90,15 @@ class Screen:
         shared: dict = {}
         self.tests = {veto.id: word_tests(veto.nodes, shared) for veto in statements.vetoes}
 
-    def screen(self, parsed: ParsedArticle, quotes: list[Quote]) -> list[Quote]:
-        """The quotes that are statements, with channel and spans outside the dateline."""
+    def screen(self, parsed: ParsedArticle, quotes: list[Quote], views: dict[int, SentenceView]) -> list[Quote]:
+        """The quotes that are statements, with channel and spans outside the dateline; ``views``: the
+        matcher's views of the article's sentences, by index."""
         text = parsed.article.text
-        sentences = {s.index: s for s in parsed.sentences}
         dateline = dateline_span(parsed.article)
-        views: dict[int, SentenceView] = {}
-        marks = find_quotes(text) if quotes else []
         kept = []
         for quote in quotes:
-            sentence = sentences.get(quote.sentence_index)
-            if sentence is not None and quote.cue is not None:
-                if sentence.index not in views:
-                    views[sentence.index] = SentenceView(sentence, marks)
-                view = views[sentence.index]
+            view = views.get(quote.sentence_index)
+            if view is not None and quote.cue is not None:
                 if self.vetoed(view, quote) is not None:
                     continue
                 if quote.channel is None:
