@@ -238,6 +238,9 @@ class Matcher:
         shared: dict[tuple, WordTest] = {}
         self.tests = {pattern.id: word_tests(pattern.nodes, shared) for pattern in rules.patterns}
         self.settings = {pattern.id: steps.merged(rules.settings, pattern.settings) for pattern in rules.patterns}
+        self.contents = {pattern.id: [(kind, spec, self.settings[pattern.id].get(f"content.{kind}", {}))
+                                      for spec in pattern.content for kind in [content_kind(spec)]]
+                         for pattern in rules.patterns}  # (kind, spec, settings) of each content tried
         self.anchor_words = [{key: value for key, value in pattern.nodes[0].constraints.items() if key in OWN_ATTRS}
                              for pattern in rules.patterns]
         self.anchor_bits: dict[tuple[str, str, str, str], int] = {}  # see ``anchors``
@@ -296,9 +299,11 @@ class Matcher:
         bits = 0
         for _, word_bits in anchored:
             bits |= word_bits
-        for p, pattern in enumerate(self.rules.patterns):
-            if not bits >> p & 1:
-                continue
+        mentions: dict[tuple, tuple[tuple[int, int], Span | None]] = {}  # patterns often share speaker and cue
+        while bits:
+            p = (bits & -bits).bit_length() - 1  # the patterns some word anchors, in order
+            bits &= bits - 1
+            pattern = self.rules.patterns[p]
             settings = self.settings[pattern.id]
             # a match whose cue holds a word claimed by an earlier one is dropped: so is its anchor, when a cue word
             anchor_free = pattern.nodes[0].id not in pattern.cue
@@ -310,15 +315,19 @@ class Matcher:
                     continue
                 cue = Span(words[cue_indexes[0]].start, words[cue_indexes[-1]].end,
                            text[words[cue_indexes[0]].start: words[cue_indexes[-1]].end])
-                mention = steps.mention(view, bound[pattern.speaker], cue_indexes, self.rules.mention_deprels,
-                                        settings["mention"]) if pattern.speaker else None
-                speaker = view.span(*mention, text) if mention else None
+                mention, speaker = None, None
+                if pattern.speaker:
+                    key = bound[pattern.speaker], tuple(cue_indexes), id(settings["mention"])
+                    if key not in mentions:
+                        mention = steps.mention(view, key[0], cue_indexes, self.rules.mention_deprels,
+                                                settings["mention"])
+                        mentions[key] = mention, view.span(*mention, text)
+                    mention, speaker = mentions[key]
                 clause = Span(min(cue.start, speaker.start if speaker else cue.start),
                               max(cue.end, speaker.end if speaker else cue.end), "")
-                for spec in pattern.content:
-                    kind = content_kind(spec)
+                for kind, spec, content_settings in self.contents[pattern.id]:
                     context = steps.Context(pattern, bound, view, clause, mention, quotes, text, self.rules,
-                                            settings.get(f"content.{kind}", {}))
+                                            content_settings)
                     content = steps.CONTENT_STEPS[kind](context, spec)
                     overlaps = speaker and content and content.start < speaker.end and speaker.start < content.end
                     if content is not None and len(content.text.split()) >= pattern.min_words and not (

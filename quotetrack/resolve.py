@@ -24,6 +24,7 @@ Every word list is data (rules/speakers.yml, rules/first_names.yml, see ``lexico
 
 from __future__ import annotations
 
+import bisect
 import functools
 import unicodedata
 from dataclasses import dataclass, field
@@ -390,9 +391,8 @@ class Resolver:
         skip_before = len(title) if title and text.startswith(title) else 0
         sentences = {s.index: s for s in parsed.sentences}
         occurrences, registry = self.entities(parsed, skip_before)
-        contents = [q.content for q in quotes]
-        pronoun_antecedents = [o for o in occurrences
-                               if not any(c.start <= o.start < c.end for c in contents)]
+        in_content = Coverage([q.content for q in quotes])
+        pronoun_antecedents = [o for o in occurrences if not in_content.covers(o.start)]
         ordered = sorted(quotes, key=lambda q: (q.speaker_span.start if q.speaker_span else q.content.start))
         results: dict[int, Resolution] = {}
         pending: list[Quote] = []
@@ -405,7 +405,7 @@ class Resolver:
                 pending.append(quote)
                 continue
             results[id(quote)] = resolution
-            inside = any(c.start <= quote.speaker_span.start < c.end for c in contents)
+            inside = in_content.covers(quote.speaker_span.start)
             if not inside and (resolution.kind in ("generic", "anonymous") or resolution.entity is not None):
                 pronoun_antecedents.append(Occurrence(resolution.entity, quote.speaker_span.start, quote.sentence_index,
                                                       True, None if resolution.entity else resolution.kind,
@@ -638,6 +638,24 @@ class Resolver:
         if entity is None:
             return o.plural
         return entity.type in ("organisation", "group")
+
+
+class Coverage:
+    """The offsets some of a list of spans cover, looked up by bisection."""
+
+    def __init__(self, spans: list[Span]):
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for span in sorted((s for s in spans if s.start < s.end), key=lambda s: s.start):  # overlaps merged
+            if self.ends and span.start <= self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], span.end)
+            else:
+                self.starts.append(span.start)
+                self.ends.append(span.end)
+
+    def covers(self, offset: int) -> bool:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i >= 0 and offset < self.ends[i]
 
 
 def _agrees(gender: str | None, other: str | None) -> bool:
