@@ -8,6 +8,7 @@ names the cue words, the speaker's head word and how to take the content span.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from operator import attrgetter
 from collections.abc import Hashable, Iterable, Sequence
@@ -95,9 +96,16 @@ class SentenceView:
     @functools.cached_property
     def quoted(self) -> set[int]:
         """The indexes of the words inside quotation marks."""
-        sentence = self.sentence
-        quotes = [q for q in self.quotes if q.start < sentence.end and sentence.start < q.end]
-        return {w.index for w in sentence.words if any(q.start <= w.start and w.end <= q.end for q in quotes)}
+        sentence, words, quoted = self.sentence, self.sentence.words, set()
+        starts = [w.start for w in words]
+        for quote in self.quotes:
+            if quote.start < sentence.end and sentence.start < quote.end:
+                i = bisect.bisect_left(starts, quote.start)
+                while i < len(words) and words[i].start < quote.end:
+                    if words[i].end <= quote.end:
+                        quoted.add(words[i].index)
+                    i += 1
+        return quoted
 
     def feats(self, index: int) -> dict[str, str]:
         """Word ``index``'s features by name."""
