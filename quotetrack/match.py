@@ -15,7 +15,7 @@ from collections.abc import Hashable, Iterable, Sequence
 
 from . import steps
 from .records import ParsedArticle, Quote, Sentence, Span, Word
-from .rules import REGEX_TIMEOUT, Node, Pattern, RuleSet
+from .rules import REGEX_TIMEOUT, Node, RuleSet
 from .schema import CONTENT_KINDS
 from .steps import OPENING, QUOTE_MARK, trimmed
 from .syntax import RELATIONS, ancestors
@@ -203,39 +203,47 @@ def frozen(constraints: dict) -> tuple[tuple[str, Hashable], ...]:
     ))
 
 
-def match_pattern(pattern: Pattern, tests: list[WordTest], view: SentenceView,
-                  anchors: Iterable[int] | None = None) -> list[dict[str, int]]:
-    """Every assignment of pattern nodes to word indexes, anchors in sentence order; ``tests`` are the nodes'.
+class Plan:
+    """A pattern's nodes ready to match: the anchor's id and test, then each later node as
+    (id, source id, relation, after: True/False/None for any position, absent, test)."""
+
+    def __init__(self, nodes: list[Node], shared: dict[tuple, WordTest]):
+        tests = word_tests(nodes, shared)
+        self.anchor, self.anchor_test = nodes[0].id, tests[0]
+        self.links = [(node.id, node.source, node.rel, None if node.position is None else node.position == "after",
+                       node.absent, test) for node, test in zip(nodes[1:], tests[1:])]
+
+
+def match_pattern(plan: Plan, view: SentenceView, anchors: Iterable[int] | None = None) -> list[dict[str, int]]:
+    """Every assignment of the pattern's nodes to word indexes, anchors in sentence order.
     ``anchors``: the only words (in order) the first node may take; every word when None."""
     found: list[dict[str, int]] = []
-    later = list(zip(pattern.nodes[1:], tests[1:]))
-    first, anchor_id = tests[0], pattern.nodes[0].id
     for index in range(len(view.sentence.words)) if anchors is None else anchors:
-        if view.passes(first, index):
-            extend({anchor_id: index}, later, 0, view, found)
+        if view.passes(plan.anchor_test, index):
+            extend({plan.anchor: index}, plan.links, 0, view, found)
     return found
 
 
-def extend(bound: dict[str, int], later: list[tuple[Node, WordTest]], step: int, view: SentenceView,
+def extend(bound: dict[str, int], links: list[tuple], step: int, view: SentenceView,
            found: list[dict[str, int]]) -> None:
-    """Add to ``found`` every assignment that completes ``bound`` with the ``later`` nodes from ``step`` on."""
-    if step == len(later):
+    """Add to ``found`` every assignment that completes ``bound`` with the nodes of ``links`` from ``step`` on."""
+    if step == len(links):
         found.append(dict(bound))
         return
-    node, test = later[step]
-    source, bound_words = bound[node.source], bound.values()
-    candidates = [
-        i for i in view.related_passing(source, node.rel, test)
-        if i not in bound_words and (node.position is None or (i > source) == (node.position == "after"))
-    ]
-    if node.absent:
+    node, source_node, rel, after, absent, test = links[step]
+    source = bound[source_node]
+    candidates = view.related_passing(source, rel, test)
+    if candidates:
+        taken = bound.values()
+        candidates = [i for i in candidates if i not in taken and (after is None or (i > source) == after)]
+    if absent:
         if not candidates:
-            extend(bound, later, step + 1, view, found)
+            extend(bound, links, step + 1, view, found)
         return
     for i in candidates:
-        bound[node.id] = i
-        extend(bound, later, step + 1, view, found)
-        del bound[node.id]
+        bound[node] = i
+        extend(bound, links, step + 1, view, found)
+        del bound[node]
 
 
 class Matcher:
@@ -244,7 +252,7 @@ class Matcher:
     def __init__(self, rules: RuleSet):
         self.rules = rules
         shared: dict[tuple, WordTest] = {}
-        self.tests = {pattern.id: word_tests(pattern.nodes, shared) for pattern in rules.patterns}
+        self.plans = {pattern.id: Plan(pattern.nodes, shared) for pattern in rules.patterns}
         self.settings = {pattern.id: steps.merged(rules.settings, pattern.settings) for pattern in rules.patterns}
         self.contents = {pattern.id: [(kind, spec, self.settings[pattern.id].get(f"content.{kind}", {}))
                                       for spec in pattern.content for kind in [content_kind(spec)]]
@@ -317,7 +325,7 @@ class Matcher:
             anchor_free = pattern.nodes[0].id not in pattern.cue
             anchors = [index for index, word_bits in anchored
                        if word_bits >> p & 1 and (anchor_free or index not in claimed)]
-            for bound in match_pattern(pattern, self.tests[pattern.id], view, anchors):
+            for bound in match_pattern(self.plans[pattern.id], view, anchors) if anchors else []:
                 cue_indexes = self.cue_words(view, sorted(bound[name] for name in pattern.cue))
                 if claimed.intersection(cue_indexes):
                     continue

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import regex
 
-from .match import REGEX_TIMEOUT, SentenceView, match_pattern, word_tests
+from .match import REGEX_TIMEOUT, Plan, SentenceView, match_pattern
 from .records import Article, ParsedArticle, Quote, Span
 from .rules import Example, Node, RuleSet, _example, _node, load_file
 from .yamlfile import RuleError, line_of
@@ -88,7 +88,7 @@ class Screen:
     def __init__(self, rules: RuleSet, statements: StatementRules):
         self.rules, self.statements = rules, statements
         shared: dict = {}
-        self.tests = {veto.id: word_tests(veto.nodes, shared) for veto in statements.vetoes}
+        self.plans = {veto.id: Plan(veto.nodes, shared) for veto in statements.vetoes}
 
     def screen(self, parsed: ParsedArticle, quotes: list[Quote], views: dict[int, SentenceView]) -> list[Quote]:
         """The quotes that are statements, with channel and spans outside the dateline; ``views``: the
@@ -112,7 +112,7 @@ class Screen:
         """The id of the first veto whose cue node is one of the quote's cue words."""
         cue_words = [w.index for w in view.sentence.words if quote.cue.start <= w.start < quote.cue.end]
         return next((veto.id for veto in self.statements.vetoes
-                     if match_pattern(veto, self.tests[veto.id], view, cue_words)), None)
+                     if match_pattern(self.plans[veto.id], view, cue_words)), None)
 
     def channel(self, view: SentenceView, quote: Quote) -> str | None:
         """Where the words were published, from the cue's dependents over ``channel_relations``."""
