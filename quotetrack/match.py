@@ -123,9 +123,7 @@ class SentenceView:
         return passed
 
     def meets(self, index: int, key: str, wanted) -> bool:
-        """Does word ``index`` meet the constraint ``key``: ``wanted``?"""
-        if key in ATTRS:
-            return getattr(self.sentence.words[index], key) in wanted
+        """Does word ``index`` meet the constraint ``key``: ``wanted``, one not in ``ATTRS``?"""
         if key == "lower":
             return self.sentence.words[index].text.lower() in wanted
         if key == "in_quote":
@@ -176,11 +174,12 @@ class WordTest:
         self.required, self.negated = required, negated
 
     def accepts(self, view: SentenceView, index: int) -> bool:
+        word = view.sentence.words[index]
         for key, wanted in self.required:
-            if not view.meets(index, key, wanted):
+            if not (getattr(word, key) in wanted if key in ATTRS else view.meets(index, key, wanted)):
                 return False
         for key, wanted in self.negated:
-            if view.meets(index, key, wanted):
+            if getattr(word, key) in wanted if key in ATTRS else view.meets(index, key, wanted):
                 return False
         return True
 
