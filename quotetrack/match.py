@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import bisect
 import functools
-from operator import attrgetter
 from collections.abc import Hashable, Iterable, Sequence
+from operator import attrgetter
 
 from . import steps
 from .records import ParsedArticle, Quote, Sentence, Span, Word
