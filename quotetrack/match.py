@@ -8,15 +8,17 @@ names the cue words, the speaker's head word and how to take the content span.
 
 from __future__ import annotations
 
+import bisect
 import functools
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from operator import attrgetter
 
 from . import steps
 from .records import ParsedArticle, Quote, Sentence, Span, Word
-from .rules import REGEX_TIMEOUT, Node, Pattern, RuleSet
+from .rules import REGEX_TIMEOUT, Node, RuleSet
 from .schema import CONTENT_KINDS
 from .steps import OPENING, QUOTE_MARK, trimmed
-from .syntax import RELATIONS, ancestors, children_of
+from .syntax import RELATIONS, ancestors
 
 OWN_ATTRS = ("lemma", "text", "lower", "upos", "xpos")  # node constraints a word meets or fails out of context
 ANCHOR_MEMORY = 500_000  # word forms whose anchoring patterns are remembered (a few tens of MB)
@@ -43,30 +45,29 @@ def find_quotes(text: str) -> list[Span]:
     return spans
 
 
-INDEXED = ("lemma", "lower", "text", "deprel", "upos", "xpos")  # word attributes a sentence view keeps columns of
-SET_KEYS = (*INDEXED, "in_quote")  # constraints a sentence view keeps the set of words meeting
+ATTRS = ("lemma", "text", "deprel", "upos", "xpos")  # constraints on a word attribute as it is
 
 
 def word_value(word: Word, key: str) -> str:
-    """A word's value of ``key``, one of ``INDEXED``: an attribute, or ``lower`` (its text lowercased)."""
+    """A word's value of an attribute constraint: an attribute, or ``lower`` (its text lowercased)."""
     return word.text.lower() if key == "lower" else getattr(word, key)
 
 
 class SentenceView:
     """A sentence with the indexes the engine needs, each worked out on first use:
-    children, subtree edges, quotation marks, and which words pass each ``WordTest``."""
+    children, subtree edges, words inside quotation marks, and which words pass each ``WordTest``."""
 
     def __init__(self, sentence: Sentence, quotes: list[Span]):
+        """``quotes``: the quotations of the article, or those overlapping the sentence."""
         self.sentence, self.quotes = sentence, quotes
-        self.passing: dict[WordTest, set[int]] = {}
-        self.columns: dict[str, list[str]] = {}
+        self.passing: dict[tuple[WordTest, int], bool] = {}
+        self.links: dict[tuple[int, str, WordTest], list[int]] = {}
         self.features: dict[int, dict[str, str]] = {}
-        self.constraint_sets: dict[tuple[str, Hashable], set[int]] = {}
         self.nearest: dict[int, list[int]] = {}
 
-    @functools.cached_property
+    @property
     def children(self) -> list[list[int]]:
-        return children_of(self.sentence)
+        return self.sentence.children
 
     @functools.cached_property
     def edges(self) -> tuple[list[int], list[int]]:
@@ -95,8 +96,16 @@ class SentenceView:
     @functools.cached_property
     def quoted(self) -> set[int]:
         """The indexes of the words inside quotation marks."""
-        words, quotes = self.sentence.words, self.quotes
-        return {w.index for w in words if any(q.start <= w.start and w.end <= q.end for q in quotes)}
+        sentence, words, quoted = self.sentence, self.sentence.words, set()
+        starts = [w.start for w in words]
+        for quote in self.quotes:
+            if quote.start < sentence.end and sentence.start < quote.end:
+                i = bisect.bisect_left(starts, quote.start)
+                while i < len(words) and words[i].start < quote.end:
+                    if words[i].end <= quote.end:
+                        quoted.add(words[i].index)
+                    i += 1
+        return quoted
 
     def feats(self, index: int) -> dict[str, str]:
         """Word ``index``'s features by name."""
@@ -105,33 +114,20 @@ class SentenceView:
             self.features[index] = dict(f.split("=", 1) for f in feats.split("|") if "=" in f)
         return self.features[index]
 
-    def values(self, key: str) -> list[str]:
-        """Each word's value of ``key``, one of ``INDEXED``."""
-        if key not in self.columns:
-            words = self.sentence.words
-            self.columns[key] = [word_value(word, key) for word in words]
-        return self.columns[key]
-
-    def passes(self, test: WordTest) -> set[int]:
-        """The indexes of the words that pass ``test`` (not to be modified)."""
-        if test not in self.passing:
-            self.passing[test] = test.words(self)
-        return self.passing[test]
-
-    def having(self, key: str, wanted) -> set[int]:
-        """The indexes of the words meeting ``key`` (in ``SET_KEYS``) ``wanted`` (not to be modified)."""
-        constraint = key, wanted
-        if constraint not in self.constraint_sets:
-            if key == "in_quote":
-                found = {i for i in range(len(self.sentence.words)) if (i in self.quoted) == wanted}
-            else:
-                values = self.values(key)
-                found = set() if wanted.isdisjoint(values) else {i for i, value in enumerate(values) if value in wanted}
-            self.constraint_sets[constraint] = found
-        return self.constraint_sets[constraint]
+    def passes(self, test: WordTest, index: int) -> bool:
+        """Does word ``index`` pass ``test``? Worked out once per word and test."""
+        key = test, index
+        passed = self.passing.get(key)
+        if passed is None:
+            passed = self.passing[key] = test.accepts(self, index)
+        return passed
 
     def meets(self, index: int, key: str, wanted) -> bool:
-        """Does word ``index`` meet a constraint on its feats or a regex?"""
+        """Does word ``index`` meet the constraint ``key``: ``wanted``, one not in ``ATTRS``?"""
+        if key == "lower":
+            return self.sentence.words[index].text.lower() in wanted
+        if key == "in_quote":
+            return (index in self.quoted) == wanted
         if key == "feats":
             feats = self.feats(index)
             return all(feats.get(name) in values for name, values in wanted)
@@ -140,6 +136,14 @@ class SentenceView:
     def related(self, index: int, rel: str) -> Sequence[int]:
         """Indexes of the words W such that ``word[index] rel W`` holds, in the order they are tried."""
         return RELATIONS[rel].words(self, index)
+
+    def related_passing(self, index: int, rel: str, test: WordTest) -> list[int]:
+        """``related(index, rel)`` that pass ``test``; worked out once (patterns share their first nodes)."""
+        key = index, rel, test
+        found = self.links.get(key)
+        if found is None:
+            found = self.links[key] = [i for i in RELATIONS[rel].words(self, index) if test.accepts(self, i)]
+        return found
 
     def nearest_children(self, index: int) -> list[int]:
         """The children of word ``index``, nearest first."""
@@ -162,31 +166,22 @@ class SentenceView:
 
 
 class WordTest:
-    """A node's word constraints, compiled: which words of a sentence meet all of ``required``
-    and none of ``negated``. Hashable by identity: ``word_tests`` gives nodes with the same
-    constraints the same test, which a sentence view works out once."""
+    """A node's word constraints, compiled: does a word meet all of ``required`` and none of
+    ``negated``? Hashable by identity: ``word_tests`` gives nodes with the same constraints the
+    same test, which a sentence view works out once per word."""
 
     def __init__(self, required: tuple[tuple[str, Hashable], ...], negated: tuple[tuple[str, Hashable], ...]):
         self.required, self.negated = required, negated
 
-    def words(self, view: SentenceView) -> set[int]:
-        passing: set[int] | None = None  # every word
+    def accepts(self, view: SentenceView, index: int) -> bool:
+        word = view.sentence.words[index]
         for key, wanted in self.required:
-            if key in SET_KEYS:
-                found = view.having(key, wanted)
-                passing = found if passing is None else passing & found
-            else:
-                candidates = range(len(view.sentence.words)) if passing is None else passing
-                passing = {i for i in candidates if view.meets(i, key, wanted)}
-            if not passing:
-                return passing
-        if passing is None:
-            passing = set(range(len(view.sentence.words)))
+            if not (getattr(word, key) in wanted if key in ATTRS else view.meets(index, key, wanted)):
+                return False
         for key, wanted in self.negated:
-            if passing:
-                passing = passing - view.having(key, wanted) if key in SET_KEYS else \
-                    {i for i in passing if not view.meets(i, key, wanted)}
-        return passing
+            if getattr(word, key) in wanted if key in ATTRS else view.meets(index, key, wanted):
+                return False
+        return True
 
 
 def word_tests(nodes: list[Node], shared: dict[tuple, WordTest]) -> list[WordTest]:
@@ -199,44 +194,55 @@ def word_tests(nodes: list[Node], shared: dict[tuple, WordTest]) -> list[WordTes
 
 
 def frozen(constraints: dict) -> tuple[tuple[str, Hashable], ...]:
-    """Constraints as hashable pairs, those a sentence view keeps sets for first, in ``SET_KEYS`` order."""
-    order = {key: i for i, key in enumerate(SET_KEYS)}
+    """Constraints as hashable pairs, the cheap ones first: attributes, then quotation, features, regex."""
+    order = {key: i for i, key in enumerate((*ATTRS, "lower", "in_quote", "feats"))}
     return tuple(sorted(
         ((key, tuple(sorted(value.items())) if key == "feats" else value) for key, value in constraints.items()),
         key=lambda pair: order.get(pair[0], len(order)),
     ))
 
 
-def match_pattern(pattern: Pattern, tests: list[WordTest], view: SentenceView) -> list[dict[str, int]]:
-    """Every assignment of pattern nodes to word indexes, anchors in sentence order; ``tests`` are the nodes'."""
+class Plan:
+    """A pattern's nodes ready to match: the anchor's id and test, then each later node as
+    (id, source id, relation, after: True/False/None for any position, absent, test)."""
+
+    def __init__(self, nodes: list[Node], shared: dict[tuple, WordTest]):
+        tests = word_tests(nodes, shared)
+        self.anchor, self.anchor_test = nodes[0].id, tests[0]
+        self.links = [(node.id, node.source, node.rel, None if node.position is None else node.position == "after",
+                       node.absent, test) for node, test in zip(nodes[1:], tests[1:])]
+
+
+def match_pattern(plan: Plan, view: SentenceView, anchors: Iterable[int] | None = None) -> list[dict[str, int]]:
+    """Every assignment of the pattern's nodes to word indexes, anchors in sentence order.
+    ``anchors``: the only words (in order) the first node may take; every word when None."""
     found: list[dict[str, int]] = []
-    later = list(zip(pattern.nodes[1:], tests[1:]))
-    for index in sorted(view.passes(tests[0])):
-        extend({pattern.nodes[0].id: index}, later, view, found)
+    for index in range(len(view.sentence.words)) if anchors is None else anchors:
+        if view.passes(plan.anchor_test, index):
+            extend({plan.anchor: index}, plan.links, 0, view, found)
     return found
 
 
-def extend(bound: dict[str, int], later: list[tuple[Node, WordTest]], view: SentenceView,
+def extend(bound: dict[str, int], links: list[tuple], step: int, view: SentenceView,
            found: list[dict[str, int]]) -> None:
-    """Add to ``found`` every assignment that completes ``bound`` with the ``later`` nodes, in order."""
-    if not later:
+    """Add to ``found`` every assignment that completes ``bound`` with the nodes of ``links`` from ``step`` on."""
+    if step == len(links):
         found.append(dict(bound))
         return
-    (node, test), rest = later[0], later[1:]
-    source, passing = bound[node.source], view.passes(test)
-    candidates = [
-        i for i in view.related(source, node.rel)
-        if i in passing and i not in bound.values()
-        and (node.position is None or (i > source) == (node.position == "after"))
-    ]
-    if node.absent:
+    node, source_node, rel, after, absent, test = links[step]
+    source = bound[source_node]
+    candidates = view.related_passing(source, rel, test)
+    if candidates:
+        taken = bound.values()
+        candidates = [i for i in candidates if i not in taken and (after is None or (i > source) == after)]
+    if absent:
         if not candidates:
-            extend(bound, rest, view, found)
+            extend(bound, links, step + 1, view, found)
         return
     for i in candidates:
-        bound[node.id] = i
-        extend(bound, rest, view, found)
-        del bound[node.id]
+        bound[node] = i
+        extend(bound, links, step + 1, view, found)
+        del bound[node]
 
 
 class Matcher:
@@ -245,11 +251,15 @@ class Matcher:
     def __init__(self, rules: RuleSet):
         self.rules = rules
         shared: dict[tuple, WordTest] = {}
-        self.tests = {pattern.id: word_tests(pattern.nodes, shared) for pattern in rules.patterns}
+        self.plans = {pattern.id: Plan(pattern.nodes, shared) for pattern in rules.patterns}
         self.settings = {pattern.id: steps.merged(rules.settings, pattern.settings) for pattern in rules.patterns}
+        self.contents = {pattern.id: [(kind, spec, self.settings[pattern.id].get(f"content.{kind}", {}))
+                                      for spec in pattern.content for kind in [content_kind(spec)]]
+                         for pattern in rules.patterns}  # (kind, spec, settings) of each content tried
         self.anchor_words = [{key: value for key, value in pattern.nodes[0].constraints.items() if key in OWN_ATTRS}
                              for pattern in rules.patterns]
         self.anchor_bits: dict[tuple[str, str, str, str], int] = {}  # see ``anchors``
+        self.gates = anchor_gates(self.anchor_words)
 
     def anchors(self, word: Word) -> int:
         """The patterns whose anchor takes ``word`` by its own text, lemma and tags, whatever its context,
@@ -268,12 +278,20 @@ class Matcher:
         """Whether some pattern's anchor takes ``word`` by its own text, lemma and tags, whatever its context."""
         return self.anchors(word) != 0
 
-    def anchorable(self, sentence: Sentence) -> list[Pattern]:
-        """The patterns some word of ``sentence`` can anchor: the only ones that may match in it."""
-        bits = 0
-        for word in sentence.words:
-            bits |= self.anchors(word)
-        return [pattern for i, pattern in enumerate(self.rules.patterns) if bits >> i & 1] if bits else []
+    def anchored(self, sentence: Sentence) -> list[tuple[int, int]]:
+        """(index, ``anchors`` bits) of the words of ``sentence`` some pattern's anchor takes by their own
+        attributes, in order: the words ``gates`` let through, checked one by one."""
+        words = sentence.words
+        if self.gates is None:
+            maybe: Iterable[int] = range(len(words))
+        else:
+            through: set[int] = set()
+            for key, values in self.gates:
+                column = [w.text.lower() for w in words] if key == "lower" else list(map(attrgetter(key), words))
+                if not values.isdisjoint(column):
+                    through.update(i for i, value in enumerate(column) if value in values)
+            maybe = sorted(through)
+        return [(i, bits) for i in maybe if (bits := self.anchors(words[i]))]
 
     def cue_words(self, view: SentenceView, indexes: list[int]) -> list[int]:
         """The cue's words plus the auxiliaries and adverbs right before it ("has also said") and the
@@ -292,23 +310,39 @@ class Matcher:
         found: list[Quote] = []
         claimed: set[int] = set()
         words = view.sentence.words
-        for pattern in self.anchorable(view.sentence):
+        anchored = self.anchored(view.sentence)
+        bits = 0
+        for _, word_bits in anchored:
+            bits |= word_bits
+        mentions: dict[tuple, tuple[tuple[int, int], Span | None]] = {}  # patterns often share speaker and cue
+        while bits:
+            p = (bits & -bits).bit_length() - 1  # the patterns some word anchors, in order
+            bits &= bits - 1
+            pattern = self.rules.patterns[p]
             settings = self.settings[pattern.id]
-            for bound in match_pattern(pattern, self.tests[pattern.id], view):
+            # a match whose cue holds a word claimed by an earlier one is dropped: so is its anchor, when a cue word
+            anchor_free = pattern.nodes[0].id not in pattern.cue
+            anchors = [index for index, word_bits in anchored
+                       if word_bits >> p & 1 and (anchor_free or index not in claimed)]
+            for bound in match_pattern(self.plans[pattern.id], view, anchors) if anchors else []:
                 cue_indexes = self.cue_words(view, sorted(bound[name] for name in pattern.cue))
                 if claimed.intersection(cue_indexes):
                     continue
                 cue = Span(words[cue_indexes[0]].start, words[cue_indexes[-1]].end,
                            text[words[cue_indexes[0]].start: words[cue_indexes[-1]].end])
-                mention = steps.mention(view, bound[pattern.speaker], cue_indexes, self.rules.mention_deprels,
-                                        settings["mention"]) if pattern.speaker else None
-                speaker = view.span(*mention, text) if mention else None
+                mention, speaker = None, None
+                if pattern.speaker:
+                    key = bound[pattern.speaker], tuple(cue_indexes), id(settings["mention"])
+                    if key not in mentions:
+                        mention = steps.mention(view, key[0], cue_indexes, self.rules.mention_deprels,
+                                                settings["mention"])
+                        mentions[key] = mention, view.span(*mention, text)
+                    mention, speaker = mentions[key]
                 clause = Span(min(cue.start, speaker.start if speaker else cue.start),
                               max(cue.end, speaker.end if speaker else cue.end), "")
-                for spec in pattern.content:
-                    kind = content_kind(spec)
+                for kind, spec, content_settings in self.contents[pattern.id]:
                     context = steps.Context(pattern, bound, view, clause, mention, quotes, text, self.rules,
-                                            settings.get(f"content.{kind}", {}))
+                                            content_settings)
                     content = steps.CONTENT_STEPS[kind](context, spec)
                     overlaps = speaker and content and content.start < speaker.end and speaker.start < content.end
                     if content is not None and len(content.text.split()) >= pattern.min_words and not (
@@ -346,14 +380,15 @@ class Matcher:
         cue_word = self.rules.cue_word(cue_lemma)
         return cue_word.channel if cue_word else None
 
-    def article_quotes(self, parsed: ParsedArticle) -> list[Quote]:
-        """All quotes the patterns find in one article, then the article steps, in text order."""
+    def article_quotes(self, parsed: ParsedArticle, views: dict[int, SentenceView] | None = None) -> list[Quote]:
+        """All quotes the patterns find in one article, then the article steps, in text order. ``views``
+        gets the view of each sentence matched, by index."""
         text = parsed.article.text
         quotes = find_quotes(text)
         found = []
-        for sentence in filter(self.anchorable, parsed.sentences):  # most sentences hold no cue: no view
-            local = [q for q in quotes if q.start < sentence.end and sentence.start < q.end]
-            view = SentenceView(sentence, local)
+        views = {} if views is None else views
+        for sentence in parsed.sentences:
+            view = views[sentence.index] = SentenceView(sentence, quotes)
             found.extend(self.sentence_quotes(parsed.article.id, view, quotes, text))
         for step in self.rules.article_steps:
             if step == "untangle":
@@ -364,6 +399,19 @@ class Matcher:
                 found.extend(steps.floating_quotes(parsed, quotes, found, self.rules))
         found.sort(key=lambda q: (q.content.start, q.cue.start if q.cue else 0))
         return found
+
+
+def anchor_gates(anchor_words: list[dict[str, frozenset[str]]]) -> list[tuple[str, frozenset[str]]] | None:
+    """A first sieve for anchors: (attribute, values) pairs such that a word some pattern's anchor takes has,
+    for one of them, one of the values (an attribute each pattern constrains, the first of ``OWN_ATTRS``).
+    None when some anchor constrains none of them: every word may anchor it."""
+    gates: dict[str, set[str]] = {}
+    for constraints in anchor_words:
+        key = next((key for key in OWN_ATTRS if key in constraints), None)
+        if key is None:
+            return None
+        gates.setdefault(key, set()).update(constraints[key])
+    return [(key, frozenset(values)) for key, values in gates.items()]
 
 
 def content_kind(spec: dict) -> str:

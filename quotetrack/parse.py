@@ -169,12 +169,14 @@ def encode(sentences: list[Sentence]) -> bytes:
 def decode(blob: bytes) -> list[Sentence]:
     data = json.loads(zlib.decompress(blob[len(CACHE_FORMAT):]))
     text = data["vocabulary"].__getitem__
-    columns = [list(map(text, data[field])) if field in TEXT_FIELDS else data[field] for field in WORD_FIELDS]
+    columns = [map(text, data[field]) if field in TEXT_FIELDS else data[field] for field in WORD_FIELDS]
+    lengths = data["lengths"]
+    indexes = [index for length in lengths for index in range(length)]  # each word's, in its sentence
+    words = list(map(Word, indexes, *columns))
     sentences, first = [], 0
-    for index, (paragraph, length) in enumerate(zip(data["paragraphs"], data["lengths"])):
+    for index, (paragraph, length) in enumerate(zip(data["paragraphs"], lengths)):
         end = first + length
-        words = list(map(Word, range(length), *(column[first:end] for column in columns)))
-        sentences.append(Sentence(index, words[0].start, words[-1].end, paragraph, words))
+        sentences.append(Sentence(index, words[first].start, words[end - 1].end, paragraph, words[first:end]))
         first = end
     return sentences
 

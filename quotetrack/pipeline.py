@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ingest, store
-from .match import Matcher
+from .match import Matcher, SentenceView
 from .parse import ParseCache, Parser, decode, encode, parse_articles
 from .records import Article, ParsedArticle, Quote
 from .lexicon import load_lexicon
@@ -87,7 +87,8 @@ class Pipeline:
         """Match the patterns in one parsed article, screen out non-statements, resolve the speakers."""
         started = time.perf_counter()
         try:
-            quotes = self.screen.screen(parsed, self.matcher.article_quotes(parsed))
+            views: dict[int, SentenceView] = {}  # the matcher's, for the screen's vetoes
+            quotes = self.screen.screen(parsed, self.matcher.article_quotes(parsed, views), views)
         except TimeoutError:
             raise AttributionError(
                 f"a rule's regular expression took over {REGEX_TIMEOUT}s on one word or phrase: simplify the "

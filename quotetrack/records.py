@@ -7,6 +7,7 @@ text of the article; ``Article.source_offset`` maps one back to the source file.
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass, field
 
 
@@ -69,6 +70,15 @@ class Sentence:
     end: int
     paragraph: int
     words: list[Word]
+
+    @functools.cached_property
+    def children(self) -> list[list[int]]:
+        """Each word's children, by index: worked out once, for every stage that walks the tree."""
+        children: list[list[int]] = [[] for _ in self.words]
+        for word in self.words:
+            if word.head >= 0:
+                children[word.head].append(word.index)
+        return children
 
 
 @dataclass

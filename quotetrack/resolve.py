@@ -24,6 +24,7 @@ Every word list is data (rules/speakers.yml, rules/first_names.yml, see ``lexico
 
 from __future__ import annotations
 
+import bisect
 import functools
 import unicodedata
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ import regex
 from .lexicon import SpeakerLexicon, fold, load_lexicon
 from .records import ParsedArticle, Quote, Sentence, Span, Word
 from .rules import DEFAULT_RULES_DIR, RuleSet
-from .syntax import children_of, phrase
+from .syntax import phrase
 
 APOSTROPHES = regex.compile(r"[’`]")
 NOT_NAME = regex.compile(r"[^\w' -]+")
@@ -108,16 +109,8 @@ class Resolver:
         for speaker in rules.speakers:
             for alias in (speaker.name, *speaker.aliases):
                 self.gazetteer.setdefault(normalise(alias), speaker)
-        self._children: dict[int, tuple[Sentence, list[list[int]]]] = {}
         self._runs: dict[int, tuple[Sentence, list[Run]]] = {}
         self.person_words = self.lex.titles | {fold(w) for w in rules.person_nouns} | set(self.lex.gender_words)
-
-    def children(self, sentence: Sentence) -> list[list[int]]:
-        """Each word's children, worked out once per sentence of the article being resolved."""
-        found = self._children.get(id(sentence))
-        if found is None or found[0] is not sentence:
-            found = self._children[id(sentence)] = (sentence, children_of(sentence))
-        return found[1]
 
     def spelling_key(self, name: str | None, kind: str | None) -> str | None:
         """A person's full name as a key shared by its transliterations; None for anything else."""
@@ -243,7 +236,7 @@ class Resolver:
         """An appositive role noun phrase of the name, in either order ("X, the lawyer" / "the lawyer, X")."""
         words, inside = sentence.words, {w.index for w in run.words}
         head = next((w for w in run.words if w.head not in inside), run.words[-1])
-        children = self.children(sentence)
+        children = sentence.children
         candidates = [c for c in children[head.index] if words[c].deprel == "appos" and words[c].upos == "NOUN"]
         if head.deprel == "appos" and head.head >= 0 and words[head.head].upos == "NOUN":
             candidates.append(head.head)
@@ -392,15 +385,14 @@ class Resolver:
 
     def resolve(self, parsed: ParsedArticle, quotes: list[Quote]) -> list[Quote]:
         """Fill speaker, speaker_kind, speaker_type, role and referent_span of each quote, in text order."""
-        self._children, self._runs = {}, {}
+        self._runs = {}
         text = parsed.article.text
         title = parsed.article.title
         skip_before = len(title) if title and text.startswith(title) else 0
         sentences = {s.index: s for s in parsed.sentences}
         occurrences, registry = self.entities(parsed, skip_before)
-        contents = [q.content for q in quotes]
-        pronoun_antecedents = [o for o in occurrences
-                               if not any(c.start <= o.start < c.end for c in contents)]
+        in_content = Coverage([q.content for q in quotes])
+        pronoun_antecedents = [o for o in occurrences if not in_content.covers(o.start)]
         ordered = sorted(quotes, key=lambda q: (q.speaker_span.start if q.speaker_span else q.content.start))
         results: dict[int, Resolution] = {}
         pending: list[Quote] = []
@@ -413,7 +405,7 @@ class Resolver:
                 pending.append(quote)
                 continue
             results[id(quote)] = resolution
-            inside = any(c.start <= quote.speaker_span.start < c.end for c in contents)
+            inside = in_content.covers(quote.speaker_span.start)
             if not inside and (resolution.kind in ("generic", "anonymous") or resolution.entity is not None):
                 pronoun_antecedents.append(Occurrence(resolution.entity, quote.speaker_span.start, quote.sentence_index,
                                                       True, None if resolution.entity else resolution.kind,
@@ -589,7 +581,7 @@ class Resolver:
         while antecedent.head >= 0 and antecedent.head < pronoun.index and \
                 antecedent.deprel in ("flat", "compound", "flat:name"):
             antecedent = sentence.words[antecedent.head]
-        first, last = phrase(sentence, self.children(sentence), antecedent.index,
+        first, last = phrase(sentence, sentence.children, antecedent.index,
                              self.rules.mention_deprels - {"appos", "acl:relcl", "acl"})
         span = Span(sentence.words[first].start, sentence.words[last].end,
                     text[sentence.words[first].start:sentence.words[last].end])
@@ -646,6 +638,24 @@ class Resolver:
         if entity is None:
             return o.plural
         return entity.type in ("organisation", "group")
+
+
+class Coverage:
+    """The offsets some of a list of spans cover, looked up by bisection."""
+
+    def __init__(self, spans: list[Span]):
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for span in sorted((s for s in spans if s.start < s.end), key=lambda s: s.start):  # overlaps merged
+            if self.ends and span.start <= self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], span.end)
+            else:
+                self.starts.append(span.start)
+                self.ends.append(span.end)
+
+    def covers(self, offset: int) -> bool:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i >= 0 and offset < self.ends[i]
 
 
 def _agrees(gender: str | None, other: str | None) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import regex
 
-from .match import REGEX_TIMEOUT, SentenceView, find_quotes, match_pattern, word_tests
+from .match import REGEX_TIMEOUT, Plan, SentenceView, match_pattern
 from .records import Article, ParsedArticle, Quote, Span
 from .rules import Example, Node, RuleSet, _example, _node, load_file
 from .yamlfile import RuleError, line_of
@@ -88,23 +88,17 @@ class Screen:
     def __init__(self, rules: RuleSet, statements: StatementRules):
         self.rules, self.statements = rules, statements
         shared: dict = {}
-        self.tests = {veto.id: word_tests(veto.nodes, shared) for veto in statements.vetoes}
+        self.plans = {veto.id: Plan(veto.nodes, shared) for veto in statements.vetoes}
 
-    def screen(self, parsed: ParsedArticle, quotes: list[Quote]) -> list[Quote]:
-        """The quotes that are statements, with channel and spans outside the dateline."""
+    def screen(self, parsed: ParsedArticle, quotes: list[Quote], views: dict[int, SentenceView]) -> list[Quote]:
+        """The quotes that are statements, with channel and spans outside the dateline; ``views``: the
+        matcher's views of the article's sentences, by index."""
         text = parsed.article.text
-        sentences = {s.index: s for s in parsed.sentences}
         dateline = dateline_span(parsed.article)
-        views: dict[int, SentenceView] = {}
-        marks = find_quotes(text) if quotes else []
         kept = []
         for quote in quotes:
-            sentence = sentences.get(quote.sentence_index)
-            if sentence is not None and quote.cue is not None:
-                if sentence.index not in views:
-                    local = [m for m in marks if m.start < sentence.end and sentence.start < m.end]
-                    views[sentence.index] = SentenceView(sentence, local)
-                view = views[sentence.index]
+            view = views.get(quote.sentence_index)
+            if view is not None and quote.cue is not None:
                 if self.vetoed(view, quote) is not None:
                     continue
                 if quote.channel is None:
@@ -116,12 +110,9 @@ class Screen:
 
     def vetoed(self, view: SentenceView, quote: Quote) -> str | None:
         """The id of the first veto whose cue node is one of the quote's cue words."""
-        cue_words = {w.index for w in view.sentence.words if quote.cue.start <= w.start < quote.cue.end}
-        for veto in self.statements.vetoes:
-            for bound in match_pattern(veto, self.tests[veto.id], view):
-                if bound[veto.nodes[0].id] in cue_words:
-                    return veto.id
-        return None
+        cue_words = [w.index for w in view.sentence.words if quote.cue.start <= w.start < quote.cue.end]
+        return next((veto.id for veto in self.statements.vetoes
+                     if match_pattern(self.plans[veto.id], view, cue_words)), None)
 
     def channel(self, view: SentenceView, quote: Quote) -> str | None:
         """Where the words were published, from the cue's dependents over ``channel_relations``."""

@@ -485,5 +485,7 @@ def settings_schema() -> dict:
 
 
 def merged(defaults: dict[str, dict], overrides: dict[str, Any] | None) -> dict[str, dict]:
-    """Step settings: ``defaults`` with a pattern's ``overrides`` on top, step by step."""
-    return {name: {**values, **(overrides or {}).get(name, {})} for name, values in defaults.items()}
+    """Step settings: ``defaults`` with a pattern's ``overrides`` on top, step by step (a step with none
+    keeps the defaults' own dict, which the engine can tell by identity)."""
+    overrides = overrides or {}
+    return {name: {**values, **overrides[name]} if name in overrides else values for name, values in defaults.items()}

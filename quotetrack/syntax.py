@@ -9,15 +9,6 @@ from typing import Protocol
 from .records import Sentence
 
 
-def children_of(sentence: Sentence) -> list[list[int]]:
-    """Each word's children, by index."""
-    children: list[list[int]] = [[] for _ in sentence.words]
-    for word in sentence.words:
-        if word.head >= 0:
-            children[word.head].append(word.index)
-    return children
-
-
 def ancestors(sentence: Sentence, index: int) -> list[int]:
     """Word ``index``'s head, its head's head, … up to the root (cycles in odd parses cut)."""
     found, head = [], sentence.words[index].head
