@@ -709,6 +709,14 @@ def scale_stages(args) -> str:
         log(f"re-attribution of {len(articles)} articles, local")
         local = rebuild(pipeline, Path(middle["db"]), articles, probe, force=True)
         rows.append(["local (this process)", local])
+        if args.processes:
+            from quotetrack.pool import ProcessRunner
+
+            log(f"re-attribution of {len(articles)} articles, {args.processes} worker processes")
+            with ProcessRunner(pipeline, args.processes) as runner:
+                pipeline.build(Path(middle["db"]), articles, runner=runner, force=True, batch_size=8)  # warm-up
+                rows.append([f"{args.processes} worker processes",
+                             rebuild(pipeline, Path(middle["db"]), articles, probe, runner=runner, force=True)])
         if args.dask_workers:
             log(f"re-attribution of {len(articles)} articles, Dask {args.dask_workers} workers")
             rows.append([f"Dask, {args.dask_workers} local workers",

@@ -73,7 +73,7 @@ def load(model_dir: str, setting: str, ud: bool = False):
     nlp = stanza.Pipeline("en", dir=model_dir, processors="tokenize,pos,lemma,depparse" if ud else PROCESSORS,
                           download_method=None, logging_level="WARN", **options)
     if setting.startswith("fast"):
-        speed_up(nlp.processors["depparse"].trainer.model)
+        speed_up(nlp.processors["depparse"])
     return quantize(nlp) if "+int8" in setting else nlp
 
 

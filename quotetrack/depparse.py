@@ -4,7 +4,7 @@ Stanza scores every relation label for every pair of words (an L × L × labels 
 sentence) and decodes each tree with a pure-Python Chu-Liu-Edmonds; on news text those
 two steps took half of the parser's time. Here the tree comes from UFAL's compiled
 Chu-Liu-Edmonds (``one_root_tree``) and labels are scored for the chosen head of each
-word only. ``speed_up(model)`` installs both on one loaded parser; ``tests/test_parse.py``
+word only. ``speed_up(processor)`` installs both on one loaded parser; ``tests/test_depparse.py``
 checks against Stanza's own prediction.
 """
 
@@ -65,9 +65,18 @@ def _predict(self, *inputs, resolve_head_constraints: bool = False):
             for i, length in enumerate(sentence_lengths)]
 
 
-def speed_up(model) -> None:
-    """Give a loaded Stanza ``GraphParser`` (not the arc-embedding variant) the faster ``predict``."""
-    if model.args.get("use_arc_embedding") or isinstance(model.deprel.scorer.W_bilin, _Deferred):
-        return
-    model.deprel.scorer.W_bilin = _Deferred(model.deprel.scorer.W_bilin)
-    model.predict = types.MethodType(_predict, model)
+def speed_up(processor) -> bool:
+    """Give a loaded Stanza depparse ``processor`` the faster prediction; whether it could.
+
+    A graph parser only (not the arc-embedding or transition variants), and one that does
+    not repair head-constraint violations, which needs every label of every pair: Stanza
+    does that where the model's settings do not turn it off (the embedded models do).
+    """
+    model = processor.trainer.model
+    if (processor.config.get("resolve_head_constraints", True) or not hasattr(model, "deprel")
+            or model.args.get("use_arc_embedding")):
+        return False
+    if not isinstance(model.deprel.scorer.W_bilin, _Deferred):
+        model.deprel.scorer.W_bilin = _Deferred(model.deprel.scorer.W_bilin)
+        model.predict = types.MethodType(_predict, model)
+    return True

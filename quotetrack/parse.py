@@ -73,7 +73,7 @@ def load_stanza(model_dir: str, device: str | None = None):
                                    logging_level="WARN", device=device, **PIPELINE_OPTIONS)
     except Exception as error:  # stanza raises many kinds here
         raise ParseError(f"cannot load Stanza models from {model_dir}: {error}") from None
-    speed_up(pipeline.processors["depparse"].trainer.model)
+    speed_up(pipeline.processors["depparse"])
     return pipeline
 
 

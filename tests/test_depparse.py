@@ -6,7 +6,7 @@ from stanza.models.common.chuliu_edmonds import chuliu_edmonds_one_root
 
 from conftest import EXAMPLES_DIR
 
-from quotetrack.depparse import one_root_tree
+from quotetrack.depparse import one_root_tree, speed_up
 from quotetrack.parse import PARAGRAPH, PIPELINE_OPTIONS, PROCESSORS, Parser
 
 
@@ -34,3 +34,12 @@ def test_the_sped_up_parser_parses_as_stanza_does():
     expected = parses(stock)
     assert len(expected) > 3000
     assert parses(Parser().pipeline) == expected
+
+
+def test_a_parser_that_repairs_head_constraints_keeps_stanzas_prediction():
+    nlp = stanza.Pipeline("en", dir=str(Parser().model_dir), processors=PROCESSORS, download_method=None,
+                          logging_level="WARN", depparse_resolve_head_constraints=True, **PIPELINE_OPTIONS)
+    processor = nlp.processors["depparse"]
+    assert processor.config["resolve_head_constraints"] is True
+    assert not speed_up(processor) and "predict" not in vars(processor.trainer.model)
+    assert [word.deprel for word in nlp("Smith said the plan would fail.").sentences[0].words][:2] == ["nsubj", "root"]
