@@ -12,6 +12,9 @@ this process: starting workers would cost more) and serve every later call until
 
     with ProcessRunner(pipeline, processes=2) as runner:
         pipeline.build("db/quotes.db", articles, runner=runner)
+
+Workers are spawned (a fork of a process that has run PyTorch can hang), so a script that
+does this needs the usual ``if __name__ == "__main__":`` guard.
 """
 
 from __future__ import annotations
@@ -107,7 +110,6 @@ class ProcessRunner:
         if not self.pool:
             initargs = (str(self.pipeline.rules_dir), str(self.pipeline.parser.model_dir),
                         self.pipeline.parser.device, self.threads)
-            # spawned, not forked: a fork of a process that has run PyTorch can hang in its thread pool
             self.pool = concurrent.futures.ProcessPoolExecutor(
                 self.processes, multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=initargs)
         fingerprint = self.pipeline.fingerprint()
