@@ -58,7 +58,8 @@ class SentenceView:
     children, subtree edges, words inside quotation marks, and which words pass each ``WordTest``."""
 
     def __init__(self, sentence: Sentence, quotes: list[Span]):
-        """``quotes``: the quotations of the article, or those overlapping the sentence."""
+        """``quotes``: the quotations of the article, or those overlapping the sentence (``find_quotes``'s,
+        in text order)."""
         self.sentence, self.quotes = sentence, quotes
         self.passing: dict[tuple[WordTest, int], bool] = {}
         self.links: dict[tuple[int, str, WordTest], list[int]] = {}
@@ -98,13 +99,12 @@ class SentenceView:
         """The indexes of the words inside quotation marks."""
         sentence, words, quoted = self.sentence, self.sentence.words, set()
         starts = [w.start for w in words]
-        for quote in self.quotes:
-            if quote.start < sentence.end and sentence.start < quote.end:
-                i = bisect.bisect_left(starts, quote.start)
-                while i < len(words) and words[i].start < quote.end:
-                    if words[i].end <= quote.end:
-                        quoted.add(words[i].index)
-                    i += 1
+        for quote in steps.overlapping(self.quotes, sentence.start, sentence.end):
+            i = bisect.bisect_left(starts, quote.start)
+            while i < len(words) and words[i].start < quote.end:
+                if words[i].end <= quote.end:
+                    quoted.add(words[i].index)
+                i += 1
         return quoted
 
     def feats(self, index: int) -> dict[str, str]:
