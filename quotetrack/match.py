@@ -142,7 +142,7 @@ class SentenceView:
         key = index, rel, test
         found = self.links.get(key)
         if found is None:
-            found = self.links[key] = [i for i in RELATIONS[rel].words(self, index) if test.accepts(self, i)]
+            found = self.links[key] = test.sieve(self, RELATIONS[rel].words(self, index))
         return found
 
     def nearest_children(self, index: int) -> list[int]:
@@ -172,6 +172,16 @@ class WordTest:
 
     def __init__(self, required: tuple[tuple[str, Hashable], ...], negated: tuple[tuple[str, Hashable], ...]):
         self.required, self.negated = required, negated
+        # the first constraint on an attribute as it is, tried on many words in one pass by ``sieve``
+        self.gate = (attrgetter(required[0][0]), required[0][1]) if required and required[0][0] in ATTRS else None
+
+    def sieve(self, view: SentenceView, indexes: Iterable[int]) -> list[int]:
+        """The words of ``indexes`` that pass, in order."""
+        if self.gate is not None:
+            value, wanted = self.gate
+            words = view.sentence.words
+            indexes = [i for i in indexes if value(words[i]) in wanted]
+        return [i for i in indexes if self.accepts(view, i)]
 
     def accepts(self, view: SentenceView, index: int) -> bool:
         word = view.sentence.words[index]
