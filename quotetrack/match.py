@@ -383,10 +383,9 @@ class Matcher:
 
     def channel(self, cue_index: int, cue_lemma: str, view: SentenceView, content: Span, settings: dict) -> str | None:
         """Where the text says the words were published: the cue's own channel or its modifiers."""
-        modifiers = steps.channel_modifiers(view, cue_index, content, settings)
-        for channel in self.rules.channels:
-            if any(channel.pattern.search(m, timeout=REGEX_TIMEOUT) for m in modifiers):
-                return channel.name
+        channel = self.rules.channel_in(steps.channel_modifiers(view, cue_index, content, settings))
+        if channel is not None:
+            return channel
         cue_word = self.rules.cue_word(cue_lemma)
         return cue_word.channel if cue_word else None
 
