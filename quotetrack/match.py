@@ -58,7 +58,8 @@ class SentenceView:
     children, subtree edges, words inside quotation marks, and which words pass each ``WordTest``."""
 
     def __init__(self, sentence: Sentence, quotes: list[Span]):
-        """``quotes``: the quotations of the article, or those overlapping the sentence."""
+        """``quotes``: the quotations of the article, or those overlapping the sentence (``find_quotes``'s,
+        in text order)."""
         self.sentence, self.quotes = sentence, quotes
         self.passing: dict[tuple[WordTest, int], bool] = {}
         self.links: dict[tuple[int, str, WordTest], list[int]] = {}
@@ -98,13 +99,12 @@ class SentenceView:
         """The indexes of the words inside quotation marks."""
         sentence, words, quoted = self.sentence, self.sentence.words, set()
         starts = [w.start for w in words]
-        for quote in self.quotes:
-            if quote.start < sentence.end and sentence.start < quote.end:
-                i = bisect.bisect_left(starts, quote.start)
-                while i < len(words) and words[i].start < quote.end:
-                    if words[i].end <= quote.end:
-                        quoted.add(words[i].index)
-                    i += 1
+        for quote in steps.overlapping(self.quotes, sentence.start, sentence.end):
+            i = bisect.bisect_left(starts, quote.start)
+            while i < len(words) and words[i].start < quote.end:
+                if words[i].end <= quote.end:
+                    quoted.add(words[i].index)
+                i += 1
         return quoted
 
     def feats(self, index: int) -> dict[str, str]:
@@ -142,7 +142,7 @@ class SentenceView:
         key = index, rel, test
         found = self.links.get(key)
         if found is None:
-            found = self.links[key] = [i for i in RELATIONS[rel].words(self, index) if test.accepts(self, i)]
+            found = self.links[key] = test.sieve(self, RELATIONS[rel].words(self, index))
         return found
 
     def nearest_children(self, index: int) -> list[int]:
@@ -172,6 +172,16 @@ class WordTest:
 
     def __init__(self, required: tuple[tuple[str, Hashable], ...], negated: tuple[tuple[str, Hashable], ...]):
         self.required, self.negated = required, negated
+        # the first constraint on an attribute as it is, tried on many words in one pass by ``sieve``
+        self.gate = (attrgetter(required[0][0]), required[0][1]) if required and required[0][0] in ATTRS else None
+
+    def sieve(self, view: SentenceView, indexes: Iterable[int]) -> list[int]:
+        """The words of ``indexes`` that pass, in order."""
+        if self.gate is not None:
+            value, wanted = self.gate
+            words = view.sentence.words
+            indexes = [i for i in indexes if value(words[i]) in wanted]
+        return [i for i in indexes if self.accepts(view, i)]
 
     def accepts(self, view: SentenceView, index: int) -> bool:
         word = view.sentence.words[index]
@@ -373,10 +383,9 @@ class Matcher:
 
     def channel(self, cue_index: int, cue_lemma: str, view: SentenceView, content: Span, settings: dict) -> str | None:
         """Where the text says the words were published: the cue's own channel or its modifiers."""
-        modifiers = steps.channel_modifiers(view, cue_index, content, settings)
-        for channel in self.rules.channels:
-            if any(channel.pattern.search(m, timeout=REGEX_TIMEOUT) for m in modifiers):
-                return channel.name
+        channel = self.rules.channel_in(steps.channel_modifiers(view, cue_index, content, settings))
+        if channel is not None:
+            return channel
         cue_word = self.rules.cue_word(cue_lemma)
         return cue_word.channel if cue_word else None
 

@@ -69,6 +69,46 @@ class Entity:
     gazetteer: bool = False
 
 
+class Registry:
+    """The article's entities by name key, in the order their keys were written (a renamed one goes
+    last), with the keys sharing a last word and a first word at hand for the short-form passes."""
+
+    def __init__(self):
+        self.entities: dict[tuple[str, ...], Entity] = {}
+        self.by_last: dict[tuple[str, ...], dict[tuple[str, ...], Entity]] = {}  # key[-1:] → entries, in order
+        self.by_first: dict[tuple[str, ...], dict[tuple[str, ...], Entity]] = {}  # key[:1] → entries, in order
+
+    def get(self, key: tuple[str, ...]) -> Entity | None:
+        return self.entities.get(key)
+
+    def setdefault(self, key: tuple[str, ...], entity: Entity) -> Entity:
+        """The entity of ``key``; ``entity`` when there is none yet."""
+        found = self.entities.get(key)
+        if found is None:
+            found = self.entities[key] = self.by_last.setdefault(key[-1:], {})[key] = \
+                self.by_first.setdefault(key[:1], {})[key] = entity
+        return found
+
+    def rename(self, entity: Entity, key: tuple[str, ...]) -> None:
+        """File ``entity`` under its fuller name ``key`` (a key not used yet) instead of its own."""
+        if self.entities.pop(entity.key, None) is not None:
+            del self.by_last[entity.key[-1:]][entity.key], self.by_first[entity.key[:1]][entity.key]
+        entity.key = key
+        self.setdefault(key, entity)
+
+    def ending_with(self, key: tuple[str, ...]) -> list[Entity]:
+        """The entities whose name ends with ``key`` and is longer, in order."""
+        return [e for k, e in self.by_last.get(key[-1:], {}).items() if len(k) > len(key) and k[-len(key):] == key]
+
+    def endings_of(self, key: tuple[str, ...]) -> list[Entity]:
+        """The entities whose name is a shorter ending of ``key``, in order."""
+        return [e for k, e in self.by_last.get(key[-1:], {}).items() if len(k) < len(key) and key[-len(k):] == k]
+
+    def opening_with(self, word: str) -> list[Entity]:
+        """The entities whose name of more than one word opens with ``word``, in order."""
+        return [e for k, e in self.by_first.get((word,), {}).items() if len(k) > 1]
+
+
 @dataclass
 class Occurrence:
     """One place an entity (or a generic group, for "they") is mentioned."""
@@ -111,6 +151,9 @@ class Resolver:
                 self.gazetteer.setdefault(normalise(alias), speaker)
         self._runs: dict[int, tuple[Sentence, list[Run]]] = {}
         self.person_words = self.lex.titles | {fold(w) for w in rules.person_nouns} | set(self.lex.gender_words)
+        self.joiners = self.lex.particles | self.lex.links  # words inside a name ("van", "of")
+        self.trailing = self.joiners | {"-"}  # words a name never ends with
+        self.not_named = self.lex.titles | self.lex.organisation_words  # words no person's name after a title has
 
     def spelling_key(self, name: str | None, kind: str | None) -> str | None:
         """A person's full name as a key shared by its transliterations; None for anything else."""
@@ -130,25 +173,26 @@ class Resolver:
 
     def find_runs(self, sentence: Sentence, words: list[Word]) -> list[Run]:
         lex, runs, current = self.lex, [], []
-        proper = [self.is_proper(sentence, w) for w in words]
+        proper = [(w.upos == "PROPN" or w.text[:1].isupper()) and self.is_proper(sentence, w) for w in words]
         for i, w in enumerate(words):
-            f = fold(w.text)
             if proper[i]:
                 current.append(w)
+                continue
+            f = fold(w.text)
+            if not current:  # a lowercase particle before a name opens it: "de Gaulle", "van der Linden"
+                if f in lex.particles and w.text.islower() and i + 1 < len(words) and (proper[i + 1] or (
+                        fold(words[i + 1].text) in lex.particles and i + 2 < len(words) and proper[i + 2])):
+                    current.append(w)
                 continue
             # "of" joins a body's name ("Bank of Japan"), never a person's to a place ("Rep. X of Maryland")
             link = f in lex.links and not any(fold(c.text) in lex.organisation_words
                                               for c in current + self.continuation(words, proper, i + 1))
-            joins = current and not link and (f in lex.particles or f in lex.links or w.text in ("-", "‐")) and \
-                any(proper[j] for j in range(i + 1, min(i + 3, len(words))))
-            opens = not current and f in lex.particles and w.text.islower() and i + 1 < len(words) and \
-                (proper[i + 1] or (fold(words[i + 1].text) in lex.particles and i + 2 < len(words) and proper[i + 2]))
-            if joins or opens:
+            if not link and (f in self.joiners or w.text in ("-", "‐")) and \
+                    any(proper[j] for j in range(i + 1, min(i + 3, len(words)))):
                 current.append(w)
                 continue
-            if current:
-                runs.append(self._run(current, w))
-                current = []
+            runs.append(self._run(current, w))
+            current = []
         if current:
             runs.append(self._run(current, None))
         return [r for r in runs if r.words]
@@ -157,7 +201,7 @@ class Resolver:
         """The name words from ``start`` on, across particles and links."""
         found = []
         for i in range(start, len(words)):
-            if not (proper[i] or fold(words[i].text) in self.lex.particles | self.lex.links):
+            if not (proper[i] or fold(words[i].text) in self.joiners):
                 break
             found.append(words[i])
         return found
@@ -178,7 +222,7 @@ class Resolver:
         return True
 
     def _run(self, words: list[Word], after: Word | None) -> Run:
-        while words and fold(words[-1].text) in self.lex.links | self.lex.particles | {"-"}:
+        while words and fold(words[-1].text) in self.trailing:
             words = words[:-1]
         if not words:
             return Run(words, False)
@@ -190,7 +234,7 @@ class Resolver:
         if titled:
             rest = words[titled[-1] + 1:]
             if rest and fold(rest[0].text) not in self.lex.links and \
-                    not any(fold(w.text) in self.lex.titles | self.lex.organisation_words for w in rest):
+                    not any(fold(w.text) in self.not_named for w in rest):
                 run.titles, run.words = words[:titled[-1] + 1], rest
         return run
 
@@ -254,11 +298,11 @@ class Resolver:
 
     # ---- the article's entities --------------------------------------------------------
 
-    def entities(self, parsed: ParsedArticle, skip_before: int) -> tuple[list[Occurrence], dict]:
+    def entities(self, parsed: ParsedArticle, skip_before: int) -> tuple[list[Occurrence], Registry]:
         """Every name and named description in the article outside the headline, in text order."""
         text = parsed.article.text
         occurrences: list[Occurrence] = []
-        registry: dict[tuple[str, ...], Entity] = {}
+        registry = Registry()
         for sentence in parsed.sentences:
             if sentence.start < skip_before:
                 continue
@@ -270,7 +314,7 @@ class Resolver:
                 occurrences.append(Occurrence(entity, run.words[0].start, sentence.index,
                                               head.deprel in ("nsubj", "nsubj:pass")))
             for noun in sentence.words:
-                entity = self.description_entity(sentence, noun, text, registry)
+                entity = noun.upos == "NOUN" and self.description_entity(sentence, noun, text, registry)
                 if entity:
                     occurrences.append(Occurrence(entity, noun.start, sentence.index,
                                                   noun.deprel in ("nsubj", "nsubj:pass")))
@@ -281,7 +325,7 @@ class Resolver:
         inside = {w.index for w in run.words}
         return next((w for w in run.words if w.head not in inside), run.words[-1])
 
-    def entity_of_run(self, sentence: Sentence, run: Run, text: str, registry: dict) -> Entity:
+    def entity_of_run(self, sentence: Sentence, run: Run, text: str, registry: Registry) -> Entity:
         """The entity a name run names: the gazetteer's, a fuller name already written, or a new one."""
         name = POSSESSIVE_END.sub("", text[run.words[0].start:run.words[-1].end])
         key = tuple(POSSESSIVE_END.sub("", fold(w.text)) for w in run.words if w.text not in ("-", "‐"))
@@ -292,25 +336,20 @@ class Resolver:
         entry = self.lookup(name, text)
         if entry:
             key = tuple(fold(w) for w in normalise(entry.name).split())
-            found = registry.get(key)
-            if found is None:
-                found = registry[key] = Entity(entry.name, key, entry.type, gender, entry.role, roles,
-                                               Span(run.words[0].start, run.words[-1].end, name), gazetteer=True)
-            return found
+            return registry.get(key) or registry.setdefault(key, Entity(
+                entry.name, key, entry.type, gender, entry.role, roles, Span(run.words[0].start, run.words[-1].end, name),
+                gazetteer=True))
         found = registry.get(key) or self.fuller(key, registry, gender, kind)
         if found is None:
-            longer_of = [e for k, e in registry.items() if len(k) < len(key) and key[-len(k):] == k
-                         and not e.gazetteer and e.type in (None, "person") and kind in (None, "person")]
+            longer_of = [e for e in registry.endings_of(key)
+                         if not e.gazetteer and e.type in (None, "person") and kind in (None, "person")]
             if longer_of:  # the short form came first: the entity now has its full name
                 found = longer_of[-1]
-                registry.pop(found.key, None)
-                found.name, found.key = name, key
-                found.span = Span(run.words[0].start, run.words[-1].end, name)
-                registry[key] = found
+                registry.rename(found, key)
+                found.name, found.span = name, Span(run.words[0].start, run.words[-1].end, name)
             else:
-                found = registry[key] = Entity(name, key, kind, gender, role, set(roles),
-                                               Span(run.words[0].start, run.words[-1].end, name))
-                return found
+                return registry.setdefault(key, Entity(name, key, kind, gender, role, set(roles),
+                                                       Span(run.words[0].start, run.words[-1].end, name)))
         found.type = found.type or kind
         found.gender = found.gender or gender
         found.role = found.role or role
@@ -328,21 +367,20 @@ class Resolver:
         genders.discard(None)
         return genders.pop() if len(genders) == 1 else None
 
-    def fuller(self, key: tuple[str, ...], registry: dict, gender: str | None, kind: str | None) -> Entity | None:
+    def fuller(self, key: tuple[str, ...], registry: Registry, gender: str | None, kind: str | None) -> Entity | None:
         """The full name a short form stands for: a name ending in it, or the only one opening with it."""
         if kind not in (None, "person"):
             return None
-        ending = [e for k, e in registry.items() if len(k) > len(key) and k[-len(key):] == key
-                  and e.type in (None, "person") and _agrees(gender, e.gender)]
+        ending = [e for e in registry.ending_with(key) if e.type in (None, "person") and _agrees(gender, e.gender)]
         if ending:
             return ending[-1]
         if len(key) == 1:
-            opening = [e for k, e in registry.items() if len(k) > 1 and k[0] == key[0] and e.type in (None, "person")]
+            opening = [e for e in registry.opening_with(key[0]) if e.type in (None, "person")]
             if len(opening) == 1:
                 return opening[0]
         return None
 
-    def description_entity(self, sentence: Sentence, noun: Word, text: str, registry: dict) -> Entity | None:
+    def description_entity(self, sentence: Sentence, noun: Word, text: str, registry: Registry) -> Entity | None:
         """A body named by a description with a proper modifier: "Japan's finance ministry"."""
         if noun.upos != "NOUN" or fold(noun.lemma) not in self.lex.organisation_words:
             return None
@@ -385,6 +423,8 @@ class Resolver:
 
     def resolve(self, parsed: ParsedArticle, quotes: list[Quote]) -> list[Quote]:
         """Fill speaker, speaker_kind, speaker_type, role and referent_span of each quote, in text order."""
+        if all(q.speaker_span is None for q in quotes):
+            return quotes  # no mention to resolve, no speaker to carry over
         self._runs = {}
         text = parsed.article.text
         title = parsed.article.title
@@ -429,7 +469,7 @@ class Resolver:
         return quotes
 
     def mention(self, sentence: Sentence, quote: Quote, text: str, occurrences: list[Occurrence],
-                registry: dict) -> Resolution | None:
+                registry: Registry) -> Resolution | None:
         """A non-pronoun mention through passes 1-4; None for a pronoun (pass 5)."""
         span = quote.speaker_span
         words = [w for w in sentence.words if span.start <= w.start and w.end <= span.end]

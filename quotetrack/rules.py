@@ -9,7 +9,8 @@ is a ``RuleError`` with code, file and line, raised before anything is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import regex
@@ -24,6 +25,7 @@ DEFAULT_RULES_DIR = next((path for path in (_PACKAGE_DIR / "default_rules", _PAC
                           if path.is_dir()), _PACKAGE_DIR.parent / "rules")
 RULE_FILES = ("defaults.yml", "cues.yml", "patterns.yml", "speakers.yml", "boilerplate.yml")
 REGEX_TIMEOUT = 0.05  # seconds per call of a user-written regular expression (patterns, channels, boilerplate)
+CHANNEL_MEMORY = 100_000  # phrases whose first channel is remembered
 
 
 @dataclass
@@ -150,12 +152,28 @@ class RuleSet:
     boilerplate: Boilerplate
     settings: dict[str, dict]  # step name → its settings (defaults.yml)
     article_steps: list[str]
+    # phrase → the position in ``channels`` of the first channel found in it (len(channels): none)
+    channel_found: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def cue_word(self, lemma: str) -> CueWord | None:
         for words in self.lexicons.values():
             if lemma in words:
                 return words[lemma]
         return None
+
+    def channel_in(self, phrases: Iterable[str]) -> str | None:
+        """The name of the first channel whose pattern is found in one of ``phrases``."""
+        first = len(self.channels)
+        for phrase in phrases:
+            found = self.channel_found.get(phrase)
+            if found is None:
+                if len(self.channel_found) >= CHANNEL_MEMORY:
+                    self.channel_found.clear()
+                found = self.channel_found[phrase] = next(
+                    (i for i, channel in enumerate(self.channels) if channel.pattern.search(phrase, timeout=REGEX_TIMEOUT)),
+                    len(self.channels))
+            first = min(first, found)
+        return self.channels[first].name if first < len(self.channels) else None
 
     def summary(self) -> list[dict]:
         """One row per rule for the ``rules`` table."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import regex
 
-from .match import REGEX_TIMEOUT, Plan, SentenceView, match_pattern
+from .match import Plan, SentenceView, match_pattern
 from .records import Article, ParsedArticle, Quote, Span
 from .rules import Example, Node, RuleSet, _example, _node, load_file
 from .yamlfile import RuleError, line_of
@@ -130,10 +130,7 @@ class Screen:
                 if quote.speaker_span and quote.speaker_span.start < end and start < quote.speaker_span.end:
                     continue
                 phrases.append(" ".join(w.text for w in words[first:last + 1]))
-        for channel in self.rules.channels:
-            if any(channel.pattern.search(p, timeout=REGEX_TIMEOUT) for p in phrases):
-                return channel.name
-        return None
+        return self.rules.channel_in(phrases)
 
     def clear_of_dateline(self, quote: Quote, dateline: Span, text: str) -> bool:
         """Cut the dateline off the quote's spans; False when nothing of the content is left."""

@@ -12,8 +12,10 @@ schema and ``docs/rules.md`` take it from.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import regex
@@ -25,9 +27,11 @@ if TYPE_CHECKING:
     from .match import SentenceView
     from .rules import Pattern, RuleSet
 
+START, END = attrgetter("start"), attrgetter("end")
 OPENING = "“«„"
 TRIM = " \t\n\"“”‘’'«»„,;:.!?–—-"
 QUOTE_MARK = regex.compile(r"''|``|[“”«»„\"]")
+compiled = functools.lru_cache(maxsize=None)(regex.compile)  # a setting's regular expression, compiled once
 
 
 def _words(description: str) -> dict:
@@ -236,18 +240,20 @@ def content_quote(ctx: Context, spec: dict) -> Span | None:
     one right after it, introduced by a colon or closing the sentence ("he said: “…”")."""
     clause, sentence, quotes, text, settings = ctx.clause, ctx.view.sentence, ctx.quotes, ctx.text, ctx.settings
     if spec["quote"] == "before":
-        quote = next((q for q in reversed(quotes) if q.end <= clause.start), None)
-        if quote is None:
+        before = bisect.bisect_right(quotes, clause.start, key=END)
+        if not before:
             return None
+        quote = quotes[before - 1]
         gap = text[quote.end:clause.start]
         paragraph_start = text.rfind("\n", 0, quote.start) + 1
         opens = not text[max(paragraph_start, sentence_start(text, quote.start)):quote.start].strip(TRIM)
         # “…,” she said | “….” ― Carla Sanchez (a signature)
-        handed_over = regex.search(settings["handover"], text[quote.start:clause.start]) \
+        handed_over = compiled(settings["handover"]).search(text[quote.start:clause.start]) \
             or text[clause.start] in settings["signature_dashes"]
         ok = opens and not gap.strip(TRIM) and handed_over
     else:
-        quote = next((q for q in quotes if q.start >= clause.end), None)
+        after = bisect.bisect_left(quotes, clause.end, key=START)
+        quote = quotes[after] if after < len(quotes) else None
         if quote is None or quote.start >= sentence.end:  # "Graham asked. “Neither do I.”": the next sentence's
             return None
         gap = text[clause.end:quote.start]
@@ -269,10 +275,17 @@ CONTENT_STEPS: dict[str, Callable[[Context, dict], Span | None]] = {
 
 # ------------------------------------------------------------------ after the match
 
+def overlapping(quotes: list[Span], start: int, end: int) -> list[Span]:
+    """The quotations of ``quotes`` (``match.find_quotes``'s, in text order) that overlap start..end."""
+    first = bisect.bisect_right(quotes, start, key=END)
+    return quotes[first:bisect.bisect_left(quotes, end, lo=first, key=START)]
+
+
 def quote_type(content: Span, quotes: list[Span], settings: dict) -> str:
     """``direct`` when at least ``direct_share`` of the content is inside quotation marks, ``mixed``
     when some is, else ``indirect``."""
-    quoted = sum(max(0, min(q.end, content.end) - max(q.start, content.start)) for q in quotes)
+    quoted = sum(min(q.end, content.end) - max(q.start, content.start)
+                 for q in overlapping(quotes, content.start, content.end))
     if quoted >= settings["direct_share"] * (content.end - content.start):
         return "direct"
     return "mixed" if quoted else "indirect"
