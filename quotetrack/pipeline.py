@@ -30,9 +30,9 @@ STORE_BATCH = 64  # articles per database transaction: what a crash can lose, an
 PARSE_BATCH = 32  # articles per unit of work: parsed in one Stanza call, or decoded and matched
 # A rule change that would leave fewer than this share of the stored quotes is refused unless confirmed
 # (a rule file emptied by mistake would otherwise delete every quote), judged on the run's first
-# CHECK_SAMPLE stored articles, re-attributed.
+# CHECK_SAMPLE stored articles, re-attributed (enough to see half of the quotes go).
 KEEP_AT_LEAST = 0.5
-CHECK_SAMPLE = 200
+CHECK_SAMPLE = 100
 
 
 class AttributionError(Exception):

@@ -20,6 +20,7 @@ does this needs the usual ``if __name__ == "__main__":`` guard.
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import itertools
 import multiprocessing
 import os
@@ -71,6 +72,7 @@ def _start_worker(rules_dir: str, model_dir: str, device: str | None, threads: i
     # read by PyTorch when it loads, on the first batch to parse: the cores are shared between workers
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     _pipeline = Pipeline(rules_dir, model_dir, device)
+    gc.freeze()  # the rules and lexicons live as long as the worker: no collection need walk them again
 
 
 def _work(batch: Batch, fingerprint: str) -> Done:
