@@ -32,7 +32,7 @@ PARSE_BATCH = 32  # articles per unit of work: parsed in one Stanza call, or dec
 # (a rule file emptied by mistake would otherwise delete every quote), judged on the run's first
 # CHECK_SAMPLE stored articles, re-attributed (enough to see half of the quotes go).
 KEEP_AT_LEAST = 0.5
-CHECK_SAMPLE = 100
+CHECK_SAMPLE = 50
 
 
 class AttributionError(Exception):

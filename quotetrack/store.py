@@ -255,13 +255,19 @@ order by in_gazetteer desc, rowid limit 1
 """
 
 # Quotes speaker by speaker (the unresolved, NULL, first), each speaker's in the order that
-# makes one the earliest copy of its statement.
+# makes one the earliest copy of its statement; {where} chooses the speakers.
 QUOTES_BY_SPEAKER_EARLIEST_FIRST = """
 select quotes.id, quotes.speaker_id, quotes.speaker, quotes.content, quotes.article_id, articles.published,
   quotes.statement_id
 from quotes join articles on articles.id = quotes.article_id
+{where}
 order by quotes.speaker_id, articles.published is null, articles.published, quotes.article_id,
   quotes.content_start, quotes.id
+"""
+# The speakers with a quote in no statement: new, changed, or unsettled by a change to its statement.
+UNSETTLED_SPEAKERS = """
+where quotes.speaker_id in (select speaker_id from quotes where statement_id is null)
+  or (quotes.speaker_id is null and exists (select 1 from quotes where statement_id is null and speaker_id is null))
 """
 
 
@@ -448,7 +454,9 @@ def save_articles(db: sqlite_utils.Database, batch: list[ArticleRows]) -> None:
     """Replace each article of ``batch`` with its sentences and quotes, all in one transaction.
 
     Rows stored as they are already stay untouched: re-attribution rewrites only the
-    quotes that changed. Quotes' ``statement_id`` is set by ``refresh_statements``.
+    quotes that changed. Quotes' ``statement_id`` is set by ``refresh_statements``: a
+    changed quote has none, nor has any quote that shared a statement with a quote that
+    changed or went (``unsettle``).
     """
     with db.atomic():
         for rows in batch:
@@ -460,14 +468,24 @@ def save_articles(db: sqlite_utils.Database, batch: list[ArticleRows]) -> None:
                 db.table("pages").upsert({"article_id": article_id, "html": rows.html}, pk="article_id")
 
 
+def unsettle(db: sqlite_utils.Database, quote_ids: str, parameters: list) -> None:
+    """Take every quote that shares a statement with those ``quote_ids`` (SQL) selects out of its statement:
+    before they change or go, so that ``refresh_statements`` groups their speakers' quotes again."""
+    db.execute(f"update quotes set statement_id = null where statement_id in "
+               f"(select statement_id from quotes where id in ({quote_ids}))", parameters)
+
+
 def save_article_row(db: sqlite_utils.Database, row: dict) -> None:
+    """Store the article's row; when it changes (its date orders its quotes), its quotes' statements are unsettled."""
     if stored_rows(db, "articles", "id = ?", [row["id"]]) != [row]:
+        unsettle(db, "select id from quotes where article_id = ?", [row["id"]])
         db.table("articles").upsert(row, pk="id")
 
 
 def save_sentence_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]) -> None:
     """Make these rows the article's sentences; when they change, its quotes go first (they refer to them)."""
     if stored_rows(db, "sentences", "article_id = ? order by sentence_index", [article_id]) != rows:
+        unsettle(db, "select id from quotes where article_id = ?", [article_id])
         for table in ("quotes", "sentences"):
             db.execute(f"delete from {table} where article_id = ?", [article_id])
         db.table("sentences").insert_all(rows)
@@ -488,6 +506,8 @@ def save_quote_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]
     stored = {row["id"]: row for row in stored_rows(db, "quotes", "article_id = ?", [article_id])}
     changed = {quote_id for quote_id, row in wanted.items() if stored.get(quote_id) != row}
     gone = [[quote_id] for quote_id in stored if quote_id not in wanted]
+    if gone or changed & stored.keys():
+        unsettle(db, "select value from json_each(?)", [json.dumps([*changed & stored.keys(), *(g for g, in gone)])])
     db.conn.executemany("delete from quotes where id = ?", gone)
     db.conn.executemany(SPEAKER_FROM_QUOTE, [
         {"id": row["speaker_id"], "name": row["speaker"], "type": row["speaker_type"], "name_key": keys[row["id"]]}
@@ -563,11 +583,12 @@ def refresh_statements(db: sqlite_utils.Database) -> None:
 
     Brings ``statements`` and every ``quotes.statement_id`` up to date, writing only
     what changed, then removes statements and non-gazetteer speakers nothing refers
-    to any more. Run it after the last ``save_articles`` of a build. One speaker's
-    quotes are in memory at a time, never the corpus'.
+    to any more. Run it after the last ``save_articles`` of a build. Only the speakers
+    with a quote outside any statement are grouped again (``save_articles`` leaves the
+    others' statements as they were), and one speaker's quotes are in memory at a time.
     """
     with db.atomic():
-        for quotes in quotes_by_speaker(db):
+        for quotes in quotes_by_speaker(db, unsettled=True):
             save_statements(db, [(statement_row(members), members) for members in linked_groups(quotes)])
         db.execute(
             "delete from statements"
@@ -579,14 +600,15 @@ def refresh_statements(db: sqlite_utils.Database) -> None:
         )
 
 
-def quotes_by_speaker(db: sqlite_utils.Database) -> Iterator[list[dict]]:
-    """Each speaker's quotes, earliest first, one speaker at a time (the unresolved count as one).
+def quotes_by_speaker(db: sqlite_utils.Database, unsettled: bool = False) -> Iterator[list[dict]]:
+    """Each speaker's quotes (or only each ``UNSETTLED_SPEAKERS``'), earliest first, one speaker at a time.
 
     They are sorted once into a temporary table and read back from it, so the caller
     may write to ``quotes`` meanwhile, and only one speaker's quotes are in memory.
     """
     db.execute("drop table if exists temp.quotes_by_speaker")
-    db.execute(f"create temp table quotes_by_speaker as {QUOTES_BY_SPEAKER_EARLIEST_FIRST}")
+    db.execute("create temp table quotes_by_speaker as "
+               + QUOTES_BY_SPEAKER_EARLIEST_FIRST.format(where=UNSETTLED_SPEAKERS if unsettled else ""))
     try:
         cursor = db.execute("select * from temp.quotes_by_speaker order by rowid")
         columns = [column[0] for column in cursor.description]

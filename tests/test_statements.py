@@ -1,6 +1,7 @@
 """Statements through an index: the same groups as comparing every pair of a speaker's quotes."""
 
 import random
+from dataclasses import replace
 from itertools import combinations
 
 import pytest
@@ -86,3 +87,25 @@ def test_seed_statements_are_the_pairwise_groups(built_db):
         assert ids(store.linked_groups(quotes)) == ids(pairwise_groups(quotes))
         expected = {quote["id"]: store.statement_row(group)["id"] for group in pairwise_groups(quotes) for quote in group}
         assert {quote["id"]: quote["statement_id"] for quote in quotes} == expected
+
+
+def test_statements_kept_up_to_date_are_a_full_regrouping(pipeline, seed_articles, tmp_path):
+    """A build regroups only the speakers whose quotes changed: the result is what grouping every speaker gives."""
+    first, second = seed_articles[:2]
+    copies = [replace(first, id="copy-a", source="copy-a.txt", published="2020-01-01"),
+              replace(second, id="copy-b", source="copy-b.txt", published="2030-01-01")]
+    db_path = tmp_path / "quotes.db"
+    pipeline.build(db_path, [*seed_articles, *copies])
+    paragraphs = second.text.split("\n")
+    cut = "\n".join(paragraphs[:len(paragraphs) // 2])
+    changes = [replace(copies[0], published="1990-01-01"),  # now the earliest copy: its statements are renamed
+               replace(copies[1], text=cut, content_hash="cut")]  # half of its quotes go
+    pipeline.build(db_path, changes)
+    db = store.open_db(db_path)
+    kept = {row[0]: row[1] for row in db.execute("select id, statement_id from quotes")}
+    statements = sorted(db.execute("select * from statements").fetchall())
+    assert None not in kept.values() and any(count > 1 for count, in db.execute("select quote_count from statements"))
+    db.execute("update quotes set statement_id = null")  # every speaker unsettled: grouped from scratch
+    store.refresh_statements(db)
+    assert {row[0]: row[1] for row in db.execute("select id, statement_id from quotes")} == kept
+    assert sorted(db.execute("select * from statements").fetchall()) == statements
