@@ -29,10 +29,10 @@ ENGINE_MODULES = ("records", "yamlfile", "errors", "schema", "rules", "syntax", 
 STORE_BATCH = 64  # articles per database transaction: what a crash can lose, and what a commit costs once
 PARSE_BATCH = 32  # articles per unit of work: parsed in one Stanza call, or decoded and matched
 # A rule change that would leave fewer than this share of the stored quotes is refused unless confirmed
-# (a rule file emptied by mistake would otherwise delete every quote), judged on the run's first
-# CHECK_SAMPLE stored articles, re-attributed (enough to see half of the quotes go).
+# (a rule file emptied by mistake would otherwise delete every quote), judged on the results for
+# the run's first CHECK_SAMPLE articles, held back until then.
 KEEP_AT_LEAST = 0.5
-CHECK_SAMPLE = 50
+CHECK_SAMPLE = 100
 
 
 class AttributionError(Exception):
@@ -169,8 +169,8 @@ class Pipeline:
         edit re-attributes every article from the cached parses. An article whose id is
         stored for another file with other text is reported and skipped, and a rule edit
         that would leave fewer than ``KEEP_AT_LEAST`` of the stored quotes raises
-        ``BuildRefused`` before anything is written; ``yes`` allows both. (That check
-        re-attributes the articles before the build does: it reads them into a list.)
+        ``BuildRefused`` before anything is written; ``yes`` allows both. That check is
+        made on the first ``CHECK_SAMPLE`` articles' results, held back until it passes.
 
         The articles go in batches of ``batch_size`` (see ``work_batches``) through ``work``,
         here, or through ``runner``, which gives back the results in order: a
@@ -185,14 +185,7 @@ class Pipeline:
         fingerprint = self.fingerprint()
         stored_fingerprint = store.get_setting(db, "rules_fingerprint")
         rules_changed = force or stored_fingerprint != fingerprint
-        if not yes and stored_fingerprint not in (None, fingerprint):
-            articles = iter(articles)
-            sample = list(itertools.islice(articles, CHECK_SAMPLE))
-            self._check_quotes_kept(db, db_path, cache, sample)
-            articles = itertools.chain(sample, articles)
-        store.save_rules(db, self.rule_rows())
-        store.save_speakers(db, [{**vars(s), "name_key": self.resolver.spelling_key(s.name, s.type)}
-                                 for s in self.rules.speakers])
+        check = not yes and stored_fingerprint not in (None, fingerprint)
 
         def changed(articles: Iterable[Article]) -> Iterator[Article]:
             for batch in batches(articles, STORE_BATCH):
@@ -228,15 +221,28 @@ class Pipeline:
                     progress(len(done.errors))
                 yield from done.rows
 
-        written = False
-        for batch in batches(attributed(), STORE_BATCH):
-            started = time.perf_counter()
-            store.save_articles(db, batch)
-            report.seconds["store"] += time.perf_counter() - started
-            report.quotes += sum(len(rows.quotes) for rows in batch)
-            written = True
-            if progress:
-                progress(len(batch))
+        def write(rows: Iterable[store.ArticleRows]) -> bool:
+            written = False
+            for batch in batches(rows, STORE_BATCH):
+                started = time.perf_counter()
+                store.save_articles(db, batch)
+                report.seconds["store"] += time.perf_counter() - started
+                report.quotes += sum(len(rows.quotes) for rows in batch)
+                written = True
+                if progress:
+                    progress(len(batch))
+            return written
+
+        rows = attributed()
+        with db.atomic():  # all that a refused rule change would have written stays unwritten
+            first = list(itertools.islice(rows, CHECK_SAMPLE)) if check else []
+            if check:
+                self._check_quotes_kept(db, db_path, first)
+            store.save_rules(db, self.rule_rows())
+            store.save_speakers(db, [{**vars(s), "name_key": self.resolver.spelling_key(s.name, s.type)}
+                                     for s in self.rules.speakers])
+            written = write(first)
+        written = write(rows) or written
         # statements only move when quotes were written, here or by a run that stopped before this step
         if written or db.execute("select 1 from quotes where statement_id is null limit 1").fetchone():
             started = time.perf_counter()
@@ -271,35 +277,28 @@ class Pipeline:
             done.rows.append(store.article_rows(article, sentences, quotes))
         return done
 
-    def _check_quotes_kept(self, db, db_path, cache: ParseCache, sample: list[Article]) -> None:
+    def _check_quotes_kept(self, db, db_path, first: list[store.ArticleRows]) -> None:
         """Raise ``BuildRefused`` when the changed rules would leave fewer than ``KEEP_AT_LEAST`` of the stored quotes.
 
-        The stored articles of ``sample`` are re-attributed from their cached parses (one
-        without a parse keeps its count); every other stored article keeps the quotes of
-        the rules still there, scaled by what the sample kept of those: exact when the
-        sample holds every stored article, an estimate on a larger corpus.
+        ``first`` are the build's first results, not yet written. Their stored articles
+        give how many of the quotes of the rules still there the new rules keep; every
+        other stored article is taken to keep that share: exact when ``first`` holds
+        every article with stored quotes, an estimate on a larger corpus.
         """
         before = store.quote_total(db)
         if not before:
             return
         rule_ids = json.dumps([row["id"] for row in self.rules.summary()])
-        ids = [article.id for article in sample]
-        counts, kept = store.quote_counts(db, ids), store.quote_counts(db, ids, kept_rules=rule_ids)
-        rerun = [article for article in sample if article.id in counts]
-        now = 0
-        for article in rerun:
-            sentences = cache.get(article.content_hash, self.parser.model_id)
-            try:
-                now += counts[article.id] if sentences is None else len(
-                    self.attribute(ParsedArticle(article, self.parser.model_id, sentences)))
-            except AttributionError:  # the build reports it and keeps what is stored
-                now += counts[article.id]
+        ids = [rows.article["id"] for rows in first]
+        stored, kept = store.quote_counts(db, ids), store.quote_counts(db, ids, kept_rules=rule_ids)
+        sample = [rows for rows in first if rows.article["id"] in stored]
+        now = sum(len(rows.quotes) for rows in sample)
         kept_in_sample = sum(kept.values())
         share = now / kept_in_sample if kept_in_sample else 1.0
         after = round((store.quote_total(db, kept_rules=rule_ids) - kept_in_sample) * share) + now
         if after < KEEP_AT_LEAST * before:
-            estimated = "" if len(rerun) == store.article_count(db) else \
-                f" (estimated from {len(rerun):,} re-attributed articles)"
+            estimated = "" if len(sample) == store.quoted_article_count(db) else \
+                f" (estimated from {len(sample):,} re-attributed articles)"
             raise BuildRefused(
                 f"the changed rules would leave {after:,} of the {before:,} quotes stored in {db_path}{estimated} "
                 f"({1 - after / before:.0%} deleted; more than {1 - KEEP_AT_LEAST:.0%} needs confirming): "

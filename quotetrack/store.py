@@ -407,6 +407,7 @@ def save_rules(db: sqlite_utils.Database, rules: list[dict]) -> None:
     gone = "not in (select value from json_each(?))"
     with db.atomic():
         db.table("rules").upsert_all(rows, pk="id")
+        unsettle(db, f"select id from quotes where rule_id {gone}", [kept])
         db.table("quotes").delete_where(f"rule_id {gone}", [kept])
         db.table("rules").delete_where(f"id {gone}", [kept])
 
@@ -568,8 +569,9 @@ def quote_counts(db: sqlite_utils.Database, article_ids: list[str], kept_rules: 
                            [json.dumps(article_ids)] + ([kept_rules] if kept_rules is not None else [])))
 
 
-def article_count(db: sqlite_utils.Database) -> int:
-    return db.execute("select count(*) from articles").fetchone()[0]
+def quoted_article_count(db: sqlite_utils.Database) -> int:
+    """How many articles have stored quotes."""
+    return db.execute("select count(distinct article_id) from quotes").fetchone()[0]
 
 
 def quote_total(db: sqlite_utils.Database, kept_rules: str | None = None) -> int:
