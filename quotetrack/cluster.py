@@ -23,7 +23,7 @@ from distributed import Client, WorkerPlugin, get_worker
 
 from .parse import DEFAULT_MODEL_DIR
 from .pipeline import Done, Pipeline
-from .pool import in_order
+from .pool import in_order, settle_worker
 from .records import Article
 
 PLUGIN = "quotetrack-pipeline"
@@ -51,6 +51,7 @@ class PipelinePlugin(WorkerPlugin):
         for name, data in self.rule_files.items():
             (folder / name).write_bytes(data)
         self.pipeline = Pipeline(folder, self.model_dir, self.device)
+        settle_worker()
         self.lock = threading.Lock()  # one batch at a time per process, whatever --nthreads says
 
 

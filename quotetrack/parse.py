@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import importlib.metadata
 import json
@@ -74,6 +75,7 @@ def load_stanza(model_dir: str, device: str | None = None):
     except Exception as error:  # stanza raises many kinds here
         raise ParseError(f"cannot load Stanza models from {model_dir}: {error}") from None
     speed_up(pipeline.processors["depparse"])
+    gc.freeze()  # the models' many Python objects live as long as the process: collections skip them
     return pipeline
 
 

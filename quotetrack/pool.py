@@ -70,13 +70,19 @@ def in_order(submit: Callable[[Batch], object], result: Callable[[str, object], 
         yield result(*pending.popleft())
 
 
+def settle_worker() -> None:
+    """Once a worker has loaded its pipeline: what it loaded lives as long as it does, so no garbage
+    collection need walk it again, and collections come less often."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def _start_worker(rules_dir: str, model_dir: str, device: str | None, threads: int) -> None:
     global _pipeline
     # read by PyTorch when it loads, on the first batch to parse: the cores are shared between workers
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     _pipeline = Pipeline(rules_dir, model_dir, device)
-    gc.freeze()  # the rules and lexicons live as long as the worker: no collection need walk them again
-    gc.set_threshold(*GC_THRESHOLDS)
+    settle_worker()
 
 
 def _work(batch: Batch, fingerprint: str) -> Done:
