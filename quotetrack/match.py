@@ -254,6 +254,9 @@ class Matcher:
         self.contents = {pattern.id: [(kind, spec, self.settings[pattern.id].get(f"content.{kind}", {}))
                                       for spec in pattern.content for kind in [content_kind(spec)]]
                          for pattern in rules.patterns}  # (kind, spec, settings) of each content tried
+        # each pattern's plan and settings, and whether its anchor is no cue word (see ``sentence_quotes``)
+        self.compiled = [(pattern, self.plans[pattern.id], self.settings[pattern.id],
+                          pattern.nodes[0].id not in pattern.cue) for pattern in rules.patterns]
         self.anchor_words = [{key: value for key, value in pattern.nodes[0].constraints.items() if key in OWN_ATTRS}
                              for pattern in rules.patterns]
         self.anchor_bits: dict[tuple[str, str, str, str], int] = {}  # see ``anchors``
@@ -316,13 +319,11 @@ class Matcher:
         while bits:
             p = (bits & -bits).bit_length() - 1  # the patterns some word anchors, in order
             bits &= bits - 1
-            pattern = self.rules.patterns[p]
-            settings = self.settings[pattern.id]
+            pattern, plan, settings, anchor_free = self.compiled[p]
             # a match whose cue holds a word claimed by an earlier one is dropped: so is its anchor, when a cue word
-            anchor_free = pattern.nodes[0].id not in pattern.cue
             anchors = [index for index, word_bits in anchored
                        if word_bits >> p & 1 and (anchor_free or index not in claimed)]
-            for bound in match_pattern(self.plans[pattern.id], view, anchors) if anchors else []:
+            for bound in match_pattern(plan, view, anchors) if anchors else []:
                 cue_indexes = self.cue_words(view, sorted(bound[name] for name in pattern.cue))
                 if claimed.intersection(cue_indexes):
                     continue
