@@ -55,13 +55,12 @@ def word_value(word: Word, key: str) -> str:
 
 class SentenceView:
     """A sentence with the indexes the engine needs, each worked out on first use:
-    children, subtree edges, words inside quotation marks, and which words pass each ``WordTest``."""
+    children, subtree edges, words inside quotation marks, and which related words pass each ``WordTest``."""
 
     def __init__(self, sentence: Sentence, quotes: list[Span]):
         """``quotes``: the quotations of the article, or those overlapping the sentence (``find_quotes``'s,
         in text order)."""
         self.sentence, self.quotes = sentence, quotes
-        self.passing: dict[tuple[WordTest, int], bool] = {}
         self.links: dict[tuple[int, str, WordTest], list[int]] = {}
         self.features: dict[int, dict[str, str]] = {}
         self.nearest: dict[int, list[int]] = {}
@@ -114,14 +113,6 @@ class SentenceView:
             self.features[index] = dict(f.split("=", 1) for f in feats.split("|") if "=" in f)
         return self.features[index]
 
-    def passes(self, test: WordTest, index: int) -> bool:
-        """Does word ``index`` pass ``test``? Worked out once per word and test."""
-        key = test, index
-        passed = self.passing.get(key)
-        if passed is None:
-            passed = self.passing[key] = test.accepts(self, index)
-        return passed
-
     def meets(self, index: int, key: str, wanted) -> bool:
         """Does word ``index`` meet the constraint ``key``: ``wanted``, one not in ``ATTRS``?"""
         if key == "lower":
@@ -168,30 +159,28 @@ class SentenceView:
 class WordTest:
     """A node's word constraints, compiled: does a word meet all of ``required`` and none of
     ``negated``? Hashable by identity: ``word_tests`` gives nodes with the same constraints the
-    same test, which a sentence view works out once per word."""
+    same test, which a sentence view works out once per word and relation."""
 
     def __init__(self, required: tuple[tuple[str, Hashable], ...], negated: tuple[tuple[str, Hashable], ...]):
         self.required, self.negated = required, negated
-        # the first constraint on an attribute as it is, tried on many words in one pass by ``sieve``
-        self.gate = (attrgetter(required[0][0]), required[0][1]) if required and required[0][0] in ATTRS else None
+        self.checks = [(key, wanted, True) for key, wanted in required] + [(key, wanted, False) for key, wanted in negated]
 
     def sieve(self, view: SentenceView, indexes: Iterable[int]) -> list[int]:
-        """The words of ``indexes`` that pass, in order."""
-        if self.gate is not None:
-            value, wanted = self.gate
-            words = view.sentence.words
-            indexes = [i for i in indexes if value(words[i]) in wanted]
-        return [i for i in indexes if self.accepts(view, i)]
-
-    def accepts(self, view: SentenceView, index: int) -> bool:
-        word = view.sentence.words[index]
-        for key, wanted in self.required:
-            if not (getattr(word, key) in wanted if key in ATTRS else view.meets(index, key, wanted)):
-                return False
-        for key, wanted in self.negated:
-            if getattr(word, key) in wanted if key in ATTRS else view.meets(index, key, wanted):
-                return False
-        return True
+        """The words of ``indexes`` that pass, in order: one pass over those left per constraint."""
+        if not self.checks:
+            return list(indexes)
+        words = view.sentence.words
+        for key, wanted, kept in self.checks:
+            if key in ATTRS:
+                indexes = [i for i in indexes if (getattr(words[i], key) in wanted) is kept]
+            elif key == "in_quote":
+                quoted = view.quoted
+                indexes = [i for i in indexes if ((i in quoted) == wanted) is kept]
+            else:
+                indexes = [i for i in indexes if view.meets(i, key, wanted) is kept]
+            if not indexes:
+                break
+        return indexes
 
 
 def word_tests(nodes: list[Node], shared: dict[tuple, WordTest]) -> list[WordTest]:
@@ -227,9 +216,8 @@ def match_pattern(plan: Plan, view: SentenceView, anchors: Iterable[int] | None 
     """Every assignment of the pattern's nodes to word indexes, anchors in sentence order.
     ``anchors``: the only words (in order) the first node may take; every word when None."""
     found: list[dict[str, int]] = []
-    for index in range(len(view.sentence.words)) if anchors is None else anchors:
-        if view.passes(plan.anchor_test, index):
-            extend({plan.anchor: index}, plan.links, 0, view, found)
+    for index in plan.anchor_test.sieve(view, range(len(view.sentence.words)) if anchors is None else anchors):
+        extend({plan.anchor: index}, plan.links, 0, view, found)
     return found
 
 
@@ -266,6 +254,9 @@ class Matcher:
         self.contents = {pattern.id: [(kind, spec, self.settings[pattern.id].get(f"content.{kind}", {}))
                                       for spec in pattern.content for kind in [content_kind(spec)]]
                          for pattern in rules.patterns}  # (kind, spec, settings) of each content tried
+        # each pattern's plan and settings, and whether its anchor is no cue word (see ``sentence_quotes``)
+        self.compiled = [(pattern, self.plans[pattern.id], self.settings[pattern.id],
+                          pattern.nodes[0].id not in pattern.cue) for pattern in rules.patterns]
         self.anchor_words = [{key: value for key, value in pattern.nodes[0].constraints.items() if key in OWN_ATTRS}
                              for pattern in rules.patterns]
         self.anchor_bits: dict[tuple[str, str, str, str], int] = {}  # see ``anchors``
@@ -328,13 +319,11 @@ class Matcher:
         while bits:
             p = (bits & -bits).bit_length() - 1  # the patterns some word anchors, in order
             bits &= bits - 1
-            pattern = self.rules.patterns[p]
-            settings = self.settings[pattern.id]
+            pattern, plan, settings, anchor_free = self.compiled[p]
             # a match whose cue holds a word claimed by an earlier one is dropped: so is its anchor, when a cue word
-            anchor_free = pattern.nodes[0].id not in pattern.cue
             anchors = [index for index, word_bits in anchored
                        if word_bits >> p & 1 and (anchor_free or index not in claimed)]
-            for bound in match_pattern(self.plans[pattern.id], view, anchors) if anchors else []:
+            for bound in match_pattern(plan, view, anchors) if anchors else []:
                 cue_indexes = self.cue_words(view, sorted(bound[name] for name in pattern.cue))
                 if claimed.intersection(cue_indexes):
                     continue

@@ -174,6 +174,8 @@ class Resolver:
     def find_runs(self, sentence: Sentence, words: list[Word]) -> list[Run]:
         lex, runs, current = self.lex, [], []
         proper = [(w.upos == "PROPN" or w.text[:1].isupper()) and self.is_proper(sentence, w) for w in words]
+        if not any(proper):  # a run holds a proper word
+            return []
         for i, w in enumerate(words):
             if proper[i]:
                 current.append(w)
