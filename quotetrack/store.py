@@ -560,7 +560,8 @@ def stored_articles(db: sqlite_utils.Database) -> Iterator[Article]:
                       segments=[tuple(segment) for segment in json.loads(row["segments"] or "[[0, 0]]")])
 
 
-def quote_counts(db: sqlite_utils.Database, article_ids: list[str], kept_rules: str | None = None) -> dict[str, int]:
+def quote_counts(db: sqlite_utils.Database, article_ids: list[str],
+                 kept_rules: str | None = None) -> dict[str, int]:
     """The number of stored quotes of each of ``article_ids`` that has any; with ``kept_rules`` (a JSON
     list of rule ids), only theirs."""
     where = " and rule_id in (select value from json_each(?))" if kept_rules is not None else ""
@@ -577,7 +578,8 @@ def quoted_article_count(db: sqlite_utils.Database) -> int:
 def quote_total(db: sqlite_utils.Database, kept_rules: str | None = None) -> int:
     """The number of stored quotes; with ``kept_rules`` (a JSON list of rule ids), only theirs."""
     where = "where rule_id in (select value from json_each(?))" if kept_rules is not None else ""
-    return db.execute(f"select count(*) from quotes {where}", [kept_rules] if kept_rules is not None else []).fetchone()[0]
+    parameters = [kept_rules] if kept_rules is not None else []
+    return db.execute(f"select count(*) from quotes {where}", parameters).fetchone()[0]
 
 
 def refresh_statements(db: sqlite_utils.Database) -> None:

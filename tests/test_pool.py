@@ -28,6 +28,14 @@ def test_a_build_in_two_worker_processes_is_the_local_build(pipeline, seed_artic
     assert dump(db_path) == dump(built_db)
 
 
+def test_workers_replaced_after_their_batches_give_the_same_database(pipeline, seed_articles, built_db, tmp_path):
+    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    with ProcessRunner(pipeline, processes=2, batches_per_worker=1) as runner:
+        pipeline.build(db_path, iter(seed_articles * 2), runner=runner, force=True, batch_size=1)
+        assert len(runner.pool._processes) <= 2
+    assert dump(db_path) == dump(built_db)
+
+
 def test_one_batch_of_work_starts_no_worker(pipeline, seed_articles, built_db, tmp_path):
     db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
     with ProcessRunner(pipeline, processes=2) as runner:
