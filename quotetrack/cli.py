@@ -169,7 +169,7 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
     Worker processes parse and match, one per CPU core (--processes), each
     loading the pipeline once; with --dask or --workers, Dask workers do. This
     process alone writes the database: the same database either way (see the
-    README's "Performance" and "Many machines" sections).
+    README's "Performance" and "Many cores, many machines" sections).
 
     \b
     Example: quotetrack build db/quotes.db examples/articles
