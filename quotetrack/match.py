@@ -243,6 +243,14 @@ def extend(bound: dict[str, int], links: list[tuple], step: int, view: SentenceV
         del bound[node]
 
 
+def quotation_sides(contents: list[tuple[str, dict, dict]]) -> set[str] | None:
+    """The sides ("before", "after") of the quotations a pattern's contents can be, when they can only be
+    quotations; else None."""
+    if all(kind == "quote" for kind, _, _ in contents):
+        return {spec["quote"] for _, spec, _ in contents}
+    return None
+
+
 class Matcher:
     """Runs a rule set over parsed articles and returns the quotes it finds."""
 
@@ -254,9 +262,11 @@ class Matcher:
         self.contents = {pattern.id: [(kind, spec, self.settings[pattern.id].get(f"content.{kind}", {}))
                                       for spec in pattern.content for kind in [content_kind(spec)]]
                          for pattern in rules.patterns}  # (kind, spec, settings) of each content tried
-        # each pattern's plan and settings, and whether its anchor is no cue word (see ``sentence_quotes``)
+        # each pattern's plan and settings, whether its anchor is no cue word, and the sides a quotation
+        # must be on when its content can only be one (None when it can be something else): see ``sentence_quotes``
         self.compiled = [(pattern, self.plans[pattern.id], self.settings[pattern.id],
-                          pattern.nodes[0].id not in pattern.cue) for pattern in rules.patterns]
+                          pattern.nodes[0].id not in pattern.cue, quotation_sides(self.contents[pattern.id]))
+                         for pattern in rules.patterns]
         self.anchor_words = [{key: value for key, value in pattern.nodes[0].constraints.items() if key in OWN_ATTRS}
                              for pattern in rules.patterns]
         self.anchor_bits: dict[tuple[str, str, str, str], int] = {}  # see ``anchors``
@@ -316,10 +326,16 @@ class Matcher:
         for _, word_bits in anchored:
             bits |= word_bits
         mentions: dict[tuple, tuple[tuple[int, int], Span | None]] = {}  # patterns often share speaker and cue
+        sides = None  # where a quotation may be, for patterns whose content can only be one
         while bits:
             p = (bits & -bits).bit_length() - 1  # the patterns some word anchors, in order
             bits &= bits - 1
-            pattern, plan, settings, anchor_free = self.compiled[p]
+            pattern, plan, settings, anchor_free, needs_quotation = self.compiled[p]
+            if needs_quotation:
+                if sides is None:
+                    sides = steps.quote_sides(view.sentence, quotes, text)
+                if sides.isdisjoint(needs_quotation):
+                    continue
             # a match whose cue holds a word claimed by an earlier one is dropped: so is its anchor, when a cue word
             anchors = [index for index, word_bits in anchored
                        if word_bits >> p & 1 and (anchor_free or index not in claimed)]

@@ -263,6 +263,20 @@ def content_quote(ctx: Context, spec: dict) -> Span | None:
     return trimmed(quote, text) if ok and "\n" not in gap else None
 
 
+def quote_sides(sentence: Sentence, quotes: list[Span], text: str) -> set[str]:
+    """Where ``content_quote`` may find a quotation for a clause of ``sentence``, "before" and "after":
+    a necessary condition, worked out once per sentence, so patterns that can find nothing else are not tried."""
+    sides = set()
+    before = bisect.bisect_right(quotes, sentence.end, key=END)  # the last quotation ending in the sentence or before
+    if before and (quotes[before - 1].end >= sentence.start
+                   or not text[quotes[before - 1].end:sentence.start].strip(TRIM)):
+        sides.add("before")
+    after = bisect.bisect_left(quotes, sentence.start, key=START)
+    if after < len(quotes) and quotes[after].start < sentence.end:
+        sides.add("after")
+    return sides
+
+
 CONTENT_STEPS: dict[str, Callable[[Context, dict], Span | None]] = {
     "subtree": content_subtree,
     "left_of": content_left_of,
