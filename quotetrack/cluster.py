@@ -51,6 +51,7 @@ class PipelinePlugin(WorkerPlugin):
         for name, data in self.rule_files.items():
             (folder / name).write_bytes(data)
         self.pipeline = Pipeline(folder, self.model_dir, self.device)
+        self.fingerprint = self.pipeline.fingerprint()  # of what it loaded: not read again per batch
         settle_worker()
         self.lock = threading.Lock()  # one batch at a time per process, whatever --nthreads says
 
@@ -63,8 +64,8 @@ def rule_files(rules_dir: Path) -> dict[str, bytes]:
 def work(batch: list[tuple[Article, bytes | None]], fingerprint: str) -> Done:
     """``Pipeline.work`` on this worker's pipeline, which must be the writer's (same rules and models)."""
     plugin = get_worker().plugins[PLUGIN]
-    if plugin.pipeline.fingerprint() != fingerprint:
-        raise RuntimeError(f"worker pipeline {plugin.pipeline.fingerprint()} is not the writer's {fingerprint}: "
+    if plugin.fingerprint != fingerprint:
+        raise RuntimeError(f"worker pipeline {plugin.fingerprint} is not the writer's {fingerprint}: "
                            "other quotetrack code or Stanza models on this worker")
     with plugin.lock:
         plugin.batches += 1

@@ -43,6 +43,7 @@ BATCHES_PER_WORKER = 500
 GC_THRESHOLDS = (50_000, 50, 50)
 
 _pipeline: Pipeline | None = None  # the worker's
+_fingerprint: str | None = None  # of what the worker loaded, worked out once
 
 
 class PoolError(Exception):
@@ -82,16 +83,17 @@ def settle_worker() -> None:
 
 
 def _start_worker(rules_dir: str, model_dir: str, device: str | None, threads: int) -> None:
-    global _pipeline
+    global _pipeline, _fingerprint
     # read by PyTorch when it loads, on the first batch to parse: the cores are shared between workers
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     _pipeline = Pipeline(rules_dir, model_dir, device)
+    _fingerprint = _pipeline.fingerprint()
     settle_worker()
 
 
 def _work(batch: Batch, fingerprint: str) -> Done:
-    if _pipeline.fingerprint() != fingerprint:  # a rule file edited while the build runs
-        raise RuntimeError(f"the rules changed during the build (worker {_pipeline.fingerprint()}, "
+    if _fingerprint != fingerprint:  # a rule file edited before this worker started
+        raise RuntimeError(f"the rules changed during the build (worker {_fingerprint}, "
                            f"writer {fingerprint}): run it again")
     return _pipeline.work(batch)
 
