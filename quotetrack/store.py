@@ -564,10 +564,10 @@ def quote_counts(db: sqlite_utils.Database, article_ids: list[str],
                  kept_rules: str | None = None) -> dict[str, int]:
     """The number of stored quotes of each of ``article_ids`` that has any; with ``kept_rules`` (a JSON
     list of rule ids), only theirs."""
-    where = " and rule_id in (select value from json_each(?))" if kept_rules is not None else ""
+    where, parameters = of_rules(kept_rules)
     return dict(db.execute(f"select article_id, count(*) from quotes where article_id in "
-                           f"(select value from json_each(?)){where} group by article_id",
-                           [json.dumps(article_ids)] + ([kept_rules] if kept_rules is not None else [])))
+                           f"(select value from json_each(?)) and {where} group by article_id",
+                           [json.dumps(article_ids), *parameters]))
 
 
 def quoted_article_count(db: sqlite_utils.Database) -> int:
@@ -577,9 +577,13 @@ def quoted_article_count(db: sqlite_utils.Database) -> int:
 
 def quote_total(db: sqlite_utils.Database, kept_rules: str | None = None) -> int:
     """The number of stored quotes; with ``kept_rules`` (a JSON list of rule ids), only theirs."""
-    where = "where rule_id in (select value from json_each(?))" if kept_rules is not None else ""
-    parameters = [kept_rules] if kept_rules is not None else []
-    return db.execute(f"select count(*) from quotes {where}", parameters).fetchone()[0]
+    where, parameters = of_rules(kept_rules)
+    return db.execute(f"select count(*) from quotes where {where}", parameters).fetchone()[0]
+
+
+def of_rules(rule_ids: str | None) -> tuple[str, list]:
+    """A condition on quotes, and its parameters: made by one of ``rule_ids`` (a JSON list), or any when None."""
+    return ("rule_id in (select value from json_each(?))", [rule_ids]) if rule_ids is not None else ("1", [])
 
 
 def refresh_statements(db: sqlite_utils.Database) -> None:
