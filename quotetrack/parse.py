@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import array
 import functools
 import gc
 import hashlib
 import importlib.metadata
 import json
 import os
+import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -33,7 +35,9 @@ PARSE_CHUNK_CHARS = 3_000
 PARSE_SENTENCE_CHARS = 1_000
 _SENTENCE_END = regex.compile(r"[.!?…][\"'”’)\]]*\s+(?=\S)")
 _SPACE = regex.compile(r"\s+(?=\S)")
-CACHE_FORMAT = b"columns/1\n"  # starts every cached parse: one cached in another format is parsed again
+CACHE_FORMAT = b"columns/2\n"  # starts every parse cached now
+# Formats still read; a parse cached in any other is parsed again. columns/1 kept the columns in the JSON.
+READ_FORMATS = (CACHE_FORMAT, b"columns/1\n")
 WORD_FIELDS = ("text", "lemma", "upos", "xpos", "feats", "head", "deprel", "start", "end")  # Word's, after index
 TEXT_FIELDS = {"text", "lemma", "upos", "xpos", "feats", "deprel"}
 
@@ -156,20 +160,35 @@ def _sentence(sentence, index: int, paragraph: int, offset: int) -> Sentence:
 
 
 def encode(sentences: list[Sentence]) -> bytes:
-    """Sentences as compressed JSON columns, one per word field over all the words, with
-    each string written once in a vocabulary and the columns holding its position."""
+    """Sentences as compressed columns, one per word field over all the words, each string written
+    once in a vocabulary and the columns holding its position: a JSON header (vocabulary, each
+    sentence's paragraph and length) and its length, then the columns as little-endian int32s."""
     words = [word for sentence in sentences for word in sentence.words]
-    data = {"paragraphs": [s.paragraph for s in sentences], "lengths": [len(s.words) for s in sentences]}
     vocabulary: dict[str, int] = {}
+    columns = array.array("i")
     for field in WORD_FIELDS:
         values = [getattr(word, field) for word in words]
-        data[field] = [vocabulary.setdefault(v, len(vocabulary)) for v in values] if field in TEXT_FIELDS else values
-    data["vocabulary"] = list(vocabulary)
-    return CACHE_FORMAT + zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+        columns.extend([vocabulary.setdefault(v, len(vocabulary)) for v in values] if field in TEXT_FIELDS else values)
+    header = json.dumps({"paragraphs": [s.paragraph for s in sentences], "lengths": [len(s.words) for s in sentences],
+                         "vocabulary": list(vocabulary)}, ensure_ascii=False, separators=(",", ":")).encode()
+    if sys.byteorder == "big":
+        columns.byteswap()
+    return CACHE_FORMAT + zlib.compress(len(header).to_bytes(4, "little") + header + columns.tobytes())
 
 
 def decode(blob: bytes) -> list[Sentence]:
-    data = json.loads(zlib.decompress(blob[len(CACHE_FORMAT):]))
+    """The sentences ``encode`` gave ``blob`` (or a columns/1 blob: the same columns, all in JSON)."""
+    payload = zlib.decompress(blob[blob.index(b"\n") + 1:])
+    if blob.startswith(CACHE_FORMAT):
+        size = int.from_bytes(payload[:4], "little")
+        data = json.loads(payload[4:4 + size])
+        values = array.array("i", payload[4 + size:])
+        if sys.byteorder == "big":
+            values.byteswap()
+        count = len(values) // len(WORD_FIELDS)
+        data.update((field, values[i * count:(i + 1) * count].tolist()) for i, field in enumerate(WORD_FIELDS))
+    else:
+        data = json.loads(payload)
     text = data["vocabulary"].__getitem__
     columns = [map(text, data[field]) if field in TEXT_FIELDS else data[field] for field in WORD_FIELDS]
     lengths = data["lengths"]
@@ -200,7 +219,7 @@ class ParseCache:
             f"select sentences from {CACHE_TABLE} where content_hash = ? and model_id = ?",
             [content_hash, model],
         ).fetchone()
-        return row[0] if row and row[0].startswith(CACHE_FORMAT) else None
+        return row[0] if row and row[0].startswith(READ_FORMATS) else None
 
     def get(self, content_hash: str, model: str) -> list[Sentence] | None:
         blob = self.blob(content_hash, model)

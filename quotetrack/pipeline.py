@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import ingest, store
 from .match import Matcher, SentenceView
-from .parse import ParseCache, Parser, decode, encode, parse_articles
+from .parse import CACHE_FORMAT, ParseCache, Parser, decode, encode, parse_articles
 from .records import Article, ParsedArticle, Quote
 from .lexicon import load_lexicon
 from .resolve import Resolver
@@ -61,9 +61,10 @@ class Done:
     """What ``Pipeline.work`` gives back for one batch, for the database writer."""
 
     rows: list[store.ArticleRows]
-    parses: list[tuple[str, bytes]]  # (content hash, encoded parse) of the articles parsed for it
+    parses: list[tuple[str, bytes]]  # (content hash, encoded parse) to cache: those parsed, those cached in an older format
     seconds: dict[str, float]
     errors: list[tuple[str, str]] = field(default_factory=list)  # (source, reason) of articles left out
+    parsed: int = 0  # articles parsed for it
 
 
 Runner = Callable[[Iterable[list[tuple[Article, bytes | None]]]], Iterable[Done]]
@@ -215,7 +216,7 @@ class Pipeline:
                 report.seconds["store"] += time.perf_counter() - started
                 for stage, seconds in done.seconds.items():
                     report.seconds[stage] = report.seconds.get(stage, 0.0) + seconds
-                report.parsed += len(done.parses)
+                report.parsed += done.parsed
                 report.errors.extend(done.errors)
                 if progress and done.errors:
                     progress(len(done.errors))
@@ -260,7 +261,7 @@ class Pipeline:
         to_parse = [article for article, blob in batch if blob is None]
         fresh = iter(self.parser.parse(to_parse) if to_parse else [])  # no parse, no Stanza loaded
         seconds["parse"] = time.perf_counter() - started
-        done = Done([], [], seconds)
+        done = Done([], [], seconds, parsed=len(to_parse))
         for article, blob in batch:
             if blob is None:
                 sentences = next(fresh)
@@ -269,6 +270,8 @@ class Pipeline:
                 started = time.perf_counter()
                 sentences = decode(blob)
                 seconds["decode"] += time.perf_counter() - started
+                if not blob.startswith(CACHE_FORMAT):  # cached again in today's format, quicker to read
+                    done.parses.append((article.content_hash, encode(sentences)))
             try:
                 quotes = self.attribute(ParsedArticle(article, self.parser.model_id, sentences), seconds)
             except AttributionError as error:  # reported; what is stored of it stays

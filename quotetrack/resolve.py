@@ -33,7 +33,7 @@ import regex
 
 from .lexicon import SpeakerLexicon, fold, load_lexicon
 from .records import ParsedArticle, Quote, Sentence, Span, Word
-from .rules import DEFAULT_RULES_DIR, RuleSet
+from .rules import DEFAULT_RULES_DIR, RuleSet, Speaker
 from .syntax import phrase
 
 APOSTROPHES = regex.compile(r"[’`]")
@@ -150,6 +150,7 @@ class Resolver:
             for alias in (speaker.name, *speaker.aliases):
                 self.gazetteer.setdefault(normalise(alias), speaker)
         self._runs: dict[int, tuple[Sentence, list[Run]]] = {}
+        self._lookups: tuple[str, dict[str, Speaker | None]] = ("", {})  # an article's text, its names' entries
         self.person_words = self.lex.titles | {fold(w) for w in rules.person_nouns} | set(self.lex.gender_words)
         self.joiners = self.lex.particles | self.lex.links  # words inside a name ("van", "of")
         self.trailing = self.joiners | {"-"}  # words a name never ends with
@@ -407,8 +408,17 @@ class Resolver:
                                                    {fold(noun.lemma)}, span, gazetteer=True))
         return registry.setdefault(key, Entity(span.text, key, "organisation", None, None, {fold(noun.lemma)}, span))
 
-    def lookup(self, name: str, text: str):
-        """The gazetteer entry for ``name`` or its longest trailing stretch; ambiguous aliases need context."""
+    def lookup(self, name: str, text: str) -> Speaker | None:
+        """The gazetteer entry for ``name`` or its longest trailing stretch; ambiguous aliases need context
+        (``text``, the article's). Remembered for the article: a name comes back many times."""
+        if self._lookups[0] is not text:
+            self._lookups = text, {}
+        found = self._lookups[1]
+        if name not in found:
+            found[name] = self.find_entry(name, text)
+        return found[name]
+
+    def find_entry(self, name: str, text: str) -> Speaker | None:
         words = name.split()
         for i in range(len(words)):
             alias = normalise(" ".join(words[i:]))

@@ -514,7 +514,8 @@ def save_quote_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]
         {"id": row["speaker_id"], "name": row["speaker"], "type": row["speaker_type"], "name_key": keys[row["id"]]}
         for row in rows if row["speaker_id"] and row["id"] in changed
     ])
-    db.table("quotes").insert_all([row for row in rows if row["id"] in changed], pk="id", replace=True)
+    if changed:  # sqlite-utils reads the table's columns even for no rows
+        db.table("quotes").insert_all([row for row in rows if row["id"] in changed], pk="id", replace=True)
 
 
 def same_speaker(db: sqlite_utils.Database, own_id: str, name: str, key: str) -> str:

@@ -4,6 +4,7 @@ import json
 import re
 import shutil
 import sqlite3
+import zlib
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from conftest import EXAMPLES_DIR, RULES_DIR
 from quotetrack import pipeline as pipeline_module
 from quotetrack import store
-from quotetrack.parse import ParseCache, Parser, decode, encode
+from quotetrack.parse import CACHE_FORMAT, TEXT_FIELDS, WORD_FIELDS, ParseCache, Parser, decode, encode
 from quotetrack.pipeline import BuildReport, Pipeline
 
 
@@ -161,6 +162,34 @@ def test_a_parse_cached_in_another_format_is_a_cache_miss(pipeline, seed_article
                      [b"x\x9c an older encoding", article.content_hash])
     assert cache.get(article.content_hash, pipeline.parser.model_id) is None
     assert cache.get(seed_articles[1].content_hash, pipeline.parser.model_id) is not None
+
+
+def columns_1(sentences) -> bytes:
+    """A parse as the cache's previous format (columns/1) wrote it: every column in the JSON."""
+    words = [word for sentence in sentences for word in sentence.words]
+    data = {"paragraphs": [s.paragraph for s in sentences], "lengths": [len(s.words) for s in sentences]}
+    vocabulary: dict[str, int] = {}
+    for field in WORD_FIELDS:
+        values = [getattr(word, field) for word in words]
+        data[field] = [vocabulary.setdefault(v, len(vocabulary)) for v in values] if field in TEXT_FIELDS else values
+    data["vocabulary"] = list(vocabulary)
+    return b"columns/1\n" + zlib.compress(json.dumps(data).encode())
+
+
+def test_a_parse_cached_in_the_previous_format_is_read_and_cached_again(pipeline, seed_articles, copied_db,
+                                                                         built_db, monkeypatch):
+    no_parsing(monkeypatch)
+    cache = ParseCache(store.open_db(copied_db))
+    article, model = seed_articles[0], pipeline.parser.model_id
+    sentences = cache.get(article.content_hash, model)
+    cache.db.execute("update parses set sentences = ? where content_hash = ?",
+                     [columns_1(sentences), article.content_hash])
+    assert not cache.blob(article.content_hash, model).startswith(CACHE_FORMAT)
+    assert cache.get(article.content_hash, model) == sentences
+    report = pipeline.build(copied_db, seed_articles, force=True)
+    assert report.parsed == 0
+    assert cache.blob(article.content_hash, model).startswith(CACHE_FORMAT)
+    assert dump(copied_db) == dump(built_db)
 
 
 def test_a_bad_article_is_reported_and_skipped(pipeline, tmp_path):
