@@ -22,6 +22,8 @@ GENDERS = ("female", "male")
 @functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """A word compared case- and accent-insensitively, a trailing full stop ignored ("Mr." = "mr")."""
+    if word.isascii():  # nothing to decompose, and casefold is lower
+        return word.lower().rstrip(".")
     word = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in word if not unicodedata.combining(c)).rstrip(".")
 

@@ -41,13 +41,19 @@ NOT_NAME = regex.compile(r"[^\w' -]+")
 ARTICLES = regex.compile(r"\b(?:the|a|an)\s+")
 SPACES = regex.compile(r"\s+")
 POSSESSIVE = regex.compile(r"^['’]s?$")
-POSSESSIVE_END = regex.compile(r"['’]s?$")
 SALIENCE_SENTENCES = 6  # how far back a pronoun looks for its antecedent
 SALIENT_FEW = 3  # candidates among which a known gender outranks an open one
 KINDS = {"person": "person", "organisation": "organisation", "group": "organisation", "place": "place"}
 
 
 @functools.lru_cache(maxsize=65536)
+def without_possessive(name: str) -> str:
+    """``name`` without a possessive ending: "Biden's" → "Biden", "Reuters'" → "Reuters"."""
+    if name.endswith(("'s", "’s")):
+        return name[:-2]
+    return name[:-1] if name.endswith(("'", "’")) else name
+
+
 def normalise(name: str) -> str:
     """Compare names case- and accent-insensitively, ignoring articles and punctuation."""
     name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
@@ -330,8 +336,8 @@ class Resolver:
 
     def entity_of_run(self, sentence: Sentence, run: Run, text: str, registry: Registry) -> Entity:
         """The entity a name run names: the gazetteer's, a fuller name already written, or a new one."""
-        name = POSSESSIVE_END.sub("", text[run.words[0].start:run.words[-1].end])
-        key = tuple(POSSESSIVE_END.sub("", fold(w.text)) for w in run.words if w.text not in ("-", "‐"))
+        name = without_possessive(text[run.words[0].start:run.words[-1].end])
+        key = tuple(without_possessive(fold(w.text)) for w in run.words if w.text not in ("-", "‐"))
         role, roles = self.role_of(sentence, run, text)
         kind, gender = self.name_type(run, roles)
         if kind in (None, "person"):
