@@ -46,7 +46,6 @@ SALIENT_FEW = 3  # candidates among which a known gender outranks an open one
 KINDS = {"person": "person", "organisation": "organisation", "group": "organisation", "place": "place"}
 
 
-@functools.lru_cache(maxsize=65536)
 def without_possessive(name: str) -> str:
     """``name`` without a possessive ending: "Biden's" → "Biden", "Reuters'" → "Reuters"."""
     if name.endswith(("'s", "’s")):
@@ -54,6 +53,7 @@ def without_possessive(name: str) -> str:
     return name[:-1] if name.endswith(("'", "’")) else name
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
     """Compare names case- and accent-insensitively, ignoring articles and punctuation."""
     name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
