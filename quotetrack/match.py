@@ -72,9 +72,18 @@ class SentenceView:
     @functools.cached_property
     def edges(self) -> tuple[list[int], list[int]]:
         """The first and the last word of each word's subtree."""
-        words = self.sentence.words
+        words, children = self.sentence.words, self.sentence.children
         left, right = list(range(len(words))), list(range(len(words)))
-        for index, word in enumerate(words):
+        order = [index for index, word in enumerate(words) if word.head < 0]
+        for index in order:  # heads before their dependents
+            order.extend(children[index])
+        if len(order) == len(words):  # a tree: each subtree's edges from its dependents', bottom up
+            for index in reversed(order):
+                for child in children[index]:
+                    left[index] = min(left[index], left[child])
+                    right[index] = max(right[index], right[child])
+            return left, right
+        for index, word in enumerate(words):  # an odd parse with a cycle: walk up from each word
             seen, head = {index}, word.head
             while head >= 0 and head not in seen:  # guard against cycles in odd parses
                 seen.add(head)

@@ -500,8 +500,10 @@ def save_quote_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]
     the spelling is added to its aliases.
     """
     keys = {row["id"]: row.pop("speaker_key", None) for row in rows}
-    for row in rows:
-        if keys[row["id"]] and row["speaker_id"]:
+    keyed = [row for row in rows if keys[row["id"]] and row["speaker_id"]]
+    known = stored_speaker_ids(db, [row["speaker_id"] for row in keyed]) if keyed else set()
+    for row in keyed:
+        if row["speaker_id"] not in known:
             row["speaker_id"] = same_speaker(db, row["speaker_id"], row["speaker"], keys[row["id"]])
     wanted = {row["id"]: row for row in rows}
     stored = {row["id"]: row for row in stored_rows(db, "quotes", "article_id = ?", [article_id])}
@@ -518,10 +520,14 @@ def save_quote_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]
         db.table("quotes").insert_all([row for row in rows if row["id"] in changed], pk="id", replace=True)
 
 
+def stored_speaker_ids(db: sqlite_utils.Database, ids: list[str]) -> set[str]:
+    """Those of the speaker ``ids`` that are stored."""
+    return {speaker_id for speaker_id, in db.execute(
+        "select id from speakers where id in (select value from json_each(?))", [json.dumps(ids)])}
+
+
 def same_speaker(db: sqlite_utils.Database, own_id: str, name: str, key: str) -> str:
-    """The id of the speaker this name is another spelling of, or ``own_id`` when it is new or its own."""
-    if db.execute("select 1 from speakers where id = ?", [own_id]).fetchone():
-        return own_id
+    """The id of the speaker this name (new to the database) is another spelling of, or ``own_id``."""
     found = db.execute(SPEAKER_BY_KEY, [key, own_id]).fetchone()
     if found is None:
         return own_id

@@ -39,6 +39,31 @@ def test_relations(rel, index, expected):
     assert sorted(related(rel, index)) == sorted(expected)
 
 
+def subtree_edges(heads: list[int]) -> tuple[list[int], list[int]]:
+    """Each word's first and last descendant (or itself), from each word's chain of heads, cut where it loops."""
+    left, right = list(range(len(heads))), list(range(len(heads)))
+    for index in range(len(heads)):
+        seen, head = {index}, heads[index]
+        while head >= 0 and head not in seen:
+            seen.add(head)
+            left[head], right[head] = min(left[head], index), max(right[head], index)
+            head = heads[head]
+    return left, right
+
+
+@pytest.mark.parametrize("heads", [
+    [1, -1, 3, 4, 1, 1],  # SAID
+    [-1, 0, 1, 2, 3],  # a chain
+    [2, 2, -1, 4, 2, 2, 7, 5],  # dependents on both sides, nested
+    [1, -1, 3, 2, 1],  # words 2 and 3 head each other: a cycle no word of the tree reaches
+    [2, 0, 1, 2, -1],  # a cycle (0, 1, 2) with a dependent, and a root alone
+])
+def test_subtree_edges_in_trees_and_odd_parses_with_a_cycle(heads):
+    words = [Word(i, f"w{i}", "w", "X", "", "", head, "dep", 3 * i, 3 * i + 2) for i, head in enumerate(heads)]
+    view = SentenceView(Sentence(0, 0, 3 * len(heads), 0, words), [])
+    assert (view.left, view.right) == subtree_edges(heads)
+
+
 def test_children_and_earlier_words_come_nearest_first():
     assert related(">", 1) == [0, 4, 5]
     assert related(";*", 3) == [2, 1, 0]
