@@ -561,10 +561,14 @@ def save_skipped(db: sqlite_utils.Database, skipped: list[tuple[str, str]], inge
 
 def stored_articles(db: sqlite_utils.Database) -> Iterator[Article]:
     """The stored articles as ingest made them, to attribute them again (their parses are cached)."""
-    columns = [column for column in TABLES["articles"]["columns"] if column not in ("metadata", "segments")]
-    for row in db.query("select * from articles order by id"):
-        yield Article(**{column: row[column] for column in columns}, metadata=json.loads(row["metadata"] or "{}"),
-                      segments=[tuple(segment) for segment in json.loads(row["segments"] or "[[0, 0]]")])
+    return map(article_of_row, db.query("select * from articles order by id"))
+
+
+def article_of_row(row: dict) -> Article:
+    """The article ``article_row`` made ``row`` of (its page's HTML aside)."""
+    return Article(**{column: row[column] for column in TABLES["articles"]["columns"] if column not in JSON_FIELDS},
+                   metadata=json.loads(row["metadata"] or "{}"), boilerplate=json.loads(row["boilerplate"] or "[]"),
+                   segments=[tuple(segment) for segment in json.loads(row["segments"] or "[[0, 0]]")])
 
 
 def quote_counts(db: sqlite_utils.Database, article_ids: list[str],
@@ -764,6 +768,9 @@ def statement_row(members: list[dict]) -> dict:
         "first_article_id": first["article_id"],
         "speaker_id": first["speaker_id"],
     }
+
+
+JSON_FIELDS = ("metadata", "segments", "boilerplate")  # an article's fields stored as JSON
 
 
 def article_row(article: Article) -> dict:

@@ -312,6 +312,12 @@ def test_resaving_an_article_with_other_sentences_keeps_its_quotes(built):
     contents(built)
 
 
+def test_stored_articles_are_the_articles_saved(built):
+    stored = list(store.stored_articles(built))
+    assert stored == [article_records(article_id)[0] for article_id in sorted(ARTICLES)]
+    assert [store.article_row(article) for article in stored] == list(built.query("select * from articles order by id"))
+
+
 def test_build_order_does_not_matter(built, tmp_path):
     other = store.open_db(tmp_path / "reversed.db")
     build(other, article_ids=reversed(ARTICLES))
