@@ -177,6 +177,7 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
     """
     from .ingest import count_articles
     from .pipeline import BuildReport
+    from .store import StoredInputs
 
     if dask_address and workers:
         raise click.UsageError("--dask and --workers exclude each other: --workers starts a local cluster")
@@ -187,7 +188,7 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
     if not total:
         raise click.ClickException(f"no articles read from {source}: quotetrack reads {READ_KINDS} files")
     with build_runner(pipeline, dask_address, workers, processes) as runner, \
-            progressbar(total, "Attributing quotes") as bar:
+            contextlib.closing(StoredInputs(db_path)) as stored, progressbar(total, "Attributing quotes") as bar:
         printed = set()  # ingest's reasons, told as they come; the build's are told after it
 
         def skipped(where: str, why: str) -> None:
@@ -195,8 +196,8 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
             click.echo(f"skipped {where}: {why}", err=True)
             bar.update(1)
 
-        pipeline.build(db_path, pipeline.stream(source, report, skipped, keep_html), report, force=force, progress=bar.update,
-                       yes=yes, runner=runner)
+        pipeline.build(db_path, pipeline.stream(source, report, skipped, keep_html, stored), report, force=force,
+                       progress=bar.update, yes=yes, runner=runner)
     for where, why in report.errors:
         if (where, why) not in printed:
             click.echo(f"skipped {where}: {why}", err=True)

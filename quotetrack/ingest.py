@@ -10,9 +10,12 @@ text is changed, and ``Article.segments`` maps every kept character back to the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import importlib.metadata
 import json
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +111,40 @@ class _BadArticle(Exception):
     """One article cannot be ingested; it is reported and skipped."""
 
 
+Known = Callable[[str], Article | None]  # the article ingested before from an input hash, if any
+
+
+class Inputs:
+    """Names each input read (a file, a JSON Lines line) by a hash of its source, its bytes and how it is
+    cleaned (the boilerplate rules, this module's code), and asks ``known`` for the article an input of
+    that hash gave before, so that an unchanged input is not cleaned again."""
+
+    def __init__(self, boilerplate: Boilerplate, known: Known | None = None):
+        rules = [(rule.id, rule.pattern.pattern, rule.pattern.flags, rule.context) for rule in boilerplate.rules]
+        self.prefix = hashlib.sha256(f"{_code_digest()}{rules!r}".encode()).digest()
+        self.known = known
+
+    def article(self, source: str, raw: bytes, make: Callable[[], Article]) -> Article:
+        """The article of the input ``raw`` read at ``source``: the known one, else the one ``make`` makes."""
+        input_hash = hashlib.sha256(self.prefix + source.encode("utf-8", "surrogateescape") + b"\0" + raw).hexdigest()
+        article = self.known(input_hash) if self.known else None
+        if article is None:
+            article = make()
+            article.input_hash = input_hash
+        return article
+
+
+@functools.cache
+def _code_digest() -> str:
+    """The versions and sources of what cleans an input: a new one reads every input again."""
+    digest = hashlib.sha256(importlib.metadata.version("quotetrack").encode())
+    for package in ("trafilatura", "py3langid", "regex"):
+        digest.update(package.encode() + importlib.metadata.version(package).encode())
+    for module in (sys.modules[__name__], language, webpage):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
 def count_articles(path: str | Path) -> int:
     """How many articles ``read_articles`` will yield or report, without reading them: one per
     text file and per folder entry it reports, one per non-blank line of a JSON Lines file."""
@@ -144,7 +181,7 @@ def _files(path: str | Path, on_error: ErrorHandler) -> Iterator[Path | None]:
 
 
 def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHandler,
-                  keep_html: bool = False) -> Iterator[Article]:
+                  keep_html: bool = False, known: Known | None = None) -> Iterator[Article]:
     """Articles from a ``.txt``, ``.jsonl`` or ``.html``/``.htm`` file, or a folder of them (sorted, not recursive).
 
     Ids are unique: an article whose id an earlier one has is reported and skipped.
@@ -152,16 +189,18 @@ def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHan
     subfolder, a broken link, a FIFO), is reported as ``on_error(source, reason)`` and
     skipped; hidden files are passed over. A path that does not exist, or is neither a
     regular file nor a folder, raises ``IngestError``. ``keep_html`` keeps each page's HTML on its article.
+    ``known`` gives back the articles of inputs read before (see ``Inputs``).
     """
     files = [file for file in _files(path, on_error) if file is not None]  # the folder's entries reported first
+    inputs = Inputs(boilerplate, known)
     first_source: dict[str, str] = {}
     for file in files:
         if file.suffix.lower() == ".jsonl":
-            articles = _read_jsonl(file, boilerplate, on_error)
+            articles = _read_jsonl(file, boilerplate, on_error, inputs)
         elif file.suffix.lower() in HTML_SUFFIXES:
-            articles = _reported(str(file), on_error, _html_file_article, file, boilerplate, keep_html)
+            articles = _reported(str(file), on_error, _html_file_article, file, boilerplate, keep_html, inputs)
         else:
-            articles = _reported(str(file), on_error, _text_article, file, boilerplate)
+            articles = _reported(str(file), on_error, _text_article, file, boilerplate, inputs)
         for article in articles:
             if (first := first_source.setdefault(article.id, article.source)) != article.source:
                 on_error(article.source, f"id {article.id!r} is already used by {first}")
@@ -197,8 +236,13 @@ def _reported(source: str, on_error: ErrorHandler, build: Callable[..., Article]
         on_error(source, str(error))
 
 
-def _text_article(file: Path, boilerplate: Boilerplate) -> Article:
-    return _article(str(file), _decode(_read_bytes(file, 4 * MAX_ARTICLE_CHARS)), boilerplate, file.stem)
+def _text_article(file: Path, boilerplate: Boilerplate, inputs: Inputs) -> Article:
+    raw = _read_bytes(file, 4 * MAX_ARTICLE_CHARS)
+    return inputs.article(str(file), raw, functools.partial(_text_of_bytes, str(file), raw, boilerplate, file.stem))
+
+
+def _text_of_bytes(source: str, raw: bytes, boilerplate: Boilerplate, article_id: str) -> Article:
+    return _article(source, _decode(raw), boilerplate, article_id)
 
 
 def _read_bytes(file: Path, limit: int) -> bytes:
@@ -210,8 +254,13 @@ def _read_bytes(file: Path, limit: int) -> bytes:
         raise _BadArticle(f"cannot read file: {error.strerror or error}") from None
 
 
-def _html_file_article(file: Path, boilerplate: Boilerplate, keep_html: bool) -> Article:
-    return _page_article(str(file), _read_bytes(file, webpage.MAX_HTML_BYTES), boilerplate, file.stem, keep_html, None)
+def _html_file_article(file: Path, boilerplate: Boilerplate, keep_html: bool, inputs: Inputs) -> Article:
+    raw = _read_bytes(file, webpage.MAX_HTML_BYTES)
+    article = inputs.article(str(file), raw,
+                             functools.partial(_page_article, str(file), raw, boilerplate, file.stem, False, None))
+    if keep_html:
+        article.html = raw.decode("utf-8", "replace")
+    return article
 
 
 def page_articles(source: str, html: bytes, boilerplate: Boilerplate, on_error: ErrorHandler,
@@ -249,7 +298,7 @@ def _decode(data: bytes) -> str:
         raise _BadArticle(f"not UTF-8 text (bad byte at offset {error.start})") from None
 
 
-def _read_jsonl(file: Path, boilerplate: Boilerplate, on_error: ErrorHandler) -> Iterator[Article]:
+def _read_jsonl(file: Path, boilerplate: Boilerplate, on_error: ErrorHandler, inputs: Inputs) -> Iterator[Article]:
     try:
         lines = file.open("rb")
     except OSError as error:
@@ -261,7 +310,8 @@ def _read_jsonl(file: Path, boilerplate: Boilerplate, on_error: ErrorHandler) ->
             if len(raw) > MAX_JSONL_LINE_BYTES:
                 on_error(source, f"line too long ({len(raw):,} bytes; the limit is {MAX_JSONL_LINE_BYTES:,})")
             elif raw.strip():
-                yield from _reported(source, on_error, _json_article, source, raw, boilerplate)
+                yield from _reported(source, on_error, inputs.article, source, raw,
+                                     functools.partial(_json_article, source, raw, boilerplate))
 
 
 def _json_article(source: str, raw: bytes, boilerplate: Boilerplate) -> Article:

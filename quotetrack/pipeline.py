@@ -126,15 +126,16 @@ class Pipeline:
         return predictions
 
     def stream(self, source: str | Path, report: BuildReport, on_error: Callable[[str, str], None] | None = None,
-               keep_html: bool = False) -> Iterator[Article]:
+               keep_html: bool = False, known: ingest.Known | None = None) -> Iterator[Article]:
         """Ingest the articles at ``source`` one at a time; bad ones go to ``report.errors`` (and ``on_error``).
-        ``keep_html`` keeps each HTML page's markup, to be stored with its article."""
+        ``keep_html`` keeps each HTML page's markup, to be stored with its article; ``known`` gives the
+        articles of inputs ingested before (``store.StoredInputs``), which are not cleaned again."""
         def skipped(where: str, why: str) -> None:
             report.errors.append((where, why))
             if on_error:
                 on_error(where, why)
 
-        return ingest.read_articles(source, self.boilerplate, skipped, keep_html)
+        return ingest.read_articles(source, self.boilerplate, skipped, keep_html, known)
 
     def rule_rows(self) -> list[dict]:
         """One row per rule, for the ``rules`` table: its file relative to the rules folder, its examples as JSON."""

@@ -32,6 +32,7 @@ class Article:
     metadata: dict = field(default_factory=dict)
     boilerplate: list[dict] = field(default_factory=list)  # the lines cleaning removed: {"rule": id, "text": line}
     html: str | None = None  # the page the text was extracted from, kept only when asked (``--keep-html``)
+    input_hash: str | None = None  # the input it was read from, with how it was cleaned (``ingest.Inputs``)
     # (offset in text, offset in source) at the start of each kept stretch of the
     # source, in order: what boilerplate removal and trimming left of the source.
     segments: list[tuple[int, int]] = field(default_factory=lambda: [(0, 0)])

@@ -67,6 +67,7 @@ TABLES = {
             "metadata": str,  # JSON object
             "segments": str,  # JSON list of [offset in text, offset in source]
             "boilerplate": str,  # JSON list of {"rule", "text"}: the lines cleaning removed
+            "input_hash": str,  # the input it was read from and how it was cleaned: ingest reads it once
         },
         "pk": "id",
         "not_null": ["source", "content_hash", "text"],
@@ -174,7 +175,7 @@ TABLES = {
 }
 
 # Indexes beyond those on foreign keys, which ensure_db_shape always creates.
-INDEXES = {"quotes": [["speaker"], ["cue_lemma"], ["speaker_kind"]], "speakers": [["name_key"]],
+INDEXES = {"articles": [["input_hash"]], "quotes": [["speaker"], ["cue_lemma"], ["speaker_kind"]], "speakers": [["name_key"]],
            "fetches": [["url"], ["fetched_at"]], "tracked_urls": [["state"], ["article_id"]]}
 
 # Full-text search, kept in step with its table by triggers.
@@ -564,6 +565,30 @@ def stored_articles(db: sqlite_utils.Database) -> Iterator[Article]:
     return map(article_of_row, db.query("select * from articles order by id"))
 
 
+class StoredInputs:
+    """The articles stored in the database at ``path``, by ``input_hash``: what ``ingest`` need not read again.
+    Opened read-only on the first call at which the database exists; the build writes through its own connection."""
+
+    def __init__(self, path: str | Path):
+        self.path, self.db = Path(path), None
+
+    def __call__(self, input_hash: str) -> Article | None:
+        if self.db is None:
+            if not self.path.is_file():
+                return None
+            self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            self.db.row_factory = sqlite3.Row
+        try:  # fetchall: no statement left open to hold the file's lock while the build commits
+            rows = self.db.execute("select * from articles where input_hash = ? limit 1", [input_hash]).fetchall()
+        except sqlite3.OperationalError:  # no articles table yet, or one from before input hashes
+            return None
+        return article_of_row(dict(rows[0])) if rows else None
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+
 def article_of_row(row: dict) -> Article:
     """The article ``article_row`` made ``row`` of (its page's HTML aside)."""
     return Article(**{column: row[column] for column in TABLES["articles"]["columns"] if column not in JSON_FIELDS},
@@ -792,6 +817,7 @@ def article_row(article: Article) -> dict:
         "metadata": json.dumps(article.metadata, ensure_ascii=False, sort_keys=True),
         "segments": json.dumps(article.segments),
         "boilerplate": json.dumps(article.boilerplate, ensure_ascii=False),
+        "input_hash": article.input_hash,
     }
 
 

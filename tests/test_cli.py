@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLES_DIR, RULES_DIR, SEEDS_GOLD
+from quotetrack import ingest
 from quotetrack.cli import cli
 from quotetrack.parse import Parser
 
@@ -28,6 +29,15 @@ def test_build_writes_the_database(tmp_path):
     assert "5 articles (5 parsed" in result.output
     with closing(sqlite3.connect(db_path)) as db:
         assert db.execute("select count(*) from quotes").fetchone()[0] > 60
+
+
+def test_a_second_build_reads_its_inputs_without_cleaning_them_again(tmp_path, monkeypatch):
+    args = ["build", str(tmp_path / "quotes.db"), str(EXAMPLES_DIR), "--processes", "1"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    monkeypatch.setattr(ingest, "_article", lambda *args, **kwargs: pytest.fail("an input cleaned again"))
+    result = CliRunner().invoke(cli, [*args, "--force"])
+    assert result.exit_code == 0, result.output
+    assert "5 articles (0 parsed, 0 unchanged, 0 skipped)" in result.output
 
 
 @pytest.mark.parametrize("args,message", [

@@ -1,12 +1,14 @@
 """Ingest: boilerplate rules, cleaning with exact offsets, title/date/dateline, input formats, rule-file errors."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import POLNEAR, SEEDS_ARTICLES, SEEDS_GOLD, needs_polnear
+from quotetrack import ingest
 from quotetrack.errors import RuleError
 from quotetrack.ingest import IngestError, read_articles
 from quotetrack.rules import load_boilerplate
@@ -389,3 +391,44 @@ def test_count_articles_counts_what_read_articles_yields_or_reports(tmp_path):
     assert count_articles(tmp_path / "c.jsonl") == 4
     with pytest.raises(IngestError):
         count_articles(tmp_path / "missing")
+
+
+# --------------------------------------------------------------- inputs read before
+
+WEB_PAGE = Path(__file__).parent / "data" / "web" / "wire_story.html"
+
+
+def mixed_folder(tmp_path) -> Path:
+    """A folder with an article of each kind: text, JSON Lines (two), an HTML page."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    write(folder, "a.txt", next(SEEDS_DIR.glob("*.txt")).read_bytes())
+    write(folder, "b.jsonl", '{"id": 1, "text": "Gladkov said it."}\n{"text": "Peskov said so, Reuters said."}\n')
+    write(folder, "c.html", WEB_PAGE.read_bytes())
+    return folder
+
+
+def test_an_input_read_before_is_not_cleaned_again(tmp_path, monkeypatch):
+    folder = mixed_folder(tmp_path)
+    first, errors = read_all(folder)
+    assert not errors and len(first) == 4 and len({article.input_hash for article in first}) == 4
+    known = {article.input_hash: article for article in first}
+    monkeypatch.setattr(ingest, "_article", lambda *args, **kwargs: pytest.fail("an input cleaned again"))
+    again = list(read_articles(folder, BOILERPLATE, lambda source, reason: pytest.fail(reason), known=known.get))
+    assert again == first
+    (page,) = read_articles(folder / "c.html", BOILERPLATE, print, keep_html=True, known=known.get)
+    assert page.html == WEB_PAGE.read_text(encoding="utf-8")
+
+
+def test_the_input_hash_follows_the_bytes_the_source_and_the_cleaning(tmp_path):
+    def input_hash(name, text, boilerplate=BOILERPLATE):
+        (article,), _ = read_all(write(tmp_path, name, text), boilerplate)
+        return article.input_hash
+
+    text = "MOSCOW (Reuters) - Drones struck, Gladkov said.\n"
+    same = input_hash("a.txt", text)
+    assert input_hash("a.txt", text) == same
+    assert input_hash("b.txt", text) != same
+    assert input_hash("a.txt", text.replace("struck", "hit")) != same
+    fewer_rules = replace(BOILERPLATE, rules=BOILERPLATE.rules[1:])
+    assert input_hash("a.txt", text, fewer_rules) != same
