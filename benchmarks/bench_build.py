@@ -22,6 +22,11 @@ in a child of its own; each child's peak comes from ``os.wait4``.
     python benchmarks/bench_build.py                      # 840 PolNeAR train articles
     python benchmarks/bench_build.py --limit 20           # a quick check
     python benchmarks/bench_build.py --json               # JSON instead of the table
+
+``--scale-only`` and ``--reattribution-only`` run only the stages that need no parsing,
+from the parses of ``--cache-db``: peak RSS by corpus size, statements and Dask; or
+re-attribution after a rule edit, in process, through worker processes and by the
+whole `quotetrack build` command.
 """
 
 from __future__ import annotations
@@ -732,6 +737,78 @@ def scale_stages(args) -> str:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def corpus_folder(corpus: Path, limit: int | None, workdir: Path) -> Path:
+    """The folder `quotetrack build` reads: ``corpus``, or links to the first ``limit`` of its files."""
+    if not limit:
+        return corpus
+    folder = workdir / "corpus"
+    folder.mkdir()
+    for file in sorted(path for path in corpus.iterdir() if not path.name.startswith("."))[:limit]:
+        (folder / file.name).symlink_to(file.resolve())
+    return folder
+
+
+def command_run(command: list[str]) -> dict:
+    """Run a command in a fresh process: its wall time, its children's CPU, its last line of output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(command)} failed: {done.stderr.strip()[-500:]}")
+    return {"wall_s": wall, "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+            "output": done.stdout.strip().splitlines()[-1]}
+
+
+def reattribution_stages(args) -> str:
+    """Re-attribution after a rule edit, from cached parses: ``Pipeline.build`` in this process and through
+    worker processes (warmed up), then the whole `quotetrack build` command in a fresh process (start-up,
+    reading the corpus, starting its workers) after the edit and once more with nothing changed."""
+    from quotetrack.pipeline import BuildReport, Pipeline
+    from quotetrack.pool import ProcessRunner
+
+    workdir = Path(tempfile.mkdtemp(prefix="quotetrack-bench-reattribute-"))
+    try:
+        folder = corpus_folder(args.corpus, args.limit, workdir)
+        pipeline = Pipeline(args.rules, args.models)
+        articles = pipeline.read(folder, BuildReport())
+        base = workdir / "base.db"
+        parses_only_db(args.cache_db, base)
+        if (parsed := pipeline.build(base, articles).parsed):
+            log(f"{parsed} articles had no cached parse and were parsed")
+        edited_dir = edited_rules(args.rules, workdir)
+        edited = Pipeline(edited_dir, args.models)
+
+        def fresh_copy(name: str) -> Path:
+            return Path(shutil.copy(base, workdir / name))
+
+        probe = instrument()
+        log(f"re-attribution of {len(articles)} articles in this process")
+        rows = [["`Pipeline.build`, this process", rebuild(edited, fresh_copy("one.db"), articles, probe)]]
+        sentences = rows[0][1]["sentences"]
+        for processes in sorted({1, args.processes or os.cpu_count()} - {1}):
+            log(f"re-attribution through {processes} worker processes")
+            with ProcessRunner(edited, processes) as runner:
+                edited.build(fresh_copy("warm.db"), articles, runner=runner)  # the workers load their pipelines
+                rows.append([f"`Pipeline.build`, {processes} worker processes",
+                             rebuild(edited, fresh_copy("pool.db"), articles, probe, runner=runner)])
+        db = fresh_copy("cli.db")
+        command = [sys.executable, "-m", "quotetrack", "build", str(db), str(folder), "--rules", str(edited_dir)]
+        log("re-attribution by `quotetrack build`")
+        rows.append(["`quotetrack build` (whole command)", command_run(command)])
+        rows.append(["`quotetrack build` again, nothing changed", command_run(command)])
+        out = [f"re-attribution of {len(articles)} articles ({sentences} sentences) after a rule edit, "
+               f"from cached parses; {os.cpu_count()} CPUs",
+               table([[name, f"{r['wall_s']:.2f}", f"{rate(sentences, r['wall_s']):.0f}" if "again" not in name else "-"]
+                      for name, r in rows],
+                     ["", "wall s", "sentences/s"])]
+        out += [f"{name}: {r['output']}" for name, r in rows if "output" in r]
+        return "\n".join(out)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------- machine
 
 
@@ -946,6 +1023,10 @@ def main(argv=None) -> None:
                              "N worker processes")
     parser.add_argument("--scale-only", action="store_true",
                         help="only the cached-parse stages (no cold build, no parsing): needs --cache-db")
+    parser.add_argument("--reattribution-only", action="store_true",
+                        help="only re-attribution after a rule edit, from the parses of --cache-db: in this "
+                             "process, through --processes workers (default: one per CPU), and by the whole "
+                             "`quotetrack build` command")
     # internal: the child process
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-cached", action="store_true", help=argparse.SUPPRESS)
@@ -966,6 +1047,9 @@ def main(argv=None) -> None:
         return
     if args.scale_only:
         print(scale_stages(args), flush=True)
+        return
+    if args.reattribution_only:
+        print(reattribution_stages(args), flush=True)
         return
 
     from quotetrack.pipeline import Pipeline
