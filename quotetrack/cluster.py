@@ -23,11 +23,10 @@ from distributed import Client, WorkerPlugin, get_worker
 
 from .parse import DEFAULT_MODEL_DIR
 from .pipeline import Done, Pipeline
-from .pool import in_order, settle_worker
+from .pool import IN_FLIGHT_PER_WORKER, in_order, settle_worker
 from .records import Article
 
 PLUGIN = "quotetrack-pipeline"
-IN_FLIGHT_PER_THREAD = 2  # batches sent ahead per worker thread: enough to keep it busy, few to hold
 RETRIES = 2  # a batch that raises is tried again this many times (a dead worker's batches are always rerun)
 
 
@@ -81,7 +80,8 @@ class DaskRunner:
         model_dir = None if pipeline.parser.model_dir == DEFAULT_MODEL_DIR else str(pipeline.parser.model_dir)
         plugin = PipelinePlugin(rule_files(pipeline.rules_dir), model_dir, pipeline.parser.device)
         client.register_plugin(plugin, name=PLUGIN)
-        self.in_flight = in_flight or max(2, IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
+        # a Dask worker thread runs a batch at a time, as a worker process does
+        self.in_flight = in_flight or max(2, IN_FLIGHT_PER_WORKER * sum(client.nthreads().values()))
 
     def __call__(self, batches: Iterable[list[tuple[Article, bytes | None]]]) -> Iterator[Done]:
         def submit(batch):
