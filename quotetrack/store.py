@@ -175,8 +175,8 @@ TABLES = {
 }
 
 # Indexes beyond those on foreign keys, which ensure_db_shape always creates.
-INDEXES = {"articles": [["input_hash"]], "quotes": [["speaker"], ["cue_lemma"], ["speaker_kind"]], "speakers": [["name_key"]],
-           "fetches": [["url"], ["fetched_at"]], "tracked_urls": [["state"], ["article_id"]]}
+INDEXES = {"articles": [["input_hash"]], "quotes": [["speaker"], ["cue_lemma"], ["speaker_kind"]],
+           "speakers": [["name_key"]], "fetches": [["url"], ["fetched_at"]], "tracked_urls": [["state"], ["article_id"]]}
 
 # Full-text search, kept in step with its table by triggers.
 FTS = {"quotes": ["content", "speaker", "speaker_mention"]}
