@@ -31,6 +31,7 @@ def fold(word: str) -> str:
 @dataclass(frozen=True)
 class SpeakerLexicon:
     titles: frozenset[str]
+    courtesy_titles: frozenset[str]  # titles that are never a role on their own ("Mr.")
     gender_words: dict[str, str]  # folded title or role noun → female | male
     first_names: dict[str, str]  # folded first name → female | male (a name in both lists is left out)
     particles: frozenset[str]
@@ -104,6 +105,7 @@ def load_lexicon(rules_dir: str | Path) -> SpeakerLexicon:
     first_names = _by_gender(names_path, load_file(names_path), "first_names.yml") if names_path.exists() else {}
     return SpeakerLexicon(
         titles=_words(path, data, "titles"),
+        courtesy_titles=_words(path, data, "courtesy_titles") if "courtesy_titles" in data else frozenset(),
         gender_words=_by_gender(path, data.get("gendered"), "gendered"),
         first_names=first_names,
         particles=_words(path, data, "name_particles"),

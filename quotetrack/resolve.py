@@ -278,8 +278,8 @@ class Resolver:
         appositive = self.apposition(sentence, run, text)
         roles = {fold(w.lemma) for w in before if w.upos != "PROPN"} | {fold(w.text) for w in before}
         parts = []
-        if before:
-            parts.append(text[before[0].start:before[-1].end])
+        if shown := self.without_courtesy(before):
+            parts.append(text[shown[0].start:shown[-1].end])
         if appositive:
             parts.append(appositive[0])
             roles |= appositive[1]
@@ -601,6 +601,7 @@ class Resolver:
         before = [w for w in words if w.end <= run.words[0].start and w.upos != "PUNCT"] or run.titles
         if before and before[0].upos == "DET":
             before = before[1:]
+        before = self.without_courtesy(before)
         after = [w for w in words if w.start >= run.words[-1].end and w.index not in parenthesized]
         while after and after[0].upos == "PUNCT":
             after = after[1:]
@@ -608,6 +609,15 @@ class Resolver:
             after = after[:-1]
         parts = [text[ws[0].start:ws[-1].end] for ws in (before, after) if ws]
         return ", ".join(parts) or None
+
+    def without_courtesy(self, words: list[Word]) -> list[Word]:
+        """Role words less the courtesy titles at either end: "Mr." alone is no role."""
+        first, last = 0, len(words)
+        while first < last and fold(words[first].text) in self.lex.courtesy_titles:
+            first += 1
+        while last > first and fold(words[last - 1].text) in self.lex.courtesy_titles:
+            last -= 1
+        return words[first:last]
 
     def described(self, head: str, start: int, sentence: int, occurrences: list[Occurrence]) -> Entity | None:
         """Pass 4: the nearest earlier entity whose name or role has the description's head noun;

@@ -222,6 +222,7 @@ SCHEMAS = {
                                     "as one of these is stored unresolved when no antecedent is found"},
         "person_nouns": _words("head nouns that make a mention a person"),
         "group_nouns": _words("head nouns that make a mention a body or group"),
+        "courtesy_titles": _words("titles that say how to address someone, never a role on their own (\"Mr.\")"),
         "honorifics": _words("titles dropped when a short form is matched to a full name (\"Mr Gladkov\")"),
         "speakers": {"type": "array", "description": "the gazetteer: one canonical name per speaker",
                      "items": _closed({

@@ -133,6 +133,34 @@ def test_the_speaker_is_the_one_a_reader_would_name(stories, story, snippet, spe
     assert (quote.speaker, quote.speaker_kind) == (speaker, kind), quote.speaker_span
 
 
+ROLE_STORIES = {
+    "courtesy": 'Mr. Sanders said the vote had been rigged. "We will appeal," Ms. Kent said on Monday.',
+    "titled": "Gov. Ron Jones said the budget was balanced.",
+    "deputy": "Deputy Mayor Sam Austin said the fares would fall.",
+    "courtesy-and-role": "Mrs. Clark, the club's treasurer, said the debt had been halved.",
+}
+ROLES = [
+    ("courtesy", "vote had been rigged", None),
+    ("courtesy", "We will appeal", None),
+    ("titled", "budget was balanced", "Gov."),
+    ("deputy", "fares would fall", "Deputy Mayor"),
+    ("courtesy-and-role", "debt had been halved", "the club's treasurer"),
+]
+
+
+@pytest.fixture(scope="module")
+def role_stories(pipeline):
+    articles = [Article(name, name, text, hashlib.sha256(text.encode()).hexdigest())
+                for name, text in ROLE_STORIES.items()]
+    return {parsed.article.id: quotes for parsed, quotes in pipeline.run(articles)}
+
+
+@pytest.mark.parametrize("story,snippet,role", ROLES, ids=[f"{r[0]}:{r[1]}" for r in ROLES])
+def test_a_courtesy_title_is_no_role(role_stories, story, snippet, role):
+    [quote] = [q for q in role_stories[story] if snippet in q.content.text]
+    assert quote.role == role
+
+
 def test_a_mention_cut_inside_a_name_is_mended(pipeline):
     text = 'Economist Khalid al-Amiri spoke first. "The figures are wrong," al-Amiri said.'
     [(parsed, quotes)] = list(pipeline.run([Article("cut", "cut", text, hashlib.sha256(text.encode()).hexdigest())]))
