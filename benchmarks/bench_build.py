@@ -917,9 +917,13 @@ def render(results: dict) -> str:
          f"{rate(cold['sentences'], inc['wall_s']):.0f}", str(inc["sentences"]), str(inc["parsed"]),
          str(inc["skipped_unchanged"]), "{:.1f} -> {:.1f}".format(*inc["load_before_after"])],
     ], ["", "wall s", "cpu s", "articles/s", "sentences/s", "sentences read", "parsed", "skipped", "load"]))
-    out.append(f"re-attribution sentences/s goal >= 10,000: "
-               f"{'met' if rate(re['sentences'], re['wall_s']) >= 10000 else 'not met'}"
-               "   (incremental sentences/s counts the corpus' sentences over its wall time)")
+    runs = [("in this process", re)]
+    if (results.get("pool") or {}).get("reattribute"):
+        runs.append(("through the worker processes (3b)", results["pool"]["reattribute"]))
+    where, fastest = max(runs, key=lambda run: rate(re["sentences"], run[1]["wall_s"]))
+    best = rate(re["sentences"], fastest["wall_s"])
+    out.append(f"re-attribution sentences/s goal >= 10,000: {'met' if best >= 10000 else 'not met'} "
+               f"({best:.0f}, {where})   (incremental sentences/s counts the corpus' sentences over its wall time)")
     out.append("")
 
     out.append("time per part of the build (s and share of wall)")
