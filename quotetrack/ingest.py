@@ -12,10 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import importlib.metadata
 import json
 import stat
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ import regex
 from . import language, webpage
 from .records import Article
 from .rules import Boilerplate, BoilerplateRule
+from .versions import source_digest
 
 JSONL_FIELDS = ("id", "title", "url", "published", "text")
 OUTLET_GROUP = "outlet"  # a boilerplate pattern's group of this name names the article's outlet
@@ -137,12 +136,7 @@ class Inputs:
 @functools.cache
 def _code_digest() -> str:
     """The versions and sources of what cleans an input: a new one reads every input again."""
-    digest = hashlib.sha256(importlib.metadata.version("quotetrack").encode())
-    for package in ("trafilatura", "py3langid", "regex"):
-        digest.update(package.encode() + importlib.metadata.version(package).encode())
-    for module in (sys.modules[__name__], language, webpage):
-        digest.update(Path(module.__file__).read_bytes())
-    return digest.hexdigest()
+    return source_digest(("ingest", "language", "webpage"), ("trafilatura", "py3langid", "regex"))
 
 
 def count_articles(path: str | Path) -> int:

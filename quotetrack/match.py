@@ -171,7 +171,6 @@ class WordTest:
     same test, which a sentence view works out once per word and relation."""
 
     def __init__(self, required: tuple[tuple[str, Hashable], ...], negated: tuple[tuple[str, Hashable], ...]):
-        self.required, self.negated = required, negated
         self.checks = [(key, wanted, True) for key, wanted in required] + [(key, wanted, False) for key, wanted in negated]
 
     def sieve(self, view: SentenceView, indexes: Iterable[int]) -> list[int]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
-import importlib.metadata
 import itertools
 import json
 import time
@@ -21,6 +19,7 @@ from .lexicon import load_lexicon
 from .resolve import Resolver
 from .rules import DEFAULT_RULES_DIR, REGEX_TIMEOUT, load_rules
 from .screen import Screen, load_statement_rules
+from .versions import source_digest
 
 
 # the modules whose code decides which quotes an article gets: a change to any of them re-attributes
@@ -319,11 +318,7 @@ class Pipeline:
 @functools.cache
 def code_digest() -> str:
     """The quotetrack version and a hash of the ``ENGINE_MODULES`` sources."""
-    digest = hashlib.sha256(importlib.metadata.version("quotetrack").encode())
-    for name in ENGINE_MODULES:
-        module = importlib.import_module(f"{__package__}.{name}")
-        digest.update(name.encode() + Path(module.__file__).read_bytes())
-    return digest.hexdigest()
+    return source_digest(ENGINE_MODULES)
 
 
 def work_batches(articles: Iterable[Article], cache: ParseCache, model: str,

@@ -1,5 +1,6 @@
 """Building the database: idempotent, incremental, crash-safe, rule edits re-attribute without parsing."""
 
+import importlib.metadata
 import json
 import re
 import shutil
@@ -70,7 +71,7 @@ def test_a_rule_edit_reattributes_without_parsing(seed_articles, copied_db, tmp_
 @pytest.mark.parametrize("changed", ["version", "engine code"])
 def test_a_code_upgrade_reattributes_without_parsing(pipeline, seed_articles, copied_db, monkeypatch, changed):
     if changed == "version":
-        monkeypatch.setattr(pipeline_module.importlib.metadata, "version", lambda name: "99.0")
+        monkeypatch.setattr(importlib.metadata, "version", lambda name: "99.0")
     else:
         real = Path.read_bytes
         monkeypatch.setattr(Path, "read_bytes", lambda path: real(path) + (b"#" if path.name == "match.py" else b""))
