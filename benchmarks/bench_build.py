@@ -107,7 +107,9 @@ def count_decoded(counts, sentences) -> None:
 
 
 def instrument() -> Probe:
-    from quotetrack import parse, pipeline, store
+    from quotetrack.run import pipeline
+    from quotetrack.stages import parse
+    from quotetrack.store import database as store
 
     probe = Probe()
     # parse stage (inside parse_articles): Stanza + conversion, cache writes and reads
@@ -163,7 +165,7 @@ def breakdown(wall: float, probe_seconds: dict[str, float], report_seconds: dict
 
 
 def read_articles(pipeline, corpus: Path, limit: int | None):
-    from quotetrack.pipeline import BuildReport
+    from quotetrack.run.pipeline import BuildReport
 
     report = BuildReport()
     articles = pipeline.read(corpus, report)
@@ -174,7 +176,7 @@ def read_articles(pipeline, corpus: Path, limit: int | None):
 
 def paragraphs_of(article) -> list[str]:
     """The paragraphs ``Parser.parse`` splits an article into (used for the warm-up and --bare-grouped)."""
-    from quotetrack.parse import PARAGRAPH
+    from quotetrack.stages.parse import PARAGRAPH
 
     return [m.group() for m in PARAGRAPH.finditer(article.text) if m.group().strip()]
 
@@ -216,7 +218,7 @@ def planned_calls(pipeline, articles) -> list[list[str]]:
     """The bulk_process calls a cold build of ``articles`` makes, from a dry run (nothing parsed)."""
     import sqlite_utils
 
-    from quotetrack.parse import ParseCache, parse_articles
+    from quotetrack.stages.parse import ParseCache, parse_articles
 
     with BulkRecorder(pipeline.parser.pipeline, parse=False) as recorder:
         for _ in parse_articles(articles, pipeline.parser, ParseCache(sqlite_utils.Database(memory=True))):
@@ -246,7 +248,7 @@ def child_cold(args) -> None:
     import stanza
     import torch
 
-    from quotetrack.pipeline import BuildReport, Pipeline
+    from quotetrack.run.pipeline import BuildReport, Pipeline
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -380,9 +382,9 @@ def child_pool(args) -> None:
     in-process child's model load); writes JSON to --out with the writer's and the workers' peak RSS."""
     import sqlite_utils
 
-    from quotetrack.parse import decode
-    from quotetrack.pipeline import BuildReport, Pipeline
-    from quotetrack.pool import ProcessRunner
+    from quotetrack.run.pipeline import BuildReport, Pipeline
+    from quotetrack.run.pool import ProcessRunner
+    from quotetrack.stages.parse import decode
 
     pipeline = Pipeline(args.rules, args.models)
     articles = read_articles(pipeline, args.corpus, args.limit)
@@ -447,7 +449,7 @@ def edited_rules(rules: Path, workdir: Path) -> Path:
 
 def rebuild(pipeline, db: Path, articles, probe: Probe, profile: Path | None = None, runner=None,
             force: bool = False) -> dict:
-    from quotetrack.pipeline import BuildReport
+    from quotetrack.run.pipeline import BuildReport
 
     probe.reset()
     report = BuildReport(articles=len(articles))
@@ -488,7 +490,7 @@ def parses_only_db(cache_db: Path, target: Path) -> None:
     """A database holding nothing but the parse cache of ``cache_db``."""
     import sqlite_utils
 
-    from quotetrack.parse import CACHE_TABLE, ParseCache
+    from quotetrack.stages.parse import CACHE_TABLE, ParseCache
 
     db = sqlite_utils.Database(target)
     ParseCache(db)
@@ -505,7 +507,7 @@ def replicated_corpus(articles, cache_db: Path, model: str, size: int, target: P
     hash, so every parse is a cache hit)."""
     import sqlite_utils
 
-    from quotetrack.parse import ParseCache
+    from quotetrack.stages.parse import ParseCache
 
     cache = ParseCache(sqlite_utils.Database(cache_db))
     cached = [a for a in articles if cache.blob(a.content_hash, model) is not None]
@@ -523,7 +525,7 @@ def replicated_corpus(articles, cache_db: Path, model: str, size: int, target: P
 
 def child_cached(args) -> None:
     """A streaming build of ``--corpus`` (all parses cached) into ``--db``, as `quotetrack build` runs it."""
-    from quotetrack.pipeline import BuildReport, Pipeline
+    from quotetrack.run.pipeline import BuildReport, Pipeline
 
     pipeline = Pipeline(args.rules, args.models)
     report = BuildReport()
@@ -538,7 +540,7 @@ def child_cached(args) -> None:
 
 def cached_rss(args, sizes: list[int], workdir: Path) -> list[dict]:
     """Peak RSS of streaming builds of ``sizes`` articles with cached parses, each in a fresh process."""
-    from quotetrack.pipeline import Pipeline
+    from quotetrack.run.pipeline import Pipeline
 
     pipeline = Pipeline(args.rules, args.models)
     articles = read_articles(pipeline, args.corpus, None)
@@ -570,7 +572,7 @@ def pairwise_groups(quotes: list[dict]) -> list[list[dict]]:
     """Statements as quotetrack grouped them before the index: every pair of a speaker's quotes compared."""
     from itertools import combinations
 
-    from quotetrack.store import near_identical, wording
+    from quotetrack.store.database import near_identical, wording
 
     wordings = [wording(quote["content"]) for quote in quotes]
     parent = list(range(len(quotes)))
@@ -599,7 +601,7 @@ def statements_bench(db_path: Path, quotes_wanted: int, pairwise_budget: int) ->
     ``pairwise_budget``; otherwise its time is extrapolated from the pairs per second
     it makes on the first speakers.
     """
-    from quotetrack import store
+    from quotetrack.store import database as store
 
     db = store.open_db(db_path)
     speakers = list(store.quotes_by_speaker(db))
@@ -643,7 +645,7 @@ def dask_reattribute(pipeline, db: Path, articles, workers: int, probe: Probe) -
     """Re-attribution through a local Dask cluster of ``workers`` processes (one thread each)."""
     from distributed import Client, LocalCluster
 
-    from quotetrack.cluster import DaskRunner
+    from quotetrack.run.cluster import DaskRunner
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
@@ -658,7 +660,7 @@ def dask_cold_build(pipeline, db: Path, articles, workers: int) -> dict:
     """A cold build (every article parsed) through a local Dask cluster of ``workers`` processes."""
     from distributed import Client, LocalCluster
 
-    from quotetrack.cluster import DaskRunner
+    from quotetrack.run.cluster import DaskRunner
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
@@ -681,7 +683,7 @@ def same_rows(one: Path, other: Path) -> bool:
 
 def scale_stages(args) -> str:
     """The cached-parse stages: peak RSS by corpus size, statements at scale, re-attribution local vs Dask."""
-    from quotetrack.pipeline import BuildReport, Pipeline
+    from quotetrack.run.pipeline import BuildReport, Pipeline
 
     workdir = Path(tempfile.mkdtemp(prefix="quotetrack-bench-scale-"))
     try:
@@ -715,7 +717,7 @@ def scale_stages(args) -> str:
         local = rebuild(pipeline, Path(middle["db"]), articles, probe, force=True)
         rows.append(["local (this process)", local])
         if args.processes:
-            from quotetrack.pool import ProcessRunner
+            from quotetrack.run.pool import ProcessRunner
 
             log(f"re-attribution of {len(articles)} articles, {args.processes} worker processes")
             with ProcessRunner(pipeline, args.processes) as runner:
@@ -765,8 +767,8 @@ def reattribution_stages(args) -> str:
     """Re-attribution after a rule edit, from cached parses: ``Pipeline.build`` in this process and through
     worker processes (warmed up), then the whole `quotetrack build` command in a fresh process (start-up,
     reading the corpus, starting its workers) after the edit and once more with nothing changed."""
-    from quotetrack.pipeline import BuildReport, Pipeline
-    from quotetrack.pool import ProcessRunner
+    from quotetrack.run.pipeline import BuildReport, Pipeline
+    from quotetrack.run.pool import ProcessRunner
 
     workdir = Path(tempfile.mkdtemp(prefix="quotetrack-bench-reattribute-"))
     try:
@@ -983,7 +985,7 @@ def render(results: dict) -> str:
 
 
 def main(argv=None) -> None:
-    from quotetrack.rules import DEFAULT_RULES_DIR
+    from quotetrack.rulelang.rules import DEFAULT_RULES_DIR
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1056,7 +1058,7 @@ def main(argv=None) -> None:
         print(reattribution_stages(args), flush=True)
         return
 
-    from quotetrack.pipeline import Pipeline
+    from quotetrack.run.pipeline import Pipeline
 
     load_start = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="quotetrack-bench-"))
@@ -1091,7 +1093,7 @@ def main(argv=None) -> None:
         log(f"incremental: {incremental['wall_s']:.2f}s")
         pool = None
         if args.processes:
-            from quotetrack.pool import ProcessRunner
+            from quotetrack.run.pool import ProcessRunner
 
             pool = {"cold": []}
             for size in [s for s in sizes if s < total] + [args.limit]:

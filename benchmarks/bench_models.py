@@ -31,8 +31,8 @@ DEFAULT_MODELS = [REPO / "quotetrack" / "models" / "stanza_en_glove", REPO.paren
 
 def cold_build(pipeline, articles) -> dict:
     """One cold build into a fresh temporary database: times, and counts read back from it."""
-    from quotetrack import store
-    from quotetrack.parse import ParseCache
+    from quotetrack.stages.parse import ParseCache
+    from quotetrack.store import database as store
 
     with tempfile.TemporaryDirectory() as folder:
         wall, cpu = time.perf_counter(), time.process_time()
@@ -53,8 +53,8 @@ def main(argv=None) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     args = parser.parse_args(argv)
 
-    from quotetrack.parse import load_stanza
-    from quotetrack.pipeline import BuildReport, Pipeline
+    from quotetrack.run.pipeline import BuildReport, Pipeline
+    from quotetrack.stages.parse import load_stanza
 
     model_dirs = args.models or DEFAULT_MODELS
     pipelines = [Pipeline(REPO / "rules", model_dir) for model_dir in model_dirs]

@@ -66,8 +66,8 @@ def load(model_dir: str, setting: str, ud: bool = False):
     quantized or not."""
     import stanza
 
-    from quotetrack.depparse import speed_up
-    from quotetrack.parse import PIPELINE_OPTIONS, PROCESSORS
+    from quotetrack.stages.depparse import speed_up
+    from quotetrack.stages.parse import PIPELINE_OPTIONS, PROCESSORS
 
     options = {"tokenize_pretokenized": True} if ud else PIPELINE_OPTIONS
     nlp = stanza.Pipeline("en", dir=model_dir, processors="tokenize,pos,lemma,depparse" if ud else PROCESSORS,
@@ -125,7 +125,7 @@ def ud_scores(nlp, sentences) -> dict:
 def news_pass(nlp, articles, batch: int, sort: bool) -> dict:
     import stanza
 
-    from quotetrack.parse import PARAGRAPH
+    from quotetrack.stages.parse import PARAGRAPH
 
     order = sorted(articles, key=lambda a: len(a.text)) if sort else articles
     clock = ProcessorClock(nlp)
@@ -145,9 +145,9 @@ def news_pass(nlp, articles, batch: int, sort: bool) -> dict:
 
 def pool_pass(model_dir: str, articles, batch: int, processes: int) -> dict:
     """The build's work stage (parse, match, resolve) through ``pool.ProcessRunner``, workers started first."""
-    from quotetrack.parse import decode
-    from quotetrack.pipeline import Pipeline
-    from quotetrack.pool import ProcessRunner
+    from quotetrack.run.pipeline import Pipeline
+    from quotetrack.run.pool import ProcessRunner
+    from quotetrack.stages.parse import decode
 
     with ProcessRunner(Pipeline(model_dir=model_dir), processes) as runner:
         list(runner([[(article, None)] for article in articles[:1]] * 2 * processes))  # workers load Stanza
@@ -192,8 +192,8 @@ def main(argv=None) -> None:
     import stanza
     import torch
 
-    from quotetrack.parse import resolve_model_dir
-    from quotetrack.pipeline import BuildReport, Pipeline
+    from quotetrack.run.pipeline import BuildReport, Pipeline
+    from quotetrack.stages.parse import resolve_model_dir
 
     model_dir = str(resolve_model_dir(args.models))
     articles = Pipeline(model_dir=model_dir).read(args.corpus, BuildReport())[:args.limit]

@@ -26,7 +26,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from localweb import LocalWeb  # noqa: E402
-from test_track import ROBOTS, rss_feed, serve_feed, serve_layout, seed_paragraphs, stories, DAY_ONE  # noqa: E402
+from test_track import (  # noqa: E402
+    DAY_ONE,
+    ROBOTS,
+    rss_feed,
+    seed_paragraphs,
+    serve_feed,
+    serve_layout,
+    stories,
+)
 
 
 def run(db: Path, sources: Path) -> dict:

@@ -11,11 +11,11 @@ from pathlib import Path
 import click
 
 from .errors import RuleError
-from .ingest import READ_KINDS, IngestError
-from .parse import MODEL_DIR_ENV, ParseError
-from .pipeline import BuildRefused
-from .rules import DEFAULT_RULES_DIR
-from .store import StoreError
+from .rulelang.rules import DEFAULT_RULES_DIR
+from .run.pipeline import BuildRefused
+from .stages.ingest import READ_KINDS, IngestError
+from .stages.parse import MODEL_DIR_ENV, ParseError
+from .store.database import StoreError
 
 DEFAULT_DB = "db/quotes.db"
 
@@ -68,14 +68,14 @@ def one_line_errors(command):
 
 
 def load_pipeline(rules_dir: Path, model_dir: Path | None, device: str | None = None):
-    from .pipeline import Pipeline
+    from .run.pipeline import Pipeline
 
     return Pipeline(rules_dir, model_dir, device)
 
 
 def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
     """Load the pipeline and ingest ``source``, reporting each skipped article on stderr."""
-    from .pipeline import BuildReport
+    from .run.pipeline import BuildReport
 
     pipeline, report = load_pipeline(rules_dir, model_dir), BuildReport()
     articles = pipeline.read(source, report)
@@ -92,7 +92,7 @@ def build_runner(pipeline, address: str | None, workers: int | None, processes: 
     """A ``cluster.DaskRunner`` on the scheduler at ``address`` or on a local cluster of ``workers``
     processes (one thread each), else a ``pool.ProcessRunner`` of ``processes`` (default: one per core)."""
     if not (address or workers):
-        from .pool import PoolError, ProcessRunner
+        from .run.pool import PoolError, ProcessRunner
 
         try:
             with ProcessRunner(pipeline, processes) as runner:
@@ -103,7 +103,7 @@ def build_runner(pipeline, address: str | None, workers: int | None, processes: 
     try:
         from distributed import Client, LocalCluster
 
-        from .cluster import ClusterError, DaskRunner
+        from .run.cluster import ClusterError, DaskRunner
     except ImportError:
         raise click.ClickException("--dask and --workers need dask.distributed: pip install 'quotetrack[dask]'") \
             from None
@@ -175,9 +175,9 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
     Example: quotetrack build db/quotes.db examples/articles
              quotetrack build db/quotes.db archive.jsonl --dask tcp://scheduler:8786
     """
-    from .ingest import count_articles
-    from .pipeline import BuildReport
-    from .store import StoredInputs
+    from .run.pipeline import BuildReport
+    from .stages.ingest import count_articles
+    from .store.database import StoredInputs
 
     if dask_address and workers:
         raise click.UsageError("--dask and --workers exclude each other: --workers starts a local cluster")
@@ -236,8 +236,8 @@ def track(db_path, sources_path, since, limit, yes, keep_html, rules_dir, model_
     \b
     Example: quotetrack track db/quotes.db feeds.yml --limit 200
     """
-    from .fetch import Fetcher, read_sources
-    from .track import Tracker
+    from .run.fetch import Fetcher, read_sources
+    from .run.track import Tracker
 
     sources = read_sources(sources_path)
     with Fetcher(sources.settings) as fetcher:
@@ -262,7 +262,7 @@ def serve(db_path, metadata_path, host, port):
     \b
     Example: quotetrack serve db/quotes.db --port 8001
     """
-    from .publish import serve as serve_db
+    from .web.publish import serve as serve_db
 
     if not db_path.is_file():
         raise click.ClickException(f"no database at {db_path}: build it first (quotetrack build {db_path} SOURCE)")
@@ -285,9 +285,9 @@ def rules_check(rules_dir):
 
     A pattern with fewer than two working examples or no `not:` text is named in a warning.
     """
-    from .lexicon import load_lexicon
-    from .rules import load_rules, thinly_tested
-    from .screen import load_statement_rules
+    from .rulelang.lexicon import load_lexicon
+    from .rulelang.rules import load_rules, thinly_tested
+    from .stages.screen import load_statement_rules
 
     ruleset = load_rules(rules_dir)
     for rule in thinly_tested(ruleset):
@@ -315,7 +315,7 @@ def rules_test(rule_id, verbose, rules_dir, model_dir):
     \b
     Example: quotetrack rules test --rule according-to
     """
-    from .ruletests import run_examples
+    from .evaluation.ruletests import run_examples
 
     pipeline = load_pipeline(rules_dir, model_dir)
     known = {r["id"] for r in pipeline.rules.summary()}
@@ -340,7 +340,7 @@ def rules_test(rule_id, verbose, rules_dir, model_dir):
               help="Where to write (default: docs/rules.md).")
 def rules_docs(check, output):
     """Write the rule-language reference, docs/rules.md, from the schema and the engine's tables."""
-    from .reference import DOCS_PATH, render
+    from .rulelang.reference import DOCS_PATH, render
 
     path, text = output or DOCS_PATH, render()
     if check:
@@ -368,7 +368,7 @@ def models_download(target):
     """
     import stanza
 
-    from .parse import PROCESSORS
+    from .stages.parse import PROCESSORS
 
     try:
         stanza.download("en", model_dir=str(target), processors=PROCESSORS)
@@ -399,7 +399,7 @@ def eval_command(gold_path, gold_kind, articles_dir, cache_path, errors_path, as
       quotetrack eval ../shared/eval/polnear/data/dev --errors dev-errors.txt
       quotetrack eval ../shared/seeds/gold.yml
     """
-    from . import evaluate
+    from .evaluation import evaluate
 
     if gold_kind == "auto":
         gold_kind = "seeds" if gold_path.suffix in (".yml", ".yaml") else "polnear"

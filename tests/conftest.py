@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from quotetrack.parse import Parser, decode, encode
-from quotetrack.pipeline import BuildReport, Pipeline
+from quotetrack.run.pipeline import BuildReport, Pipeline
+from quotetrack.stages.parse import Parser, decode, encode
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "rules"

@@ -22,18 +22,23 @@ import pytest
 import sqlite_utils
 import yaml
 from click.testing import CliRunner
+from conftest import RULES_DIR, SEEDS_GOLD
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import RULES_DIR, SEEDS_GOLD
-from quotetrack import ingest, store
 from quotetrack.cli import cli
 from quotetrack.errors import RuleError
-from quotetrack.ingest import MAX_ARTICLE_CHARS, MAX_ARTICLE_PARAGRAPHS, read_articles
-from quotetrack.parse import PARSE_CHUNK_CHARS, PARSE_SENTENCE_CHARS, chunks
-from quotetrack.publish import MAX_VALUE_BYTES, datasette_instance
-from quotetrack.rules import load_boilerplate
-from quotetrack.schema import SCHEMAS
+from quotetrack.rulelang.rules import load_boilerplate
+from quotetrack.rulelang.schema import SCHEMAS
+from quotetrack.stages import ingest
+from quotetrack.stages.ingest import (
+    MAX_ARTICLE_CHARS,
+    MAX_ARTICLE_PARAGRAPHS,
+    read_articles,
+)
+from quotetrack.stages.parse import PARSE_CHUNK_CHARS, PARSE_SENTENCE_CHARS, chunks
+from quotetrack.store import database as store
+from quotetrack.web.publish import MAX_VALUE_BYTES, datasette_instance
 
 GOOD = "Prime Minister Jane Smith said the plan would fail.\n"
 GOOD_QUOTE = "the plan would fail"
@@ -285,7 +290,7 @@ def test_a_read_only_database_is_refused_before_any_work(tmp_path, good_folder, 
     target = db_path if read_only == "file" else db_path.parent
     make_read_only(target)
     try:
-        from quotetrack.parse import Parser
+        from quotetrack.stages.parse import Parser
         monkeypatch.setattr(Parser, "parse", lambda self, articles: pytest.fail("parsed before checking the database"))
         result = run("build", db_path, good_folder)
     finally:

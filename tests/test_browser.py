@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from quotetrack.publish import load_metadata
+from quotetrack.web.publish import load_metadata
 
 CHROMIUM = os.environ.get("QUOTETRACK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

@@ -6,11 +6,11 @@ from contextlib import closing
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import EXAMPLES_DIR, RULES_DIR, SEEDS_GOLD
-from quotetrack import ingest
+
 from quotetrack.cli import cli
-from quotetrack.parse import Parser
+from quotetrack.stages import ingest
+from quotetrack.stages.parse import Parser
 
 COMMANDS = [[], ["build"], ["serve"], ["eval"], ["rules"], ["rules", "check"], ["rules", "test"],
             ["models"], ["models", "download"]]

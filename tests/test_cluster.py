@@ -6,14 +6,13 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import SEEDS_ARTICLES
 from test_build import dump
 
 distributed = pytest.importorskip("distributed")
 
 from quotetrack.cli import cli  # noqa: E402
-from quotetrack.cluster import ClusterError, DaskRunner  # noqa: E402
+from quotetrack.run.cluster import ClusterError, DaskRunner  # noqa: E402
 
 
 @pytest.fixture(scope="module")

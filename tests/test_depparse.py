@@ -1,13 +1,12 @@
-"""The sped-up dependency parser (quotetrack.depparse) gives Stanza's own trees and labels."""
+"""The sped-up dependency parser (quotetrack.stages.depparse) gives Stanza's own trees and labels."""
 
 import numpy
 import stanza
+from conftest import EXAMPLES_DIR
 from stanza.models.common.chuliu_edmonds import chuliu_edmonds_one_root
 
-from conftest import EXAMPLES_DIR
-
-from quotetrack.depparse import one_root_tree, speed_up
-from quotetrack.parse import PARAGRAPH, PIPELINE_OPTIONS, PROCESSORS, Parser
+from quotetrack.stages.depparse import one_root_tree, speed_up
+from quotetrack.stages.parse import PARAGRAPH, PIPELINE_OPTIONS, PROCESSORS, Parser
 
 
 def test_one_root_tree_is_stanzas_tree():

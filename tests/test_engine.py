@@ -3,11 +3,18 @@
 from dataclasses import replace
 
 import pytest
-
 from conftest import RULES_DIR
-from quotetrack.match import Matcher, Plan, SentenceView, find_quotes, match_pattern, word_tests
+
 from quotetrack.records import Sentence, Word
-from quotetrack.rules import Node, load_rules
+from quotetrack.rulelang.rules import Node, load_rules
+from quotetrack.stages.match import (
+    Matcher,
+    Plan,
+    SentenceView,
+    find_quotes,
+    match_pattern,
+    word_tests,
+)
 
 
 def sentence(text: str, lemmas: list[str], heads: list[int], deprels: list[str], upos: list[str]) -> Sentence:

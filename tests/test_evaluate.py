@@ -6,9 +6,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from conftest import POLNEAR, POLNEAR_MISSING, SEEDS_ARTICLES, SEEDS_GOLD
-from quotetrack.evaluate import (
+
+from quotetrack.evaluation.evaluate import (
     Attribution,
     GoldDocument,
     GoldQuote,

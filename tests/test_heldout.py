@@ -5,10 +5,9 @@ canonical speaker (or the right generic or anonymous kind), and no non-statement
 from pathlib import Path
 
 import yaml
-
-from quotetrack.pipeline import BuildReport
-
 from heldout.score import EXPECTED, STORIES, score
+
+from quotetrack.run.pipeline import BuildReport
 
 
 def test_held_out_speakers_are_right_and_no_non_statement_is_stored(pipeline):

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import POLNEAR, SEEDS_ARTICLES, SEEDS_GOLD, needs_polnear
-from quotetrack import ingest
+
 from quotetrack.errors import RuleError
-from quotetrack.ingest import IngestError, read_articles
-from quotetrack.rules import load_boilerplate
+from quotetrack.rulelang.rules import load_boilerplate
+from quotetrack.stages import ingest
+from quotetrack.stages.ingest import IngestError, read_articles
 
 ROOT = Path(__file__).parent.parent
 RULES_DIR = ROOT / "rules"
@@ -379,7 +379,7 @@ def test_polnear_no_attribution_removed_and_offsets_exact():
 
 
 def test_count_articles_counts_what_read_articles_yields_or_reports(tmp_path):
-    from quotetrack.ingest import count_articles
+    from quotetrack.stages.ingest import count_articles
 
     write(tmp_path, "a.txt", "First article.")
     write(tmp_path, "b.txt", b"Caf\xe9 latin-1 text.")

@@ -13,8 +13,8 @@ from urllib.parse import quote as urlquote
 
 import pytest
 
-from quotetrack.newsroom import INTERNAL_COLUMNS, highlighted
-from quotetrack.publish import datasette_instance, load_metadata
+from quotetrack.web.newsroom import INTERNAL_COLUMNS, highlighted
+from quotetrack.web.publish import datasette_instance, load_metadata
 
 DASHBOARD = load_metadata("quotes.db")["plugins"]["datasette-dashboards"]["newsroom"]
 
@@ -175,7 +175,7 @@ async def test_the_article_url_is_linked_when_known(tmp_path, pipeline):
     source.write_text(json.dumps({"id": "a1", "title": "One dead in Belgorod", "url": "https://example.org/a1",
                                   "text": text}) + "\n")
     db_path = tmp_path / "quotes.db"
-    from quotetrack.pipeline import BuildReport
+    from quotetrack.run.pipeline import BuildReport
 
     pipeline.build(db_path, pipeline.read(source, BuildReport()))
     ds = datasette_instance(db_path)

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import SEEDS_ARTICLES
 from test_build import dump
 
 from quotetrack.cli import cli
-from quotetrack.pool import PoolError, ProcessRunner
+from quotetrack.run.pool import PoolError, ProcessRunner
 
 
 def test_a_build_in_two_worker_processes_is_the_local_build(pipeline, seed_articles, built_db, tmp_path):

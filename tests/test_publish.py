@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 from test_store import hand_made_db  # noqa: F401  (fixture)
 
-from quotetrack.publish import datasette_instance, default_metadata_path, load_metadata
+from quotetrack.web.publish import (
+    datasette_instance,
+    default_metadata_path,
+    load_metadata,
+)
 
 PUBLISHED_DATABASES = ["hand_made_db", "built_db"]
 

@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import EXAMPLES_DIR, RULES_DIR
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES_DIR, RULES_DIR
-from quotetrack import reference
 from quotetrack.cli import cli
 from quotetrack.errors import CODES, RuleError
+from quotetrack.evaluation.ruletests import run_examples
 from quotetrack.records import Article
-from quotetrack.ruletests import run_examples
-from quotetrack.rules import RULE_FILES, load_rules, thinly_tested
-from quotetrack.steps import STEPS
+from quotetrack.rulelang import reference
+from quotetrack.rulelang.rules import RULE_FILES, load_rules, thinly_tested
+from quotetrack.rulelang.steptable import STEPS
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +104,7 @@ def test_docs_name_every_key_step_relation_and_code():
 
 def test_a_pattern_setting_overrides_defaults_yml(pipeline, rules_copy):
     """A threshold lives in YAML: quote_type.direct_share decides direct vs mixed, per pattern."""
-    from quotetrack.pipeline import Pipeline
+    from quotetrack.run.pipeline import Pipeline
 
     text = 'The minister said the plan was "a disaster for everyone who lives in the valley" on Monday.'
     article = Article("x", "x", text, hashlib.sha256(text.encode()).hexdigest())
@@ -121,7 +121,7 @@ def test_a_pattern_setting_overrides_defaults_yml(pipeline, rules_copy):
 
 
 def test_article_steps_are_chosen_in_defaults_yml(pipeline, rules_copy):
-    from quotetrack.pipeline import Pipeline
+    from quotetrack.run.pipeline import Pipeline
 
     text = '"We have met the dawn," the Legion said.\n"The myth of safety has been destroyed."'
     article = Article("x", "x", text, hashlib.sha256(text.encode()).hexdigest())

@@ -3,12 +3,11 @@
 import shutil
 
 import pytest
-
-from quotetrack.pipeline import BuildReport, Pipeline
-from quotetrack.screen import load_statement_rules
-from quotetrack.yamlfile import RuleError
-
 from conftest import RULES_DIR
+
+from quotetrack.rulelang.yamlfile import RuleError
+from quotetrack.run.pipeline import BuildReport, Pipeline
+from quotetrack.stages.screen import load_statement_rules
 
 WIRE = """Rates rise in Nigeria
 

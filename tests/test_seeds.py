@@ -5,9 +5,9 @@ from contextlib import closing
 
 import pytest
 import yaml
-
 from conftest import SEEDS_GOLD
-from quotetrack.evaluate import read_gold_yaml, score_seeds
+
+from quotetrack.evaluation.evaluate import read_gold_yaml, score_seeds
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,11 @@ import shutil
 import pytest
 import sqlite_utils
 
-from quotetrack.lexicon import load_lexicon
-from quotetrack.pipeline import BuildReport
 from quotetrack.records import Article, Span
-from quotetrack.store import speaker_id
-from quotetrack.yamlfile import RuleError
+from quotetrack.rulelang.lexicon import load_lexicon
+from quotetrack.rulelang.yamlfile import RuleError
+from quotetrack.run.pipeline import BuildReport
+from quotetrack.store.database import speaker_id
 
 # known gaps with the embedded GloVe parser (the resolver passes these on the compact parser's trees)
 GLOVE_GAP = lambda reason: pytest.mark.xfail(reason=f"GloVe parser: {reason}", strict=False)

@@ -6,7 +6,7 @@ from itertools import combinations
 
 import pytest
 
-from quotetrack import store
+from quotetrack.store import database as store
 
 VOCABULARY = "the war will end soon said we are not going to stop Kyiv Russia free drones".split()
 

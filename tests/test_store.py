@@ -10,8 +10,8 @@ import sqlite3
 
 import pytest
 
-from quotetrack import store
 from quotetrack.records import Article, Quote, Sentence, Span
+from quotetrack.store import database as store
 
 PATTERNS = "rules/patterns.yml"
 RULES = [

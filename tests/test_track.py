@@ -20,15 +20,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import EXAMPLES_DIR, RULES_DIR
 from localweb import LocalWeb, Reply
+
 from quotetrack import cli
-from quotetrack import track as track_module
-from quotetrack.fetch import Fetcher, Settings, SourcesError, read_sources
-from quotetrack.parse import Parser
-from quotetrack.pipeline import BuildReport, Pipeline
-from quotetrack.track import Tracker, TrackReport
+from quotetrack.run import track as track_module
+from quotetrack.run.fetch import Fetcher, Settings, SourcesError, read_sources
+from quotetrack.run.pipeline import BuildReport, Pipeline
+from quotetrack.run.track import Tracker, TrackReport
+from quotetrack.stages.parse import Parser
 
 WEB = Path(__file__).parent / "data" / "web"
 FETCH_SETTINGS = "fetch: {rate_limit: 0, backoff: 0.01, timeout: 1, retries: 1, max_bytes: 1000000}"

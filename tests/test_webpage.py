@@ -6,12 +6,12 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-
 from conftest import RULES_DIR
-from quotetrack import webpage
-from quotetrack.ingest import read_articles
-from quotetrack.rules import load_boilerplate
-from quotetrack.pipeline import BuildReport
+
+from quotetrack.rulelang.rules import load_boilerplate
+from quotetrack.run.pipeline import BuildReport
+from quotetrack.stages import webpage
+from quotetrack.stages.ingest import read_articles
 
 DATA = Path(__file__).parent / "data"
 WEB = DATA / "web"

@@ -87,12 +87,12 @@ def score(predictions: dict[str, list], expected: dict) -> dict:
 
 
 def speaker_key(name: str) -> str:
-    from quotetrack.store import speaker_id
+    from quotetrack.store.database import speaker_id
     return speaker_id(name)
 
 
 def predict(cache: str | None, models: str | None = None) -> dict[str, list]:
-    from quotetrack.pipeline import BuildReport, Pipeline
+    from quotetrack.run.pipeline import BuildReport, Pipeline
     pipeline = Pipeline(model_dir=models)
     articles = pipeline.read(STORIES, BuildReport())
     return {article_id: quotes for article_id, (_, quotes) in pipeline.predict(articles, cache).items()}

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from distributed import Client, WorkerPlugin, get_worker
 
-from .parse import DEFAULT_MODEL_DIR
+from ..records import Article
+from ..stages.parse import DEFAULT_MODEL_DIR
 from .pipeline import Done, Pipeline
 from .pool import IN_FLIGHT_PER_WORKER, in_order, settle_worker
-from .records import Article
 
 PLUGIN = "quotetrack-pipeline"
 RETRIES = 2  # a batch that raises is tried again this many times (a dead worker's batches are always rerun)

@@ -28,8 +28,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 
+from ..records import Article
 from .pipeline import Done, Pipeline
-from .records import Article
 
 Batch = list[tuple[Article, bytes | None]]
 IN_FLIGHT_PER_WORKER = 2  # batches sent ahead per worker: enough to keep it busy, few to hold

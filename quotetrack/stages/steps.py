@@ -1,12 +1,11 @@
 """The engine's span policies: named, parameterised steps registered in one table, ``STEPS``.
 
-The matcher (``match``) finds where a pattern's nodes fall; these steps decide what
-spans a match yields — how far the speaker mention reaches, where each content kind
+Their table (purpose, settings, stage) is ``rulelang/steptable.py``. The matcher (``match``)
+finds where a pattern's nodes fall; these steps decide what spans a match yields — how far the speaker mention reaches, where each content kind
 starts and ends, the quote type — and what happens across an article once every
 sentence is matched (untangling nested cues, continuing interrupted quotations,
 floating quotations). Every word list and threshold they use is a setting, read from
-``rules/defaults.yml`` (and a pattern's ``settings:``) and described here, where the
-schema and ``docs/rules.md`` take it from.
+``rules/defaults.yml`` (and a pattern's ``settings:``) and described in that table.
 """
 
 from __future__ import annotations
@@ -14,41 +13,21 @@ from __future__ import annotations
 import bisect
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import regex
 
-from .records import ParsedArticle, Quote, Sentence, Span, Word
-from .syntax import phrase
+from ..records import ParsedArticle, Quote, Sentence, Span, Word
+from ..rulelang.syntax import phrase
+from .view import END, START, TRIM, SentenceView, overlapping, trimmed
 
 if TYPE_CHECKING:
-    from .match import SentenceView
-    from .rules import Pattern, RuleSet
+    from ..rulelang.rules import Pattern, RuleSet
 
-START, END = attrgetter("start"), attrgetter("end")
 OPENING = "“«„"
-TRIM = " \t\n\"“”‘’'«»„,;:.!?–—-"
 QUOTE_MARK = regex.compile(r"''|``|[“”«»„\"]")
 compiled = functools.lru_cache(maxsize=None)(regex.compile)  # a setting's regular expression, compiled once
-
-
-def _words(description: str) -> dict:
-    return {"type": "array", "items": {"type": "string"}, "description": description}
-
-
-def _number(description: str, kind: str = "integer") -> dict:
-    return {"type": kind, "minimum": 0, "description": description}
-
-
-@dataclass(frozen=True)
-class Step:
-    """One span policy: what it does (``doc``), its settings (JSON Schema of each), and when it runs."""
-
-    doc: str
-    settings: dict[str, dict] = field(default_factory=dict)
-    stage: str = "match"  # "match": per matched pattern; "article": once per article, in ``article_steps`` order
 
 
 @dataclass
@@ -289,12 +268,6 @@ CONTENT_STEPS: dict[str, Callable[[Context, dict], Span | None]] = {
 
 # ------------------------------------------------------------------ after the match
 
-def overlapping(quotes: list[Span], start: int, end: int) -> list[Span]:
-    """The quotations of ``quotes`` (``match.find_quotes``'s, in text order) that overlap start..end."""
-    first = bisect.bisect_right(quotes, start, key=END)
-    return quotes[first:bisect.bisect_left(quotes, end, lo=first, key=START)]
-
-
 def quote_type(content: Span, quotes: list[Span], settings: dict) -> str:
     """``direct`` when at least ``direct_share`` of the content is inside quotation marks, ``mixed``
     when some is, else ``indirect``."""
@@ -420,99 +393,3 @@ def sentence_start(text: str, offset: int) -> int:
     """Where the sentence around ``offset`` starts, judged from the text alone (., ! or ? then space)."""
     found = max(text.rfind(mark, 0, offset) for mark in (". ", "! ", "? ", "\n"))
     return found + 1 if found >= 0 else 0
-
-
-def trimmed(span: Span, text: str) -> Span | None:
-    """``span`` without edge spaces, quotation marks and punctuation; None when nothing is left."""
-    start, end = span.start, span.end
-    while start < end and text[start] in TRIM:
-        start += 1
-    while end > start and text[end - 1] in TRIM:
-        end -= 1
-    return Span(start, end, text[start:end]) if start < end else None
-
-
-# ------------------------------------------------------------------ the table
-
-STEPS: dict[str, Step] = {
-    "mention": Step(
-        "How far a speaker mention reaches from the `speaker` node's word: its dependents over "
-        "`mentions.include` (speakers.yml), a sibling subject the parser split off, runs of names on "
-        "either side, relative clauses whole, a parenthesis opened in it, appositions and \"of\" phrases "
-        "after it; a subject right after a preposition reaches back to the start of its clause. "
-        "The mention never holds its own cue.", {
-            "split_subjects": _words("relations for which a sibling of the same relation right next to the "
-                                     "mention, or after a comma, is the same phrase split by the parser"),
-            "name_tags": _words("tags of the words taken in on either side, one by one, outside quotations"),
-            "whole_clauses": _words("relations whose clause is taken whole when it starts in the mention"),
-            "parenthesis_reach": _number("a parenthesis opened in the mention is taken in when it closes "
-                                         "within this many words after it"),
-            "apposition_links": _words("words after the mention that open an apposition (\",\") or an "
-                                       "\"of\" phrase"),
-            "apposition_openers": _words("tags an apposition may start with (\", *the* director of …\")"),
-            "relative_openers": _words("words a relative clause after a comma may start with (\", *who* …\")"),
-            "apposition_punctuation_inside": {"type": "string", "description": "punctuation that does not end "
-                                              "an apposition (each character)"},
-            "reach_back_after": _words("tags of the word before a subject that make it reach back"),
-            "reach_back_until": _words("tags where reaching back stops"),
-            "subject_after": _words("words after which a subject stays itself, not reaching back "
-                                    "(\"*with* the ministry announcing …\")"),
-        }),
-    "content.subtree": Step("The content kind `subtree` (see Content kinds).", {
-        "possessive_marks": _words("a possessive the parser cut off a name before the content is taken in "
-                                   "(\"Kyiv | 's troops\")"),
-    }),
-    "content.left_of": Step("The content kind `left_of`: edge punctuation is skipped."),
-    "content.right_of": Step("The content kind `right_of`: edge punctuation is skipped."),
-    "content.after": Step("The content kind `after`.", {
-        "finite_clause": {"type": "boolean", "description": "the content must open with a clause: a finite verb "
-                                                            "before any comma, conjunction or relative word"},
-    }),
-    "content.around": Step("The content kind `around`.", {
-        "reach": _words("relations of the cue's later dependents that belong to the parenthetical "
-                        "(\"she said *on Tuesday*\")"),
-        "set_off_by": {"type": "string", "description": "the punctuation on both sides of the parenthetical"},
-    }),
-    "content.quote": Step("The content kind `quote`.", {
-        "handover": {"type": "string", "description": "`before`: a regular expression the quotation's end (up to "
-                                                      "the cue) must match — the punctuation that hands it over"},
-        "signature_dashes": {"type": "string", "description": "`before`: characters that, opening the attribution, "
-                                                              "sign the quotation (\"― Carla Sanchez\")"},
-        "colon_gap_words": _number("`after`: at most this many words between the attribution's colon and "
-                                   "the quotation"),
-    }),
-    "quote_type": Step("A quote is `direct`, `mixed` or `indirect` by how much of its content is inside "
-                       "quotation marks.", {
-                           "direct_share": _number("the share of the content inside quotation marks that makes "
-                                                   "a quote direct", "number"),
-                       }),
-    "channel": Step("Where the words were published: the first channel of cues.yml whose pattern is found in the "
-                    "cue's modifiers, else the cue word's own channel.", {
-                        "modifier_relations": _words("relations (prefixes) of the cue's dependents searched"),
-                    }),
-    "untangle": Step("Settles cues inside each other's content in one sentence: of two quotes holding each "
-                     "other's cue the longer stays; a content before its cue that holds another's trailing "
-                     "attribution goes; a content running into a second cue of its speaker is cut before it.", {
-                         "conjunctions": _words("words cut with the content's end before the second cue "
-                                                "(\"said … *but* claimed …\")"),
-                     }, stage="article"),
-    "continue": Step("An interrupted quotation goes on after its attribution, in the same paragraph: "
-                     "“A,” she said. “B.” is one quote of two parts.", stage="article"),
-    "floating": Step("A quotation opening a paragraph right after an attributed sentence, with no cue of its "
-                     "own, continues that speaker (the `floating` rule of patterns.yml).", stage="article"),
-}
-ARTICLE_STEPS = tuple(name for name, step in STEPS.items() if step.stage == "article")
-
-
-def settings_schema() -> dict:
-    """The closed JSON Schema of step settings, by step (for ``defaults.yml`` and a pattern's ``settings:``)."""
-    return {name: {"type": "object", "properties": step.settings, "additionalProperties": False,
-                   "description": step.doc}
-            for name, step in STEPS.items() if step.settings}
-
-
-def merged(defaults: dict[str, dict], overrides: dict[str, Any] | None) -> dict[str, dict]:
-    """Step settings: ``defaults`` with a pattern's ``overrides`` on top, step by step (a step with none
-    keeps the defaults' own dict, which the engine can tell by identity)."""
-    overrides = overrides or {}
-    return {name: {**values, **overrides[name]} if name in overrides else values for name, values in defaults.items()}

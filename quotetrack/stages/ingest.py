@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 
 import regex
 
+from ..records import Article
+from ..rulelang.rules import Boilerplate, BoilerplateRule
+from ..versions import source_digest
 from . import language, webpage
-from .records import Article
-from .rules import Boilerplate, BoilerplateRule
-from .versions import source_digest
 
 JSONL_FIELDS = ("id", "title", "url", "published", "text")
 OUTLET_GROUP = "outlet"  # a boilerplate pattern's group of this name names the article's outlet
@@ -136,7 +136,7 @@ class Inputs:
 @functools.cache
 def _code_digest() -> str:
     """The versions and sources of what cleans an input: a new one reads every input again."""
-    return source_digest(("ingest", "language", "webpage"), ("trafilatura", "py3langid", "regex"))
+    return source_digest(("stages.ingest", "stages.language", "stages.webpage"), ("trafilatura", "py3langid", "regex"))
 
 
 def count_articles(path: str | Path) -> int:

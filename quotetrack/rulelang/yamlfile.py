@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import RuleError
+from ..errors import RuleError
 
 MAX_EXPANDED_NODES = 200_000  # the shipped rules expand to ~12,000; a billion-laughs file to 10^9
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, replace
 
 import regex
 
-from .records import ParsedArticle, Sentence, Word
-from .syntax import ancestors
+from ..records import ParsedArticle, Sentence, Word
+from ..rulelang.syntax import ancestors
 
 Fragments = tuple[tuple[int, int], ...]
 CueAnchor = Callable[[Word], bool]

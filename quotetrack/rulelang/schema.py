@@ -13,8 +13,8 @@ from pathlib import Path
 
 import jsonschema
 
-from .errors import RuleError
-from .steps import ARTICLE_STEPS, settings_schema
+from ..errors import RuleError
+from .steptable import ARTICLE_STEPS, settings_schema
 from .syntax import RELATIONS
 from .yamlfile import line_of
 

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import regex
 
-from .records import Article, ParsedArticle, Sentence, Word
+from ..records import Article, ParsedArticle, Sentence, Word
 
 PROCESSORS = "tokenize,mwt,pos,lemma,depparse"
 # Multi-word tokens from the expander's dictionary only ("don't" → do n't, "Trump's" → Trump 's):
 # its seq2seq model spells out unseen possessives letter by letter ("Scott's" → S c o t t ' s),
 # which wrecked the parse of about one PolNeAR sentence in eight. An unseen possessive stays one word.
 PIPELINE_OPTIONS = {"mwt_dict_only": True}
-DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "stanza_en_glove"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "stanza_en_glove"
 MODEL_DIR_ENV = "QUOTETRACK_STANZA_DIR"
 CACHE_TABLE = "parses"
 PARAGRAPH = regex.compile(r"[^\n]+")

@@ -40,8 +40,8 @@ from typing import Any
 import regex
 import yaml
 
+from ..records import Article, ParsedArticle, Quote, Span
 from .diagnose import CAUSES, CueAnchor, Diagnosis, Fragments, ParsedText, explain_miss
-from .records import Article, ParsedArticle, Quote, Span
 
 Predictions = Mapping[str, tuple[ParsedArticle, list[Quote]]]
 

@@ -18,8 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .webpage import iso_date
-from .yamlfile import RuleError, line_of, load_yaml
+from ..rulelang.yamlfile import RuleError, line_of, load_yaml
+from ..stages.webpage import iso_date
 
 USER_AGENT = "quotetrack/0.1 (+https://github.com/quotetrack/quotetrack; news quote tracker)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")

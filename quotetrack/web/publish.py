@@ -29,7 +29,7 @@ STATIC_MOUNT = "quotetrack-static"  # served at /quotetrack-static/, named in me
 
 # metadata.yml is written at the root of the source checkout, where a checkout (or an
 # editable install) finds it; an installed wheel needs a copy inside the package.
-METADATA_LOCATIONS = (PACKAGE_DIR / "metadata.yml", PACKAGE_DIR.parent / "metadata.yml")
+METADATA_LOCATIONS = (PACKAGE_DIR / "metadata.yml", PACKAGE_DIR.parents[1] / "metadata.yml")
 
 # The database name metadata.yml describes: datasette names a database after its file.
 DATABASE_NAME = "quotes"

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import regex
 
+from ..records import Article, ParsedArticle, Quote, Span
+from ..rulelang.rules import Example, Node, RuleSet, _example, _node, load_file
+from ..rulelang.yamlfile import RuleError, line_of
 from .match import Plan, SentenceView, match_pattern
-from .records import Article, ParsedArticle, Quote, Span
-from .rules import Example, Node, RuleSet, _example, _node, load_file
-from .yamlfile import RuleError, line_of
 
 DATELINE_SEPARATORS = r"\s*(?:\([^)]{1,40}\))?\s*[-–—:]+\s*"
 

@@ -16,8 +16,8 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from datasette import hookimpl
-from datasette_dashboards import replace_opts_in_query
 from datasette.utils import tilde_encode, urlsafe_components
+from datasette_dashboards import replace_opts_in_query
 from markupsafe import Markup, escape
 
 # Columns a reader does not need first: offsets, row ids, rule details. The main view hides

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from .pipeline import Pipeline
-from .records import Article, Quote
-from .rules import Example
-from .steps import TRIM
+from ..records import Article, Quote
+from ..rulelang.rules import Example
+from ..run.pipeline import Pipeline
+from ..stages.view import TRIM
 
 
 @dataclass

@@ -11,20 +11,28 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ingest, store
-from .match import Matcher, SentenceView
-from .parse import CACHE_FORMAT, ParseCache, Parser, decode, encode, parse_articles
-from .records import Article, ParsedArticle, Quote
-from .lexicon import load_lexicon
-from .resolve import Resolver
-from .rules import DEFAULT_RULES_DIR, REGEX_TIMEOUT, load_rules
-from .screen import Screen, load_statement_rules
-from .versions import source_digest
-
+from ..records import Article, ParsedArticle, Quote
+from ..rulelang.lexicon import load_lexicon
+from ..rulelang.rules import DEFAULT_RULES_DIR, REGEX_TIMEOUT, load_rules
+from ..stages import ingest
+from ..stages.match import Matcher, SentenceView
+from ..stages.parse import (
+    CACHE_FORMAT,
+    ParseCache,
+    Parser,
+    decode,
+    encode,
+    parse_articles,
+)
+from ..stages.resolve import Resolver
+from ..stages.screen import Screen, load_statement_rules
+from ..store import database as store
+from ..versions import source_digest
 
 # the modules whose code decides which quotes an article gets: a change to any of them re-attributes
-ENGINE_MODULES = ("records", "yamlfile", "errors", "schema", "rules", "syntax", "steps", "match", "screen", "lexicon",
-                  "resolve", "store")
+ENGINE_MODULES = ("records", "errors", "rulelang.yamlfile", "rulelang.schema", "rulelang.rules", "rulelang.syntax",
+                  "rulelang.steptable", "rulelang.lexicon", "stages.view", "stages.steps", "stages.match", "stages.screen",
+                  "stages.resolve", "store.database")
 STORE_BATCH = 64  # articles per database transaction: what a crash can lose, and what a commit costs once
 PARSE_BATCH = 32  # articles per unit of work: parsed in one Stanza call, or decoded and matched
 # A rule change that would leave fewer than this share of the stored quotes is refused unless confirmed

@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import fetch, ingest, store
+from ..stages import ingest
+from ..store import database as store
+from . import fetch
 from .pipeline import BuildReport, Pipeline, batches
 
 TRACK_BATCH = 16  # articles built and marked done together: what a kill can make the next run fetch again

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import regex
 
-from .errors import RuleError
+from ..errors import RuleError
 from .schema import CONTENT_KINDS, WORD_ATTRS, validate
 from .yamlfile import LocatedDict, line_of, load_yaml
 
 # An installed wheel carries the default rules as quotetrack/default_rules/; a checkout has them in rules/.
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_RULES_DIR = next((path for path in (_PACKAGE_DIR / "default_rules", _PACKAGE_DIR.parent / "rules")
                           if path.is_dir()), _PACKAGE_DIR.parent / "rules")
 RULE_FILES = ("defaults.yml", "cues.yml", "patterns.yml", "speakers.yml", "boilerplate.yml")

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import sqlite_utils
 
-from .records import Article, Quote, Sentence, Span
+from ..records import Article, Quote, Sentence, Span
 
 TABLES = {
     # What a build needs to remember between runs, such as the rules' fingerprint.

@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 
 import regex
 
-from .lexicon import SpeakerLexicon, fold, load_lexicon
-from .records import ParsedArticle, Quote, Sentence, Span, Word
-from .rules import DEFAULT_RULES_DIR, RuleSet, Speaker
-from .syntax import phrase
+from ..records import ParsedArticle, Quote, Sentence, Span, Word
+from ..rulelang.lexicon import SpeakerLexicon, fold, load_lexicon
+from ..rulelang.rules import DEFAULT_RULES_DIR, RuleSet, Speaker
+from ..rulelang.syntax import phrase
 
 APOSTROPHES = regex.compile(r"[’`]")
 NOT_NAME = regex.compile(r"[^\w' -]+")

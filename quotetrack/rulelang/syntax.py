@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .records import Sentence
+from ..records import Sentence
 
 
 def ancestors(sentence: Sentence, index: int) -> list[int]:

@@ -1,0 +1,1 @@
+"""The SQLite store: the database shape, what each build writes, and statements."""
