@@ -568,7 +568,7 @@ def cached_rss(args, sizes: list[int], workdir: Path) -> list[dict]:
     return rows
 
 
-def pairwise_groups(quotes: list[dict]) -> list[list[dict]]:
+def pairwise_groups(quotes: list[dict], grouping) -> list[list[dict]]:
     """Statements as quotetrack grouped them before the index: every pair of a speaker's quotes compared."""
     from itertools import combinations
 
@@ -583,7 +583,7 @@ def pairwise_groups(quotes: list[dict]) -> list[list[dict]]:
         return i
 
     for i, j in combinations(range(len(quotes)), 2):
-        if near_identical(wordings[i], wordings[j]):
+        if near_identical(wordings[i], wordings[j], grouping):
             first, second = sorted((root(i), root(j)))
             parent[second] = first
     groups = defaultdict(list)
@@ -601,9 +601,12 @@ def statements_bench(db_path: Path, quotes_wanted: int, pairwise_budget: int) ->
     ``pairwise_budget``; otherwise its time is extrapolated from the pairs per second
     it makes on the first speakers.
     """
+    from quotetrack.rulelang import load
+    from quotetrack.run.pipeline import statement_grouping
     from quotetrack.store import database as store
 
     db = store.open_db(db_path)
+    grouping = statement_grouping(load())  # the default rules' defaults.yml
     speakers = list(store.quotes_by_speaker(db))
     stored = sum(map(len, speakers))
     copies = max(1, -(-quotes_wanted // stored))
@@ -620,13 +623,13 @@ def statements_bench(db_path: Path, quotes_wanted: int, pairwise_budget: int) ->
     total = sum(map(len, grown))
     pairs = sum(len(q) * (len(q) - 1) // 2 for q in grown)
     started = time.perf_counter()
-    indexed = [store.linked_groups(quotes) for quotes in grown]
+    indexed = [store.linked_groups(quotes, grouping) for quotes in grown]
     index_s = time.perf_counter() - started
     result = {"quotes": total, "speakers": len(grown), "largest_speaker": max(map(len, grown)), "pairs": pairs,
               "index_s": index_s, "statements": sum(map(len, indexed))}
     if pairs <= pairwise_budget:
         started = time.perf_counter()
-        pairwise = [pairwise_groups(quotes) for quotes in grown]
+        pairwise = [pairwise_groups(quotes, grouping) for quotes in grown]
         result["pairwise_s"] = time.perf_counter() - started
         result["same_groups"] = [[[q["id"] for q in g] for g in groups] for groups in pairwise] == \
                                 [[[q["id"] for q in g] for g in groups] for groups in indexed]
@@ -635,7 +638,7 @@ def statements_bench(db_path: Path, quotes_wanted: int, pairwise_budget: int) ->
         for quotes in sorted(grown, key=len):
             if done + len(quotes) * (len(quotes) - 1) // 2 > pairwise_budget:
                 break
-            pairwise_groups(quotes)
+            pairwise_groups(quotes, grouping)
             done += len(quotes) * (len(quotes) - 1) // 2
         result["pairwise_s_estimated"] = (time.perf_counter() - started) / max(done, 1) * pairs
     return result
@@ -985,7 +988,7 @@ def render(results: dict) -> str:
 
 
 def main(argv=None) -> None:
-    from quotetrack.rulelang.rules import DEFAULT_RULES_DIR
+    from quotetrack.rulelang import DEFAULT_RULES_DIR
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

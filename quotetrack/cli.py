@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .errors import RuleError
-from .rulelang.rules import DEFAULT_RULES_DIR
+from .rulelang import DEFAULT_RULES_DIR
 from .run.pipeline import BuildRefused
 from .stages.ingest import READ_KINDS, IngestError
 from .stages.parse import MODEL_DIR_ENV, ParseError
@@ -285,20 +285,18 @@ def rules_check(rules_dir):
 
     A pattern with fewer than two working examples or no `not:` text is named in a warning.
     """
-    from .rulelang.lexicon import load_lexicon
-    from .rulelang.rules import load_rules, thinly_tested
-    from .stages.screen import load_statement_rules
+    from .rulelang import load
+    from .rulelang.rules import thinly_tested
 
-    ruleset = load_rules(rules_dir)
-    for rule in thinly_tested(ruleset):
+    rules = load(rules_dir)
+    attribution, lexicon = rules.attribution, rules.lexicon
+    for rule in thinly_tested(attribution):
         click.echo(f"warning {rule.file}:{rule.line} [{rule.id}]: a pattern carries at least 2 examples that pass "
                    f"and 1 not: text (todo examples do not count)", err=True)
-    lexicon = load_lexicon(rules_dir)
-    statements = load_statement_rules(rules_dir, ruleset)
-    click.echo(f"{len(ruleset.patterns)} patterns, {sum(map(len, ruleset.lexicons.values()))} cue words, "
-               f"{len(ruleset.speakers)} speakers, {len(lexicon.titles)} titles, "
-               f"{len(lexicon.first_names)} first names, {len(statements.vetoes)} non-statement vetoes, "
-               f"{len(ruleset.boilerplate.rules)} boilerplate rules: OK")
+    click.echo(f"{len(attribution.patterns)} patterns, {sum(map(len, attribution.lexicons.values()))} cue words, "
+               f"{len(attribution.speakers)} speakers, {len(lexicon.titles)} titles, "
+               f"{len(lexicon.first_names)} first names, {len(rules.statements.vetoes)} non-statement vetoes, "
+               f"{len(rules.boilerplate.rules)} boilerplate rules: OK")
 
 
 @rules.command("test")
@@ -315,13 +313,13 @@ def rules_test(rule_id, verbose, rules_dir, model_dir):
     \b
     Example: quotetrack rules test --rule according-to
     """
-    from .evaluation.ruletests import run_examples
+    from .evaluation.ruletests import cases, run_cases
 
     pipeline = load_pipeline(rules_dir, model_dir)
-    known = {r["id"] for r in pipeline.rules.summary()}
-    if rule_id is not None and rule_id not in known:
+    selected = cases(pipeline.rules, rule_id)
+    if rule_id is not None and not selected:
         raise click.ClickException(f"no rule {rule_id!r} in {rules_dir}")
-    results = run_examples(pipeline, rule_id)
+    results = run_cases(pipeline, selected)
     for result in results:
         if result.status != "pass" or verbose:
             note = result.problem or result.found

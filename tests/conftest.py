@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from quotetrack.run.pipeline import BuildReport, Pipeline
+from quotetrack.rulelang.loader import load, load_file
+from quotetrack.rulelang.rules import Boilerplate, boilerplate_rules
+from quotetrack.run.pipeline import BuildReport, Pipeline, statement_grouping
 from quotetrack.stages.parse import Parser, decode, encode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +23,14 @@ POLNEAR = ROOT.parent / "shared" / "eval" / "polnear"
 POLNEAR_MISSING = (f"needs PolNeAR train+dev (brat) at {POLNEAR}: the project's ../shared/eval/polnear, or "
            "github.com/networkdynamics/polnear (Newell et al., LREC 2018) laid out as data/{train,dev}/{text,attributions}")
 needs_polnear = pytest.mark.skipif(not POLNEAR.is_dir(), reason=POLNEAR_MISSING)
+GROUPING = statement_grouping(load(RULES_DIR))  # when quotes of one speaker are one statement (defaults.yml)
+
+
+def load_boilerplate(folder: Path) -> Boilerplate:
+    """The boilerplate rules of ``folder``/boilerplate.yml alone, as the loader checks and compiles them (tests of
+    ingest write no other rule file)."""
+    path = folder / "boilerplate.yml"
+    return boilerplate_rules(path, load_file(path))
 
 
 @pytest.fixture(scope="session")

@@ -22,13 +22,12 @@ import pytest
 import sqlite_utils
 import yaml
 from click.testing import CliRunner
-from conftest import RULES_DIR, SEEDS_GOLD
+from conftest import RULES_DIR, SEEDS_GOLD, load_boilerplate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quotetrack.cli import cli
 from quotetrack.errors import RuleError
-from quotetrack.rulelang.rules import load_boilerplate
 from quotetrack.rulelang.schema import SCHEMAS
 from quotetrack.stages import ingest
 from quotetrack.stages.ingest import (

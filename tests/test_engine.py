@@ -6,15 +6,19 @@ import pytest
 from conftest import RULES_DIR
 
 from quotetrack.records import Sentence, Word
-from quotetrack.rulelang.rules import Node, load_rules
+from quotetrack.rulelang import load
+from quotetrack.rulelang.rules import Node
 from quotetrack.stages.match import (
     Matcher,
     Plan,
     SentenceView,
-    find_quotes,
     match_pattern,
     word_tests,
 )
+from quotetrack.rulelang.steptable import STEPS
+from quotetrack.stages.steps import ARTICLE_STEPS, CONTENT_STEPS, QuotationMarks
+
+MARKS = QuotationMarks(load(RULES_DIR).attribution.settings["quotations"])
 
 
 def sentence(text: str, lemmas: list[str], heads: list[int], deprels: list[str], upos: list[str]) -> Sentence:
@@ -98,7 +102,7 @@ def test_nodes_with_the_same_constraints_share_a_test():
 
 
 def test_real_rules_on_a_hand_built_parse():
-    quotes = Matcher(load_rules(RULES_DIR)).sentence_quotes("a", SentenceView(SAID, []), [], SAID_TEXT)
+    quotes = Matcher(load(RULES_DIR).attribution).sentence_quotes("a", SentenceView(SAID, []), [], SAID_TEXT)
     assert [(q.rule_id, q.speaker_span.text, q.cue.text, q.content.text, q.type) for q in quotes] == [
         ("subject-verb-clause", "Gladkov", "said", "one woman died", "indirect")]
 
@@ -109,13 +113,25 @@ def test_real_rules_on_a_hand_built_parse():
     ('Kyiv "has nothing to do with it", tweeted X.', ["has nothing to do with it"]),
     ("“First paragraph\n“Second paragraph”", ["First paragraph", "Second paragraph"]),
     ("Russia’s border, not a quote", []),
+    ("„Wir schaffen das“, sagte sie. „Ja”, «oui» et ``so'' or ''so''", ["Wir schaffen das", "Ja", "oui", "so", "so"]),
+    ("A closing ” mark alone, then “an open one", ["an open one"]),
 ])
-def test_find_quotes(text, expected):
-    assert [q.text for q in find_quotes(text)] == expected
+def test_quotations_by_the_marks_of_defaults_yml(text, expected):
+    assert [q.text for q in MARKS.find(text)] == expected
+
+
+def test_quotation_marks_are_data():
+    marks = QuotationMarks({"marks": {"‘": ["’"]}})
+    assert [q.text for q in marks.find("‘Yes,’ she said. “No.”")] == ["Yes,"]
+
+
+def test_every_content_kind_and_article_step_is_registered():
+    assert {f"content.{kind}" for kind in CONTENT_STEPS} == {name for name in STEPS if name.startswith("content.")}
+    assert set(ARTICLE_STEPS) == {name for name, step in STEPS.items() if step.stage == "article"}
 
 
 def test_a_word_can_anchor_a_real_rule_by_its_lemma_tag_or_lowercase_form():
-    matcher = Matcher(load_rules(RULES_DIR))
+    matcher = Matcher(load(RULES_DIR).attribution)
     said, according = SAID.words[1], Word(0, "According", "accord", "VERB", "", "", 2, "case", 0, 9)
     assert matcher.can_anchor(said) and matcher.can_anchor(according)
     assert not matcher.can_anchor(replace(said, upos="ADJ"))  # no pattern anchors a speech word tagged as an adjective

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import POLNEAR, SEEDS_ARTICLES, SEEDS_GOLD, needs_polnear
+from conftest import POLNEAR, SEEDS_ARTICLES, SEEDS_GOLD, load_boilerplate, needs_polnear
 
 from quotetrack.errors import RuleError
-from quotetrack.rulelang.rules import load_boilerplate
 from quotetrack.stages import ingest
 from quotetrack.stages.ingest import IngestError, read_articles
 

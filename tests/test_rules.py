@@ -16,34 +16,38 @@ from hypothesis import strategies as st
 
 from quotetrack.cli import cli
 from quotetrack.errors import CODES, RuleError
-from quotetrack.evaluation.ruletests import run_examples
+from quotetrack.evaluation.ruletests import cases, run_cases
 from quotetrack.records import Article
-from quotetrack.rulelang import reference
-from quotetrack.rulelang.rules import RULE_FILES, load_rules, thinly_tested
+from quotetrack.rulelang import RULE_FILES, load, reference
+from quotetrack.rulelang.rules import thinly_tested
 from quotetrack.rulelang.steptable import STEPS
+
+CASES = cases(load(RULES_DIR))  # every example of every rule file: patterns, vetoes, channels, boilerplate
 
 
 @pytest.fixture(scope="session")
 def example_results(pipeline):
-    return {f"{r.rule_id}@{r.where}": r for r in run_examples(pipeline)}
+    """Each case's result, by its label (file:line); the texts that need a parse are parsed in one batch."""
+    return {case.label: result for case, result in zip(CASES, run_cases(pipeline, CASES))}
 
 
-def example_ids():
-    rules = load_rules(RULES_DIR)
-    return [f"{rule.id}@{rule.file}:{example.line}"
-            for rule in [*rules.patterns, rules.floating] for example in rule.examples]
-
-
-@pytest.mark.parametrize("example_id", example_ids())
-def test_rule_example(example_results, example_id):
-    result = example_results[example_id]
+@pytest.mark.parametrize("label", [case.label for case in CASES],
+                         ids=[f"{case.label}:{case.rule_id}" for case in CASES])
+def test_rule_example(example_results, label):
+    result = example_results[label]
     if result.todo:
         pytest.xfail(f"todo: {result.todo}") if result.problem else None
     assert result.problem is None, f"{result.where}: {result.problem}"
 
 
+def test_every_rule_file_with_examples_has_its_cases():
+    assert {Path(case.file).name for case in CASES} == {"patterns.yml", "statements.yml", "boilerplate.yml"}
+    assert {case.kind for case in CASES} == {"attribution", "veto", "channel", "boilerplate"}
+    assert len({case.label for case in CASES}) == len(CASES)
+
+
 def test_every_pattern_has_two_examples_and_a_counterexample():
-    assert [rule.id for rule in thinly_tested(load_rules(RULES_DIR))] == []
+    assert [rule.id for rule in thinly_tested(load(RULES_DIR).attribution)] == []
 
 
 def test_rules_check_warns_of_a_thinly_tested_pattern(rules_copy):
@@ -91,7 +95,7 @@ def test_the_readme_pattern_passes_the_schema(tmp_path):
     block = next(block.split("```", 1)[0] for block in readme.split("```yaml\n")[1:] if "id: subject-verb-clause" in block)
     rules = Path(shutil.copytree(RULES_DIR, tmp_path / "rules"))
     (rules / "patterns.yml").write_text("patterns:\n" + block.replace("id: subject-verb-clause", "id: readme-pattern"))
-    (pattern,) = load_rules(rules).patterns
+    (pattern,) = load(rules).attribution.patterns
     assert sum(e.match for e in pattern.examples) >= 2 and sum(not e.match for e in pattern.examples) >= 1
 
 
@@ -212,6 +216,16 @@ BROKEN = [
     ("boilerplate.yml", "    not:\n", "    not: Like us\n    old:\n", "QT102",
      "not must be a list"),
     ("boilerplate.yml", "    pattern: (?i)(?=", "    pattern: (?i)((?=", "QT104", "bad regular"),
+    ("statements.yml", "  - id: negated-speech\n", "  - id: negated-speech\n    typo: 1\n", "QT103", "unknown key 'typo'"),
+    ("statements.yml", '      - {id: cue, lemma: ["@speech"]}\n', '      - {id: cue, lemma: ["@speeches"]}\n', "QT105",
+     "unknown lexicon '@speeches'"),
+    ("statements.yml", '      - {id: cue, lemma: ["@speech"]}\n', '      - {id: cue, like: speach-verb}\n', "QT105",
+     "unknown node template 'speach-verb'"),
+    ("statements.yml", "non_statements:\n",
+     "non_statements:\n  - {id: x, description: d, nodes: [{id: cue}], examples: []}\n", "QT102", "should be non-empty"),
+    ("first_names.yml", "male: [Aaron,", "mail: [Aaron,", "QT103", "unknown key 'mail'"),
+    ("speakers.yml", "courtesy_titles: [mr, ", "honorifics: [mr]\ncourtesy_titles: [mr, ", "QT103",
+     "unknown key 'honorifics'"),
 ]
 
 
@@ -234,7 +248,7 @@ def test_broken_rule_file_names_file_and_line(rules_copy, name, old, new, code, 
     line = break_file(rules_copy, name, old, new)
     lines = range(line, line + max(1, new.count("\n")))
     with pytest.raises(RuleError) as caught:
-        load_rules(rules_copy)
+        load(rules_copy)
     error = caught.value
     assert (error.code, Path(error.path).name) == (code, name)
     assert message in error.message
@@ -245,7 +259,7 @@ def test_broken_rule_file_names_file_and_line(rules_copy, name, old, new, code, 
 def test_a_missing_rule_file_is_named(rules_copy):
     (rules_copy / "speakers.yml").unlink()
     with pytest.raises(RuleError) as caught:
-        load_rules(rules_copy)
+        load(rules_copy)
     assert caught.value.code == "QT100" and caught.value.path == str(rules_copy / "speakers.yml")
 
 
@@ -293,6 +307,6 @@ def test_any_change_to_a_rule_file_loads_or_is_a_rule_error(tmp_path_factory, da
     rules = Path(shutil.copytree(RULES_DIR, tmp_path_factory.mktemp("fuzz") / "rules"))
     (rules / name).write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     try:
-        load_rules(rules)
+        load(rules)
     except RuleError as error:
         assert error.code in CODES and Path(error.path).name == name

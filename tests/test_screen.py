@@ -7,7 +7,7 @@ from conftest import RULES_DIR
 
 from quotetrack.rulelang.yamlfile import RuleError
 from quotetrack.run.pipeline import BuildReport, Pipeline
-from quotetrack.stages.screen import load_statement_rules
+from quotetrack.rulelang import load
 
 WIRE = """Rates rise in Nigeria
 
@@ -34,19 +34,19 @@ def test_a_dateline_is_never_inside_a_content_or_speaker_span(wire_quotes):
                for q in wire_quotes)
 
 
-def test_a_broken_veto_names_file_and_line(tmp_path, pipeline):
+def test_a_broken_veto_names_file_and_line(tmp_path):
     rules = tmp_path / "rules"
     shutil.copytree(RULES_DIR, rules)
     path = rules / "statements.yml"
     path.write_text(path.read_text().replace("  - id: negated-speech\n", "  - id: refused-to-speak\n"))
     with pytest.raises(RuleError) as error:
-        load_statement_rules(rules, pipeline.rules)
+        load(rules)
     assert error.value.code == "QT106" and error.value.line and "refused-to-speak" in error.value.message
 
 
-def test_an_unknown_key_in_statements_is_refused(tmp_path, pipeline):
+def test_an_unknown_key_in_statements_is_refused(tmp_path):
     rules = tmp_path / "rules"
     shutil.copytree(RULES_DIR, rules)
     (rules / "statements.yml").write_text("vetoes: []\n")
     with pytest.raises(RuleError, match="non_statements"):
-        Pipeline(rules)
+        load(rules)

@@ -9,6 +9,7 @@ import re
 import sqlite3
 
 import pytest
+from conftest import GROUPING
 
 from quotetrack.records import Article, Quote, Sentence, Span
 from quotetrack.store import database as store
@@ -193,7 +194,7 @@ def build(db, article_ids=tuple(ARTICLES)) -> None:
     store.save_rules(db, RULES)
     store.save_speakers(db, GAZETTEER)
     store.save_articles(db, [store.article_rows(*article_records(article_id)) for article_id in article_ids])
-    store.refresh_statements(db)
+    store.refresh_statements(db, GROUPING)
 
 
 def contents(db) -> dict:
@@ -344,7 +345,7 @@ def test_article_sources(built):
 def test_resaving_an_article_with_fewer_quotes_removes_the_old_ones(built):
     article, sentences, quotes = article_records("000_c449df2106eae29f")
     store.save_articles(built, [store.article_rows(article, sentences, quotes[:1])])
-    store.refresh_statements(built)
+    store.refresh_statements(built, GROUPING)
     assert built.table("quotes").count_where("article_id = ?", [article.id]) == 1
     assert list(built.query("select * from quotes_fts where quotes_fts match 'cleansing'"))
     assert not list(built.query("select * from quotes_fts where quotes_fts match 'myth'"))
@@ -354,7 +355,7 @@ def test_resaving_an_article_with_fewer_quotes_removes_the_old_ones(built):
 
 def test_save_rules_replaces_the_rules_and_drops_their_quotes(built):
     store.save_rules(built, [rule for rule in RULES if rule["id"] != "mixed-cue"])
-    store.refresh_statements(built)
+    store.refresh_statements(built, GROUPING)
     assert "mixed-cue" not in {row["id"] for row in built.table("rules").rows}
     assert built.table("quotes").count_where("rule_id = 'mixed-cue'") == 0
     assert built.execute("pragma foreign_key_check").fetchall() == []
@@ -410,7 +411,7 @@ def test_statements_keep_different_statements_apart(built):
 
 def test_near_identical():
     def near(text, other):
-        return store.near_identical(store.wording(text), store.wording(other))
+        return store.near_identical(store.wording(text), store.wording(other), GROUPING)
 
     assert near('Kyiv "has nothing to do with it"', "has nothing to do with it")
     assert near("Russia will be free!", "“Russia will be free!”")
@@ -445,7 +446,7 @@ def test_speakers_nothing_refers_to_disappear(built):
     store.save_speakers(built, [entry for entry in GAZETTEER if entry["name"] != "Freedom of Russia Legion"])
     article, sentences, _ = article_records("004_bdc4634938a47494")
     store.save_articles(built, [store.article_rows(article, sentences, [])])
-    store.refresh_statements(built)
+    store.refresh_statements(built, GROUPING)
     speakers = {row["id"]: row for row in built.table("speakers").rows}
     assert "alexei-smirnov" not in speakers
     legion = speakers["freedom-of-russia-legion"]  # still quoted

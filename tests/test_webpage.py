@@ -6,9 +6,8 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import RULES_DIR
+from conftest import RULES_DIR, load_boilerplate
 
-from quotetrack.rulelang.rules import load_boilerplate
 from quotetrack.run.pipeline import BuildReport
 from quotetrack.stages import webpage
 from quotetrack.stages.ingest import read_articles

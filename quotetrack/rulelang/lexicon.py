@@ -1,7 +1,8 @@
 """What rules/speakers.yml and rules/first_names.yml say about names: titles, gender, name
 particles, organisation words, generic and anonymous sourcing, aliases that need context.
 
-The speaker sieve in ``resolve`` reads only this; every word list is data.
+The speaker sieve in ``stages.resolve`` reads only this; every word list is data. The schema
+(``schema.SCHEMAS``) has checked both documents before they get here.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import regex
 
-from .rules import load_file
-from .yamlfile import RuleError, line_of
+from .rules import compile_regex
+from .yamlfile import line_of
 
 GENDERS = ("female", "male")
 
@@ -37,7 +38,6 @@ class SpeakerLexicon:
     particles: frozenset[str]
     links: frozenset[str]
     organisation_words: frozenset[str]
-    generic_determiners: frozenset[str]
     generic_names: frozenset[str]
     definite_determiners: frozenset[str]
     anonymous_words: frozenset[str]
@@ -56,66 +56,39 @@ class SpeakerLexicon:
         return " ".join(keyed)
 
 
-def _words(path: Path, data: dict, key: str, where=None) -> frozenset[str]:
-    value = (where if where is not None else data).get(key)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise RuleError("QT102", path, line_of(value, line_of(data)), f"{key} must be a list of words")
-    return frozenset(fold(v) for v in value)
+def _words(values: list[str]) -> frozenset[str]:
+    return frozenset(fold(v) for v in values)
 
 
-def _by_gender(path: Path, data, key: str) -> dict[str, str]:
-    if not isinstance(data, dict) or set(data) - set(GENDERS):
-        raise RuleError("QT102", path, line_of(data), f"{key} is {{female: [...], male: [...]}}")
+def _by_gender(data: dict) -> dict[str, str]:
+    """Folded word → female | male; a word listed under both genders is left out."""
     found: dict[str, str] = {}
     both: set[str] = set()
     for gender in GENDERS:
-        for word in _words(path, data, gender) if gender in data else ():
+        for word in _words(data[gender]):
             if word in found:
                 both.add(word)
             found[word] = gender
     return {word: gender for word, gender in found.items() if word not in both}
 
 
-def load_lexicon(rules_dir: str | Path) -> SpeakerLexicon:
-    """Read the sieve's sections of ``speakers.yml`` and ``first_names.yml``; mistakes raise ``RuleError``."""
-    rules_dir = Path(rules_dir)
-    path = rules_dir / "speakers.yml"
-    data = load_file(path)
-    if not isinstance(data, dict):
-        raise RuleError("QT102", path, 1, "speakers.yml must be a mapping")
-    anonymous = data.get("anonymous")
-    if not isinstance(anonymous, dict):
-        raise RuleError("QT102", path, line_of(data), "anonymous is {words: [...], phrases: [...]}")
-    ambiguous: dict[str, tuple[str, ...]] = {}
-    for entry in data.get("ambiguous_aliases") or []:
-        if not isinstance(entry, dict) or set(entry) != {"alias", "when"} or not isinstance(entry["when"], list):
-            raise RuleError("QT102", path, line_of(entry, line_of(data)),
-                            "an ambiguous alias is {alias: ..., when: [words the article must write]}")
-        ambiguous[" ".join(fold(w) for w in str(entry["alias"]).split())] = tuple(str(w) for w in entry["when"])
-    rewrites = []
-    for pair in data.get("transliteration") or []:
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)):
-            raise RuleError("QT102", path, line_of(pair, line_of(data)), "a transliteration is [pattern, replacement]")
-        try:
-            rewrites.append((regex.compile(pair[0]), pair[1]))
-        except regex.error as error:
-            raise RuleError("QT104", path, line_of(pair, line_of(data)), f"bad regular expression {pair[0]!r}: {error}") \
-                from None
-    names_path = rules_dir / "first_names.yml"
-    first_names = _by_gender(names_path, load_file(names_path), "first_names.yml") if names_path.exists() else {}
+def speaker_lexicon(path: Path, data: dict, first_names: dict) -> SpeakerLexicon:
+    """The sieve's sections of speakers.yml (``data``, read from ``path``) and first_names.yml."""
+    rewrites = tuple((compile_regex(path, pattern, line_of(pair)), replacement)
+                     for pair in data.get("transliteration", []) for pattern, replacement in [pair])
     return SpeakerLexicon(
-        titles=_words(path, data, "titles"),
-        courtesy_titles=_words(path, data, "courtesy_titles") if "courtesy_titles" in data else frozenset(),
-        gender_words=_by_gender(path, data.get("gendered"), "gendered"),
-        first_names=first_names,
-        particles=_words(path, data, "name_particles"),
-        links=_words(path, data, "name_links"),
-        organisation_words=_words(path, data, "organisation_words"),
-        generic_determiners=_words(path, data, "generic_determiners"),
-        generic_names=_words(path, data, "generic_names"),
-        definite_determiners=_words(path, data, "definite_determiners"),
-        anonymous_words=_words(path, data, "words", anonymous),
-        anonymous_phrases=tuple(sorted(_words(path, data, "phrases", anonymous))),
-        ambiguous_aliases=ambiguous,
-        transliteration=tuple(rewrites),
+        titles=_words(data["titles"]),
+        courtesy_titles=_words(data.get("courtesy_titles", [])),
+        gender_words=_by_gender(data["gendered"]),
+        first_names=_by_gender(first_names),
+        particles=_words(data["name_particles"]),
+        links=_words(data["name_links"]),
+        organisation_words=_words(data["organisation_words"]),
+        generic_names=_words(data["generic_names"]),
+        definite_determiners=_words(data["definite_determiners"]),
+        anonymous_words=_words(data["anonymous"]["words"]),
+        anonymous_phrases=tuple(sorted(_words(data["anonymous"]["phrases"]))),
+        ambiguous_aliases={" ".join(fold(w) for w in str(entry["alias"]).split()): tuple(map(str, entry["when"]))
+                           for entry in data.get("ambiguous_aliases", [])},
+        transliteration=rewrites,
     )

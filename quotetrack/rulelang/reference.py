@@ -72,7 +72,8 @@ word relates to that node's word (`rel`):
       - Prices will rise again next year, as officials said.
 ```
 
-A match then goes through the engine's steps, in this order:
+Before any pattern runs, the `quotations` step finds the article's quotations by the pairs of
+quotation marks of defaults.yml. A match then goes through the engine's steps, in this order:
 
 1. **cue** — the `cue` nodes' words, widened by `cue_span` (cues.yml): "has also said", "pointed out".
 2. **speaker** — the `speaker` node's word, widened to the mention as written by the

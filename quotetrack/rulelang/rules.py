@@ -1,10 +1,10 @@
-"""Attribution rules read from YAML: cue lexicons, channels, dependency patterns, the speakers gazetteer, boilerplate.
+"""The attribution rules compiled from their YAML documents: cue lexicons, channels, dependency
+patterns, the speakers gazetteer and mention relations, step settings; and boilerplate.
 
-Rules are data; this module is their one loader. Each file is read with the strict YAML
-loader (``yamlfile``), checked against its closed schema (``schema``), then for what a
-schema cannot say (references between nodes, lexicon names, unique ids, regular
-expressions), and compiled for the engine in ``match`` and for ``ingest``. Every mistake
-is a ``RuleError`` with code, file and line, raised before anything is written.
+``loader`` reads and validates each file once and hands its document here; this module
+checks what a schema cannot say (references between nodes, lexicon names, unique ids,
+regular expressions) and compiles the rules for the engine in ``stages.match`` and for
+``stages.ingest``. Every mistake is a ``RuleError`` with code, file and line.
 """
 
 from __future__ import annotations
@@ -16,14 +16,9 @@ from pathlib import Path
 import regex
 
 from ..errors import RuleError
-from .schema import CONTENT_KINDS, WORD_ATTRS, validate
-from .yamlfile import LocatedDict, line_of, load_yaml
+from .schema import CONTENT_KINDS, WORD_ATTRS
+from .yamlfile import LocatedDict, line_of
 
-# An installed wheel carries the default rules as quotetrack/default_rules/; a checkout has them in rules/.
-_PACKAGE_DIR = Path(__file__).resolve().parents[1]
-DEFAULT_RULES_DIR = next((path for path in (_PACKAGE_DIR / "default_rules", _PACKAGE_DIR.parent / "rules")
-                          if path.is_dir()), _PACKAGE_DIR.parent / "rules")
-RULE_FILES = ("defaults.yml", "cues.yml", "patterns.yml", "speakers.yml", "boilerplate.yml")
 REGEX_TIMEOUT = 0.05  # seconds per call of a user-written regular expression (patterns, channels, boilerplate)
 CHANNEL_MEMORY = 100_000  # phrases whose first channel is remembered
 
@@ -147,9 +142,6 @@ class RuleSet:
     role_deprels: frozenset[str]
     pronouns: dict[str, str]
     person_nouns: frozenset[str]
-    group_nouns: frozenset[str]
-    honorifics: frozenset[str]
-    boilerplate: Boilerplate
     settings: dict[str, dict]  # step name → its settings (defaults.yml)
     article_steps: list[str]
     # phrase → the position in ``channels`` of the first channel found in it (len(channels): none)
@@ -175,14 +167,6 @@ class RuleSet:
             first = min(first, found)
         return self.channels[first].name if first < len(self.channels) else None
 
-    def summary(self) -> list[dict]:
-        """One row per rule for the ``rules`` table."""
-        rules = [*self.patterns, *([self.floating] if self.floating else [])]
-        return [{"id": r.id, "kind": "pattern", "description": r.description, "file": r.file, "line": r.line}
-                for r in rules] + [
-            {"id": r.id, "kind": "boilerplate", "description": r.description, "file": r.file, "line": r.line}
-            for r in self.boilerplate.rules]
-
 
 def _fail(path, value, message: str, code: str, default_line: int | None = None):
     raise RuleError(code, path, line_of(value, default_line), message)
@@ -192,7 +176,7 @@ def _strings(value) -> frozenset[str]:
     return frozenset(value if isinstance(value, list) else [value])
 
 
-def _compile_regex(path, source, line, flags=0) -> regex.Pattern:
+def compile_regex(path, source, line, flags=0) -> regex.Pattern:
     try:
         return regex.compile(source, flags)
     except regex.error as error:
@@ -217,7 +201,7 @@ def _constraints(path, spec: dict, lexicons, line) -> dict:
     if "feats" in spec:
         compiled["feats"] = {name: _strings(v) for name, v in spec["feats"].items()}
     if "regex" in spec:
-        compiled["regex"] = _compile_regex(path, spec["regex"], line)
+        compiled["regex"] = compile_regex(path, spec["regex"], line)
     if "in_quote" in spec:
         compiled["in_quote"] = spec["in_quote"]
     return compiled
@@ -255,21 +239,28 @@ def _content(path, spec, present: set[str], line) -> list[dict]:
         for name in names:
             if name not in present:
                 _fail(path, name, f"content names {name!r}, which is not a present node", "QT105", line)
-    return [dict(alternative) for alternative in alternatives]
+    return list(alternatives)
 
 
-def _example(spec, match: bool) -> Example:
+ATTRIBUTION_CHECKS = ("speaker", "cue", "content", "type")  # what an attribution example may expect
+
+
+def example(spec, match: bool, checks: tuple[str, ...] = ()) -> Example:
+    """An example as written: its text, or {text, todo} and what it expects of the keys ``checks``."""
     spec = {"text": spec} if isinstance(spec, str) else spec
-    return Example(text=str(spec["text"]), speaker=spec.get("speaker"), cue=spec.get("cue"),
-                   content=spec.get("content"), type=spec.get("type"), match=match, todo=spec.get("todo"),
+    expected = {key: spec.get(key) for key in checks}
+    return Example(text=str(spec["text"]), speaker=expected.get("speaker"), cue=expected.get("cue"),
+                   content=expected.get("content"), type=expected.get("type"), match=match, todo=spec.get("todo"),
                    line=line_of(spec) or line_of(spec["text"]))
 
 
-def _examples(spec) -> list[Example]:
-    return [*(_example(e, True) for e in spec.get("examples", [])), *(_example(e, False) for e in spec.get("not", []))]
+def examples(spec, checks: tuple[str, ...] = ()) -> list[Example]:
+    """A rule's ``examples:`` (expecting ``checks``) and ``not:`` texts."""
+    return [*(example(e, True, checks) for e in spec.get("examples", [])),
+            *(example(e, False) for e in spec.get("not", []))]
 
 
-def _unique(path, spec, seen_ids: dict) -> str:
+def unique_id(path, spec, seen_ids: dict) -> str:
     rule_id = str(spec["id"])
     if rule_id in seen_ids:
         _fail(path, spec["id"], f"rule id {rule_id!r} is already used at {seen_ids[rule_id]}", "QT106", line_of(spec))
@@ -289,17 +280,23 @@ def _from_template(path, spec, templates: dict):
     return node
 
 
-def _pattern(path, spec, lexicons, seen_ids: dict, templates: dict) -> Pattern:
-    line = line_of(spec)
-    pattern_id = _unique(path, spec, seen_ids)
+def pattern_nodes(path, specs: list, lexicons, templates: dict) -> list[Node]:
+    """The nodes of a dependency pattern (patterns.yml, or a veto of statements.yml), checked and compiled."""
     nodes: list[Node] = []
     seen: set[str] = set()
-    for node_spec in (_from_template(path, node, templates) for node in spec["nodes"]):
+    for node_spec in (_from_template(path, node, templates) for node in specs):
         if node_spec["id"] in seen:
             _fail(path, node_spec["id"], f"node id {node_spec['id']!r} used twice", "QT106", line_of(node_spec))
         node = _node(path, node_spec, {n.id for n in nodes if not n.absent}, lexicons, not nodes)
         seen.add(node.id)
         nodes.append(node)
+    return nodes
+
+
+def _pattern(path, spec, lexicons, seen_ids: dict, templates: dict) -> Pattern:
+    line = line_of(spec)
+    pattern_id = unique_id(path, spec, seen_ids)
+    nodes = pattern_nodes(path, spec["nodes"], lexicons, templates)
     present = {n.id for n in nodes if not n.absent}
     cue = spec.get("cue", [nodes[0].id])
     cue = [cue] if isinstance(cue, str) else cue
@@ -316,7 +313,7 @@ def _pattern(path, spec, lexicons, seen_ids: dict, templates: dict) -> Pattern:
         category=spec.get("category"),
         min_words=spec.get("min_words", 1),
         settings=dict(spec.get("settings", {})),
-        examples=_examples(spec),
+        examples=examples(spec, ATTRIBUTION_CHECKS),
         file=str(path),
         line=line,
     )
@@ -325,8 +322,8 @@ def _pattern(path, spec, lexicons, seen_ids: dict, templates: dict) -> Pattern:
 def _floating(path, spec, seen_ids: dict) -> FloatingRule | None:
     if spec is None:
         return None
-    return FloatingRule(_unique(path, spec, seen_ids), spec["description"], spec.get("min_words", 1),
-                        _examples(spec), str(path), line_of(spec))
+    return FloatingRule(unique_id(path, spec, seen_ids), spec["description"], spec.get("min_words", 1),
+                        examples(spec, ATTRIBUTION_CHECKS), str(path), line_of(spec))
 
 
 def _lexicons(path, data) -> dict[str, dict[str, CueWord]]:
@@ -344,21 +341,22 @@ def _lexicons(path, data) -> dict[str, dict[str, CueWord]]:
 
 
 def _channels(path, data) -> list[Channel]:
-    return [Channel(e["name"], _compile_regex(path, e["pattern"], line_of(e), regex.I), line_of(e)) for e in data]
+    return [Channel(e["name"], compile_regex(path, e["pattern"], line_of(e), regex.I), line_of(e)) for e in data]
 
 
 def _speakers(data) -> list[Speaker]:
     return [Speaker(e["name"], e.get("type"), e.get("role"), list(e.get("aliases", []))) for e in data]
 
 
-def _boilerplate(path, data) -> Boilerplate:
+def boilerplate_rules(path: Path, data) -> Boilerplate:
+    """The rules of boilerplate.yml, in file order."""
     rules, seen_ids = [], {}
     for spec in data["rules"]:
         line = line_of(spec)
         rules.append(BoilerplateRule(
-            id=_unique(path, spec, seen_ids), description=spec["description"],
-            pattern=_compile_regex(path, spec["pattern"], line), context=spec.get("context", "anywhere"),
-            examples=tuple(_examples(spec)), file=str(path), line=line,
+            id=unique_id(path, spec, seen_ids), description=spec["description"],
+            pattern=compile_regex(path, spec["pattern"], line), context=spec.get("context", "anywhere"),
+            examples=tuple(examples(spec)), file=str(path), line=line,
         ))
     return Boilerplate(tuple(rules))
 
@@ -373,28 +371,11 @@ def thinly_tested(rules: RuleSet) -> list[Pattern | FloatingRule]:
             if counts(rule)[0] < 2 or counts(rule)[1] < 1]
 
 
-def load_file(path: Path):
-    """One rule file, read strictly and checked against its schema."""
-    if not path.is_file():
-        raise RuleError("QT100", path, None, "rule file not found")
-    document = load_yaml(path)
-    validate(path, document)
-    return document
-
-
-def load_boilerplate(rules_dir: str | Path = DEFAULT_RULES_DIR) -> Boilerplate:
-    """Read and check ``rules_dir/boilerplate.yml``."""
-    path = Path(rules_dir) / "boilerplate.yml"
-    return _boilerplate(path, load_file(path))
-
-
-def load_rules(rules_dir: str | Path = DEFAULT_RULES_DIR) -> RuleSet:
-    """Read every rule file of ``rules_dir`` (``RULE_FILES``); any mistake raises ``RuleError``."""
-    rules_dir = Path(rules_dir)
-    paths = {name: rules_dir / name for name in RULE_FILES}
+def attribution_rules(paths: dict[str, Path], documents: dict[str, dict]) -> RuleSet:
+    """The attribution rules of defaults.yml, cues.yml, patterns.yml and speakers.yml (``documents`` and
+    ``paths`` by file name)."""
     defaults, cues, patterns_data, speakers = (
-        load_file(paths[n]) for n in ("defaults.yml", "cues.yml", "patterns.yml", "speakers.yml"))
-    boilerplate = load_boilerplate(rules_dir)
+        documents[n] for n in ("defaults.yml", "cues.yml", "patterns.yml", "speakers.yml"))
     lexicons = _lexicons(paths["cues.yml"], cues["lexicons"])
     seen_ids: dict[str, str] = {}
     templates = patterns_data.get("templates", {})
@@ -412,9 +393,6 @@ def load_rules(rules_dir: str | Path = DEFAULT_RULES_DIR) -> RuleSet:
         role_deprels=frozenset(speakers["mentions"]["role"]),
         pronouns={str(k).lower(): str(v) for k, v in speakers["pronouns"].items()},
         person_nouns=frozenset(w.lower() for w in speakers["person_nouns"]),
-        group_nouns=frozenset(w.lower() for w in speakers["group_nouns"]),
-        honorifics=frozenset(w.lower() for w in speakers["honorifics"]),
-        boilerplate=boilerplate,
-        settings={name: dict(values) for name, values in defaults.items() if name != "article_steps"},
+        settings={name: values for name, values in defaults.items() if name != "article_steps"},
         article_steps=list(defaults["article_steps"]),
     )

@@ -151,7 +151,7 @@ PATTERN = _closed({
     "category": {"enum": list(CATEGORIES), "description": "what kind of attribution (default: the cue word's "
                                                          "category in cues.yml, else speech)"},
     "min_words": {"type": "integer", "minimum": 1, "description": "the shortest content accepted, in words"},
-    "settings": {"type": "object", "properties": settings_schema(), "additionalProperties": False,
+    "settings": {"type": "object", "properties": settings_schema("match"), "additionalProperties": False,
                  "description": "step settings for this pattern only, over those of defaults.yml: "
                                 "`{mention: {parenthesis_reach: 3}}`"},
     "examples": EXAMPLES,
@@ -221,9 +221,7 @@ SCHEMAS = {
                      "description": "pronoun → what it can refer to (person | thing | group); a speaker written "
                                     "as one of these is stored unresolved when no antecedent is found"},
         "person_nouns": _words("head nouns that make a mention a person"),
-        "group_nouns": _words("head nouns that make a mention a body or group"),
         "courtesy_titles": _words("titles that say how to address someone, never a role on their own (\"Mr.\")"),
-        "honorifics": _words("titles dropped when a short form is matched to a full name (\"Mr Gladkov\")"),
         "speakers": {"type": "array", "description": "the gazetteer: one canonical name per speaker",
                      "items": _closed({
                          "name": _text("the canonical name"),
@@ -239,7 +237,6 @@ SCHEMAS = {
         "name_particles": _words("lowercase particles inside a name (\"van der\", \"al-\", \"de la\")"),
         "name_links": _words("words that join two runs of proper nouns into one name (\"Bank *of* England\")"),
         "organisation_words": _words("head words that make a name an organisation"),
-        "generic_determiners": _words("determiners that make a role noun a generic source (\"*two* officials\")"),
         "generic_names": _words("plural or collective nouns that are generic sources on their own (\"officials\")"),
         "definite_determiners": _words("determiners of a definite description resolved to a named antecedent "
                                        "(\"*the* ministry\")"),
@@ -255,7 +252,8 @@ SCHEMAS = {
         "transliteration": {"type": "array", "description": "regex rewrites applied in order to build the key that "
                                                             "joins spellings of one full name (Zelensky / Zelenskiy)",
                             "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}},
-    }, ("mentions", "pronouns", "person_nouns", "group_nouns", "honorifics", "speakers"),
+    }, ("mentions", "pronouns", "person_nouns", "speakers", "titles", "gendered", "name_particles", "name_links",
+        "organisation_words", "generic_names", "definite_determiners", "anonymous"),
         "who can speak, and how speaker mentions are read"),
 
     "first_names.yml": _closed({
@@ -275,7 +273,9 @@ SCHEMAS = {
                                    "cue": _text("the cue word"),
                                    "match": {"type": "boolean", "description": "true: no quote may keep the cue; "
                                                                                "false: a quote with it is kept"},
-                               }, ("text", "cue", "match")), "description": "sentences run by `rules test`"},
+                                   "todo": TODO,
+                               }, ("text", "cue", "match")), "minItems": 1,
+                                   "description": "sentences run by `rules test`"},
                            }, ("id", "description", "nodes", "examples"))},
         "channel_relations": _words("the cue's dependents read for where the words were published"),
         "channel_examples": {"type": "array", "description": "sentences with the channel their quote must carry",

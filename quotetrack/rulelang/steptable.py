@@ -24,10 +24,20 @@ class Step:
 
     doc: str
     settings: dict[str, dict] = field(default_factory=dict)
-    stage: str = "match"  # "match": per matched pattern; "article": once per article, in ``article_steps`` order
+    # "text": once per article, before matching; "match": per matched pattern; "article": once per article,
+    # in ``article_steps`` order; "store": once the quotes are stored
+    stage: str = "match"
 
 
 STEPS: dict[str, Step] = {
+    "quotations": Step(
+        "Where the article's quotations are, before any pattern is matched: each paragraph is read for "
+        "quotation marks; a quotation opens at a mark of `marks` and closes at the first of its closing "
+        "marks (marks in between that close nothing open are passed over); one left open ends its paragraph.", {
+            "marks": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"},
+                                                                 "minItems": 1},
+                      "description": "opening mark → the marks that close it: `{\"“\": [\"”\"], \"«\": [\"»\"]}`"},
+        }, stage="text"),
     "mention": Step(
         "How far a speaker mention reaches from the `speaker` node's word: its dependents over "
         "`mentions.include` (speakers.yml), a sibling subject the parser split off, runs of names on "
@@ -36,6 +46,8 @@ STEPS: dict[str, Step] = {
         "The mention never holds its own cue.", {
             "split_subjects": _words("relations for which a sibling of the same relation right next to the "
                                      "mention, or after a comma, is the same phrase split by the parser"),
+            "split_separators": _words("what may stand alone between the two halves of a split subject "
+                                       "(\"Mash*,* a channel\"), besides nothing"),
             "name_tags": _words("tags of the words taken in on either side, one by one, outside quotations"),
             "whole_clauses": _words("relations whose clause is taken whole when it starts in the mention"),
             "parenthesis_reach": _number("a parenthesis opened in the mention is taken in when it closes "
@@ -44,9 +56,17 @@ STEPS: dict[str, Step] = {
                                        "\"of\" phrase"),
             "apposition_openers": _words("tags an apposition may start with (\", *the* director of …\")"),
             "relative_openers": _words("words a relative clause after a comma may start with (\", *who* …\")"),
+            "apposition_end_tags": _words("tags of the words that end an apposition (its punctuation)"),
             "apposition_punctuation_inside": {"type": "string", "description": "punctuation that does not end "
                                               "an apposition (each character)"},
+            "verb_tags": _words("tags of verbs: an \"of\" phrase with one, or an apposition with a finite one "
+                                "before any relative word, is a clause of its own, not part of the mention"),
+            "finite_feats": _words("features that make a verb finite"),
+            "relative_feats": _words("features of the relative words after which an apposition's verbs no longer "
+                                     "count (\", the director of the division, *who* said …\")"),
             "reach_back_after": _words("tags of the word before a subject that make it reach back"),
+            "reach_back_relations": _words("relations (prefixes) of the mention's head that make it a subject, "
+                                           "which may reach back"),
             "reach_back_until": _words("tags where reaching back stops"),
             "subject_after": _words("words after which a subject stays itself, not reaching back "
                                     "(\"*with* the ministry announcing …\")"),
@@ -54,12 +74,25 @@ STEPS: dict[str, Step] = {
     "content.subtree": Step("The content kind `subtree` (see Content kinds).", {
         "possessive_marks": _words("a possessive the parser cut off a name before the content is taken in "
                                    "(\"Kyiv | 's troops\")"),
+        "possessor_tags": _words("tags of the name a cut-off possessive belongs to"),
     }),
-    "content.left_of": Step("The content kind `left_of`: edge punctuation is skipped."),
-    "content.right_of": Step("The content kind `right_of`: edge punctuation is skipped."),
+    "content.left_of": Step("The content kind `left_of`: edge punctuation is skipped.", {
+        "edge_tags": _words("tags of the words skipped at the content's edge (punctuation), among which "
+                            "`separator` must be"),
+    }),
+    "content.right_of": Step("The content kind `right_of`: edge punctuation is skipped.", {
+        "edge_tags": _words("tags of the words skipped at the content's edge (punctuation), among which "
+                            "`separator` must be"),
+    }),
     "content.after": Step("The content kind `after`.", {
         "finite_clause": {"type": "boolean", "description": "the content must open with a clause: a finite verb "
                                                             "before any comma, conjunction or relative word"},
+        "clause_breaking_tags": _words("`finite_clause`: tags of the words (comma, conjunction) before which the "
+                                       "finite verb must come"),
+        "clause_breaking_feats": _words("`finite_clause`: features of the relative and question words before "
+                                        "which the finite verb must come"),
+        "verb_tags": _words("`finite_clause`: tags of verbs"),
+        "finite_feats": _words("`finite_clause`: features that make a verb finite"),
     }),
     "content.around": Step("The content kind `around`.", {
         "reach": _words("relations of the cue's later dependents that belong to the parenthetical "
@@ -73,6 +106,8 @@ STEPS: dict[str, Step] = {
                                                               "sign the quotation (\"― Carla Sanchez\")"},
         "colon_gap_words": _number("`after`: at most this many words between the attribution's colon and "
                                    "the quotation"),
+        "sentence_breaks": _words("`before`: what ends a sentence, judged from the text alone: the quotation "
+                                  "must open its sentence (or paragraph)"),
     }),
     "quote_type": Step("A quote is `direct`, `mixed` or `indirect` by how much of its content is inside "
                        "quotation marks.", {
@@ -93,15 +128,26 @@ STEPS: dict[str, Step] = {
                      "“A,” she said. “B.” is one quote of two parts.", stage="article"),
     "floating": Step("A quotation opening a paragraph right after an attributed sentence, with no cue of its "
                      "own, continues that speaker (the `floating` rule of patterns.yml).", stage="article"),
+    "statements": Step(
+        "Once the quotes are stored, each speaker's copies of one statement (syndicated or trimmed copies, not "
+        "paraphrases) are grouped into one row of `statements`: two quotes are copies when they share enough "
+        "of their words or one runs unbroken in the other, and copies of copies are one statement.", {
+            "shared_words": _number("the share of their distinct words (Jaccard) two quotes must have in common "
+                                    "(syndicated copies on the seeds share 0.85 or more; two four-word quotes "
+                                    "differing in one word share 0.6)", "number"),
+            "contained_words": _number("the fewest words of a quote that, run unbroken in another, make it a "
+                                       "copy (a trimmed quote)"),
+        }, stage="store"),
 }
 ARTICLE_STEPS = tuple(name for name, step in STEPS.items() if step.stage == "article")
 
 
-def settings_schema() -> dict:
-    """The closed JSON Schema of step settings, by step (for ``defaults.yml`` and a pattern's ``settings:``)."""
+def settings_schema(stage: str | None = None) -> dict:
+    """The closed JSON Schema of step settings, by step: of every step for ``defaults.yml``, of the steps of
+    ``stage`` only for a pattern's ``settings:`` ("match")."""
     return {name: {"type": "object", "properties": step.settings, "additionalProperties": False,
                    "description": step.doc}
-            for name, step in STEPS.items() if step.settings}
+            for name, step in STEPS.items() if step.settings and stage in (None, step.stage)}
 
 
 def merged(defaults: dict[str, dict], overrides: dict[str, Any] | None) -> dict[str, dict]:

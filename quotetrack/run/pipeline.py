@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..records import Article, ParsedArticle, Quote
-from ..rulelang.lexicon import load_lexicon
-from ..rulelang.rules import DEFAULT_RULES_DIR, REGEX_TIMEOUT, load_rules
+from ..rulelang import DEFAULT_RULES_DIR, Rules, load
+from ..rulelang.rules import REGEX_TIMEOUT
 from ..stages import ingest
 from ..stages.match import Matcher, SentenceView
 from ..stages.parse import (
@@ -25,14 +25,14 @@ from ..stages.parse import (
     parse_articles,
 )
 from ..stages.resolve import Resolver
-from ..stages.screen import Screen, load_statement_rules
+from ..stages.screen import Screen
 from ..store import database as store
 from ..versions import source_digest
 
 # the modules whose code decides which quotes an article gets: a change to any of them re-attributes
 ENGINE_MODULES = ("records", "errors", "rulelang.yamlfile", "rulelang.schema", "rulelang.rules", "rulelang.syntax",
-                  "rulelang.steptable", "rulelang.lexicon", "stages.view", "stages.steps", "stages.match", "stages.screen",
-                  "stages.resolve", "store.database")
+                  "rulelang.steptable", "rulelang.lexicon", "rulelang.statements", "rulelang.loader", "stages.view",
+                  "stages.steps", "stages.match", "stages.screen", "stages.resolve", "store.database")
 STORE_BATCH = 64  # articles per database transaction: what a crash can lose, and what a commit costs once
 PARSE_BATCH = 32  # articles per unit of work: parsed in one Stanza call, or decoded and matched
 # A rule change that would leave fewer than this share of the stored quotes is refused unless confirmed
@@ -40,6 +40,12 @@ PARSE_BATCH = 32  # articles per unit of work: parsed in one Stanza call, or dec
 # the run's first CHECK_SAMPLE articles, held back until then.
 KEEP_AT_LEAST = 0.5
 CHECK_SAMPLE = 100
+
+
+def statement_grouping(rules: Rules) -> store.Grouping:
+    """When the store groups quotes of one speaker into one statement: the ``statements`` step of defaults.yml."""
+    settings = rules.attribution.settings["statements"]
+    return store.Grouping(settings["shared_words"], settings["contained_words"])
 
 
 class AttributionError(Exception):
@@ -83,13 +89,11 @@ class Pipeline:
     def __init__(self, rules_dir: str | Path = DEFAULT_RULES_DIR, model_dir: str | Path | None = None,
                  device: str | None = None):
         self.rules_dir = Path(rules_dir)
-        self.rules = load_rules(self.rules_dir)
-        self.boilerplate = self.rules.boilerplate
+        self.rules = load(self.rules_dir)
         self.parser = Parser(model_dir, device)
-        self.matcher = Matcher(self.rules)
-        self.statements = load_statement_rules(self.rules_dir, self.rules)
-        self.screen = Screen(self.rules, self.statements)
-        self.resolver = Resolver(self.rules, load_lexicon(self.rules_dir))
+        self.matcher = Matcher(self.rules.attribution)
+        self.screen = Screen(self.rules.attribution, self.rules.statements)
+        self.resolver = Resolver(self.rules.attribution, self.rules.lexicon)
 
     def attribute(self, parsed: ParsedArticle, timings: dict[str, float] | None = None) -> list[Quote]:
         """Match the patterns in one parsed article, screen out non-statements, resolve the speakers."""
@@ -142,12 +146,11 @@ class Pipeline:
             if on_error:
                 on_error(where, why)
 
-        return ingest.read_articles(source, self.boilerplate, skipped, keep_html, known)
+        return ingest.read_articles(source, self.rules.boilerplate, skipped, keep_html, known)
 
     def rule_rows(self) -> list[dict]:
         """One row per rule, for the ``rules`` table: its file relative to the rules folder, its examples as JSON."""
-        rules = {rule.id: rule for rule in [*self.rules.patterns, *filter(None, [self.rules.floating]),
-                                            *self.boilerplate.rules]}
+        rules = {rule.id: rule for rule in [*self.rules.attributing(), *self.rules.boilerplate.rules]}
         rows = [{**row, "examples": examples_json(rules[row["id"]].examples) if row["id"] in rules else None}
                 for row in self.rules.summary()]
         return [{**row, "file": self.rule_file(row["file"])} for row in rows]
@@ -249,13 +252,13 @@ class Pipeline:
                 self._check_quotes_kept(db, db_path, first)
             store.save_rules(db, self.rule_rows())
             store.save_speakers(db, [{**vars(s), "name_key": self.resolver.spelling_key(s.name, s.type)}
-                                     for s in self.rules.speakers])
+                                     for s in self.rules.attribution.speakers])
             written = write(first)
         written = write(rows) or written
         # statements only move when quotes were written, here or by a run that stopped before this step
         if written or db.execute("select 1 from quotes where statement_id is null limit 1").fetchone():
             started = time.perf_counter()
-            store.refresh_statements(db)
+            store.refresh_statements(db, statement_grouping(self.rules))
             report.seconds["statements"] = time.perf_counter() - started
         store.save_skipped(db, report.errors, [])
         store.set_setting(db, "rules_fingerprint", fingerprint)

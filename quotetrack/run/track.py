@@ -189,7 +189,7 @@ class Tracker:
         errors = []
         page_url = fetched.final_url or url
         articles = list(ingest.page_articles(
-            page_url, fetched.body, self.pipeline.boilerplate, lambda _, why: errors.append(why),
+            page_url, fetched.body, self.pipeline.rules.boilerplate, lambda _, why: errors.append(why),
             url=page_url, keep_html=self.keep_html, **({"published": row["published"]} if row["published"] else {}),
         ))
         if not articles:

@@ -16,32 +16,11 @@ from ..rulelang.rules import Node, RuleSet
 from ..rulelang.schema import CONTENT_KINDS
 from ..rulelang.steptable import merged
 from . import steps
-from .steps import OPENING, QUOTE_MARK
+from .steps import QuotationMarks
 from .view import SentenceView, WordTest, word_tests, word_value
 
 OWN_ATTRS = ("lemma", "text", "lower", "upos", "xpos")  # node constraints a word meets or fails out of context
 ANCHOR_MEMORY = 500_000  # word forms whose anchoring patterns are remembered (a few tens of MB)
-
-
-def find_quotes(text: str) -> list[Span]:
-    """Spans inside quotation marks: curly, straight, guillemets, and ``…'' or ''…'' (typewriter
-    style); a quote left open ends its paragraph."""
-    spans: list[Span] = []
-    offset = 0
-    for paragraph in text.split("\n"):
-        opened: int | None = None
-        closer = ""
-        for mark in QUOTE_MARK.finditer(paragraph):
-            char = mark.group()
-            if opened is None and (char in OPENING or char in ('"', "''", "``")):
-                opened, closer = mark.end(), {"“": "”", "„": "“”", "«": "»", "``": "''"}.get(char, char)
-            elif opened is not None and char in closer:
-                spans.append(Span(offset + opened, offset + mark.start(), paragraph[opened:mark.start()]))
-                opened = None
-        if opened is not None and paragraph[opened:].strip():
-            spans.append(Span(offset + opened, offset + len(paragraph), paragraph[opened:]))
-        offset += len(paragraph) + 1
-    return spans
 
 
 class Plan:
@@ -114,6 +93,7 @@ class Matcher:
                              for pattern in rules.patterns]
         self.anchor_bits: dict[tuple[str, str, str, str], int] = {}  # see ``anchors``
         self.gates = anchor_gates(self.anchor_words)
+        self.marks = QuotationMarks(rules.settings["quotations"])
 
     def anchors(self, word: Word) -> int:
         """The patterns whose anchor takes ``word`` by its own text, lemma and tags, whatever its context,
@@ -241,19 +221,15 @@ class Matcher:
         """All quotes the patterns find in one article, then the article steps, in text order. ``views``
         gets the view of each sentence matched, by index."""
         text = parsed.article.text
-        quotes = find_quotes(text)
+        quotes = self.marks.find(text)
         found = []
         views = {} if views is None else views
         for sentence in parsed.sentences:
             view = views[sentence.index] = SentenceView(sentence, quotes)
             found.extend(self.sentence_quotes(parsed.article.id, view, quotes, text))
+        scene = steps.Scene(parsed, quotes, self.marks, self.rules)
         for step in self.rules.article_steps:
-            if step == "untangle":
-                found = steps.untangle(found, text, self.rules.settings["untangle"])
-            elif step == "continue":
-                steps.continue_quotes(text, parsed.sentences, quotes, found)
-            else:
-                found.extend(steps.floating_quotes(parsed, quotes, found, self.rules))
+            found = steps.ARTICLE_STEPS[step](scene, found)
         found.sort(key=lambda q: (q.content.start, q.cue.start if q.cue else 0))
         return found
 

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 import regex
 
 from ..records import ParsedArticle, Quote, Sentence, Span, Word
-from ..rulelang.lexicon import SpeakerLexicon, fold, load_lexicon
-from ..rulelang.rules import DEFAULT_RULES_DIR, RuleSet, Speaker
+from ..rulelang.lexicon import SpeakerLexicon, fold
+from ..rulelang.rules import RuleSet, Speaker
 from ..rulelang.syntax import phrase
 
 APOSTROPHES = regex.compile(r"[’`]")
@@ -148,9 +148,9 @@ class Run:
 
 
 class Resolver:
-    def __init__(self, rules: RuleSet, lexicon: SpeakerLexicon | None = None):
+    def __init__(self, rules: RuleSet, lexicon: SpeakerLexicon):
         self.rules = rules
-        self.lex = lexicon or load_lexicon(DEFAULT_RULES_DIR)
+        self.lex = lexicon
         self.gazetteer = {}
         for speaker in rules.speakers:
             for alias in (speaker.name, *speaker.aliases):
@@ -650,7 +650,7 @@ class Resolver:
                 antecedent.deprel in ("flat", "compound", "flat:name"):
             antecedent = sentence.words[antecedent.head]
         first, last = phrase(sentence, sentence.children, antecedent.index,
-                             self.rules.mention_deprels - {"appos", "acl:relcl", "acl"})
+                             self.rules.mention_deprels - self.rules.role_deprels)
         span = Span(sentence.words[first].start, sentence.words[last].end,
                     text[sentence.words[first].start:sentence.words[last].end])
         stand_in = Quote(quote.article_id, quote.sentence_index, quote.rule_id, quote.type, quote.cue,

@@ -1,7 +1,7 @@
 """Screen stage, between match and resolve: drop what is no statement, find the channel, keep
 the dateline out.
 
-Driven by rules/statements.yml: ``non_statements`` are vetoes written as dependency
+Driven by rules/statements.yml (read by ``rulelang.statements``): ``non_statements`` are vetoes written as dependency
 patterns whose first node is a quote's cue ("declined to comment", "did not say whether",
 "if the board says", "asked whether"); ``channel_relations`` are the cue's dependents read
 for a channel (cues.yml ``channels``) when the match found none ("told reporters",
@@ -11,77 +11,16 @@ is cut off any speaker or content span that starts in it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 
 import regex
 
 from ..records import Article, ParsedArticle, Quote, Span
-from ..rulelang.rules import Example, Node, RuleSet, _example, _node, load_file
-from ..rulelang.yamlfile import RuleError, line_of
+from ..rulelang.rules import RuleSet
+from ..rulelang.statements import StatementRules
 from .match import Plan, SentenceView, match_pattern
 
 DATELINE_SEPARATORS = r"\s*(?:\([^)]{1,40}\))?\s*[-–—:]+\s*"
-
-
-@dataclass
-class Veto:
-    id: str
-    description: str
-    nodes: list[Node]
-    examples: list[Example]
-    file: str
-    line: int | None
-
-
-@dataclass
-class ChannelExample:
-    text: str
-    channel: str
-    line: int | None
-    todo: str | None = None  # a known gap: reported, never failed
-
-
-@dataclass
-class StatementRules:
-    vetoes: list[Veto]
-    channel_relations: frozenset[str]
-    channel_examples: list[ChannelExample]
-
-
-def load_statement_rules(rules_dir: str | Path, rules: RuleSet) -> StatementRules:
-    """Read rules/statements.yml; a mistake raises ``RuleError`` with file and line."""
-    path = Path(rules_dir) / "statements.yml"
-    data = load_file(path)
-    if not isinstance(data, dict) or set(data) - {"non_statements", "channel_relations", "channel_examples"}:
-        raise RuleError("QT103", path, line_of(data, 1),
-                        "statements.yml holds non_statements, channel_relations and channel_examples")
-    vetoes, seen_ids = [], set()
-    for spec in data.get("non_statements") or []:
-        if not isinstance(spec, dict) or not {"id", "description", "nodes", "examples"} <= set(spec) or \
-                set(spec) - {"id", "description", "nodes", "examples"}:
-            raise RuleError("QT103", path, line_of(spec), "a non-statement is {id, description, nodes, examples}")
-        if spec["id"] in seen_ids:
-            raise RuleError("QT106", path, line_of(spec), f"non-statement id {spec['id']!r} is already used")
-        seen_ids.add(spec["id"])
-        nodes, seen = [], set()
-        for node_spec in spec["nodes"]:
-            node = _node(path, node_spec, seen, rules.lexicons, not nodes)
-            seen.add(node.id)
-            nodes.append(node)
-        examples = [_example(e, bool(e["match"])) for e in spec["examples"]]
-        if not nodes or not examples:
-            raise RuleError("QT102", path, line_of(spec), "a non-statement needs nodes and examples")
-        vetoes.append(Veto(str(spec["id"]), str(spec["description"]), nodes, examples, str(path), line_of(spec)))
-    relations = data.get("channel_relations") or []
-    if not isinstance(relations, list) or not all(isinstance(r, str) for r in relations):
-        raise RuleError("QT102", path, line_of(relations, 1), "channel_relations must be a list of relations")
-    examples = []
-    for spec in data.get("channel_examples") or []:
-        if not isinstance(spec, dict) or not {"text", "channel"} <= set(spec) <= {"text", "channel", "todo"}:
-            raise RuleError("QT103", path, line_of(spec), "a channel example is {text, channel}")
-        examples.append(ChannelExample(str(spec["text"]), str(spec["channel"]), line_of(spec), spec.get("todo")))
-    return StatementRules(vetoes, frozenset(relations), examples)
 
 
 class Screen:

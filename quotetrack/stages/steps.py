@@ -25,9 +25,37 @@ from .view import END, START, TRIM, SentenceView, overlapping, trimmed
 if TYPE_CHECKING:
     from ..rulelang.rules import Pattern, RuleSet
 
-OPENING = "“«„"
-QUOTE_MARK = regex.compile(r"''|``|[“”«»„\"]")
 compiled = functools.lru_cache(maxsize=None)(regex.compile)  # a setting's regular expression, compiled once
+
+
+class QuotationMarks:
+    """The ``quotations`` step: where an article's quotations are, by the pairs of marks of its ``marks``
+    setting (opening mark → the marks that close it)."""
+
+    def __init__(self, settings: dict):
+        self.closers = {opening: tuple(closing) for opening, closing in settings["marks"].items()}
+        marks = {*self.closers, *(mark for closing in self.closers.values() for mark in closing)}
+        self.any = regex.compile("|".join(regex.escape(mark) for mark in sorted(marks, key=lambda m: (-len(m), m))))
+
+    def find(self, text: str) -> list[Span]:
+        """Spans inside quotation marks, each opened by a mark of ``marks`` and closed by one of its closing
+        marks (a mark that closes nothing open is passed over); a quotation left open ends its paragraph."""
+        spans: list[Span] = []
+        offset = 0
+        for paragraph in text.split("\n"):
+            opened: int | None = None
+            closers: tuple[str, ...] = ()
+            for mark in self.any.finditer(paragraph):
+                char = mark.group()
+                if opened is None and char in self.closers:
+                    opened, closers = mark.end(), self.closers[char]
+                elif opened is not None and char in closers:
+                    spans.append(Span(offset + opened, offset + mark.start(), paragraph[opened:mark.start()]))
+                    opened = None
+            if opened is not None and paragraph[opened:].strip():
+                spans.append(Span(offset + opened, offset + len(paragraph), paragraph[opened:]))
+            offset += len(paragraph) + 1
+        return spans
 
 
 @dataclass
@@ -60,7 +88,8 @@ def mention(view: SentenceView, head: int, cue: list[int], deprels, settings: di
         if other != head and words[other].deprel == word.deprel and word.deprel in settings["split_subjects"]:
             left, right = phrase(view.sentence, view.children, other, deprels)
             between = words[last + 1:left] if other > head else words[right + 1:first]
-            if [w.text for w in between] in ([], [","]):  # one noun phrase split, or an appositive
+            if not between or len(between) == 1 and between[0].text in settings["split_separators"]:
+                # one noun phrase split, or an appositive
                 first, last = min(first, left), max(last, right)
     names = settings["name_tags"]
     while last + 1 < len(words) and words[last + 1].upos in names and last + 1 not in view.quoted:
@@ -79,7 +108,8 @@ def mention(view: SentenceView, head: int, cue: list[int], deprels, settings: di
     # for it, so the phrase reaches back to the start of the clause ("one of two groups ...")
     # (but "with the ministry announcing …" is a subject after "with")
     if first > 0 and words[first - 1].upos in settings["reach_back_after"] \
-            and words[first - 1].text.lower() not in settings["subject_after"] and words[head].deprel.startswith("nsubj"):
+            and words[first - 1].text.lower() not in settings["subject_after"] \
+            and words[head].deprel.startswith(tuple(settings["reach_back_relations"])):
         while first > 0 and words[first - 1].upos not in settings["reach_back_until"] and first - 1 not in view.quoted:
             first -= 1
     return clear_of((first, last), head, cue)
@@ -90,24 +120,30 @@ def appositions_end(words: list[Word], last: int, quoted: set[int] | frozenset[i
     it: appositions and relative clauses set off by commas ("Elez Biberaj, the director of the
     division, who …") and an "of" phrase ("Rep. Elijah Cummings of Maryland")."""
     links, ends_except = settings["apposition_links"], settings["apposition_punctuation_inside"]
+    verbs, finite, relative = settings["verb_tags"], settings["finite_feats"], settings["relative_feats"]
     while last + 2 < len(words) and words[last + 1].text.lower() in links and last + 2 not in quoted:
         start = last + 2 if words[last + 1].text == "," else last + 1  # ", the director" | "of Maryland"
-        end = next((w.index for w in words[start + 1:] if w.upos == "PUNCT" and w.text not in ends_except
-                    or w.index in quoted), len(words))
+        end = next((w.index for w in words[start + 1:] if w.upos in settings["apposition_end_tags"]
+                    and w.text not in ends_except or w.index in quoted), len(words))
         segment = words[start:end]
         if not segment:
             break
-        head_part = next((segment[:i] for i, w in enumerate(segment) if "PronType=Rel" in w.feats), segment)
+        head_part = next((segment[:i] for i, w in enumerate(segment) if has_feat(w, relative)), segment)
         if segment[0].text.lower() == "of":
-            fits = not any(w.upos in ("VERB", "AUX") for w in segment)  # "of Maryland", not "of Acme said …"
+            fits = not any(w.upos in verbs for w in segment)  # "of Maryland", not "of Acme said …"
         else:
             fits = segment[0].text.lower() in settings["relative_openers"] or \
                 segment[0].upos in settings["apposition_openers"] and not any(
-                    w.upos in ("VERB", "AUX") and "VerbForm=Fin" in w.feats for w in head_part)
+                    w.upos in verbs and has_feat(w, finite) for w in head_part)
         if not fits:
             break  # a clause of its own: "According to the ministry, the attack failed"
         last = end - 1
     return last
+
+
+def has_feat(word: Word, feats: list[str]) -> bool:
+    """Whether ``word`` has one of ``feats`` ("VerbForm=Fin")."""
+    return any(feat in word.feats for feat in feats)
 
 
 def clear_of(mention_words: tuple[int, int], head: int, cue: list[int]) -> tuple[int, int]:
@@ -132,7 +168,7 @@ def content_subtree(ctx: Context, spec: dict) -> Span | None:
                 and not ctx.rules.cue_word(words[sibling].lemma):
             last = view.right[sibling]
     marks = ctx.settings["possessive_marks"]
-    while first > 0 and words[first].text in marks and words[first - 1].upos == "PROPN":
+    while first > 0 and words[first].text in marks and words[first - 1].upos in ctx.settings["possessor_tags"]:
         first -= 1  # a possessive the parser cut off: "Kyiv | 's troops"
     for name in spec.get("exclude", []):
         other = bound[name]
@@ -146,37 +182,38 @@ def content_subtree(ctx: Context, spec: dict) -> Span | None:
 def content_left_of(ctx: Context, spec: dict) -> Span | None:
     view, words = ctx.view, ctx.view.sentence.words
     edge = ctx.mention[0] if spec["left_of"] == ctx.pattern.speaker else view.left[ctx.bound[spec["left_of"]]]
-    while edge < len(words) - 1 and words[edge].upos == "PUNCT":
+    while edge < len(words) - 1 and words[edge].upos in ctx.settings["edge_tags"]:
         edge += 1
-    return separated(view, 0, edge - 1, spec, ctx.text)
+    return separated(view, 0, edge - 1, spec, ctx)
 
 
 def content_right_of(ctx: Context, spec: dict) -> Span | None:
     view, words, text = ctx.view, ctx.view.sentence.words, ctx.text
     edge = ctx.mention[1] if spec["right_of"] == ctx.pattern.speaker else view.right[ctx.bound[spec["right_of"]]]
-    while edge > 0 and words[edge].upos == "PUNCT":
+    while edge > 0 and words[edge].upos in ctx.settings["edge_tags"]:
         edge -= 1
-    span = separated(view, edge + 1, len(words) - 1, spec, text)
+    span = separated(view, edge + 1, len(words) - 1, spec, ctx)
     if span and spec.get("through") == "paragraph":  # "PENCE: Well, look. … Donald Trump is on his way."
         end = text.find("\n", span.end)
         span = trimmed(Span(span.start, len(text) if end < 0 else end, ""), text)
     return span
 
 
-def separated(view: SentenceView, first: int, last: int, spec: dict, text: str) -> Span | None:
-    """Words first..last, when punctuation including ``spec['separator']`` (if any) sets them apart."""
-    words, separator = view.sentence.words, spec.get("separator")
+def separated(view: SentenceView, first: int, last: int, spec: dict, ctx: Context) -> Span | None:
+    """Words first..last, when punctuation (words of ``edge_tags``) including ``spec['separator']`` (if any)
+    sets them apart."""
+    words, separator, edge_tags = view.sentence.words, spec.get("separator"), ctx.settings["edge_tags"]
     if separator:
         punctuation = []
-        while first <= last and words[last].upos == "PUNCT":
+        while first <= last and words[last].upos in edge_tags:
             punctuation.append(words[last].text)
             last -= 1
-        while first <= last and words[first].upos == "PUNCT":
+        while first <= last and words[first].upos in edge_tags:
             punctuation.append(words[first].text)
             first += 1
         if separator not in punctuation:
             return None
-    return view.span(first, last, text)
+    return view.span(first, last, ctx.text)
 
 
 def content_around(ctx: Context, spec: dict) -> Span | None:
@@ -199,17 +236,17 @@ def content_after(ctx: Context, spec: dict) -> Span | None:
     for child in view.children[node]:
         if view.left[child] == first and words[child].deprel in skip:
             first = view.right[child] + 1
-    if ctx.settings["finite_clause"] and not opens_clause(words[first:]):
+    if ctx.settings["finite_clause"] and not opens_clause(words[first:], ctx.settings):
         return None
     return view.span(first, len(words) - 1, ctx.text)
 
 
-def opens_clause(words: list[Word]) -> bool:
+def opens_clause(words: list[Word], settings: dict) -> bool:
     """Do the words start with a clause: a finite verb before any comma, conjunction or relative word?"""
     for word in words:
-        if word.upos in ("PUNCT", "CCONJ") or "PronType=Rel" in word.feats or "PronType=Int" in word.feats:
+        if word.upos in settings["clause_breaking_tags"] or has_feat(word, settings["clause_breaking_feats"]):
             return False
-        if word.upos in ("VERB", "AUX") and "VerbForm=Fin" in word.feats:
+        if word.upos in settings["verb_tags"] and has_feat(word, settings["finite_feats"]):
             return True
     return False
 
@@ -225,7 +262,7 @@ def content_quote(ctx: Context, spec: dict) -> Span | None:
         quote = quotes[before - 1]
         gap = text[quote.end:clause.start]
         paragraph_start = text.rfind("\n", 0, quote.start) + 1
-        opens = not text[max(paragraph_start, sentence_start(text, quote.start)):quote.start].strip(TRIM)
+        opens = not text[max(paragraph_start, sentence_start(text, quote.start, settings)):quote.start].strip(TRIM)
         # “…,” she said | “….” ― Carla Sanchez (a signature)
         handed_over = compiled(settings["handover"]).search(text[quote.start:clause.start]) \
             or text[clause.start] in settings["signature_dashes"]
@@ -290,7 +327,21 @@ def channel_modifiers(view: SentenceView, cue_index: int, content: Span, setting
 
 # ------------------------------------------------------------------ article steps
 
-def untangle(found: list[Quote], text: str, settings: dict) -> list[Quote]:
+@dataclass
+class Scene:
+    """One article once every sentence is matched, as the article steps see it."""
+
+    parsed: ParsedArticle
+    quotes: list[Span]  # the article's quotations
+    marks: QuotationMarks
+    rules: RuleSet
+
+    @property
+    def text(self) -> str:
+        return self.parsed.article.text
+
+
+def untangle(scene: Scene, found: list[Quote]) -> list[Quote]:
     """Settle cues that sit inside each other's content in one sentence.
 
     Two quotes holding each other's cue come from a misparse: keep the longer content.
@@ -302,6 +353,7 @@ def untangle(found: list[Quote], text: str, settings: dict) -> list[Quote]:
     def inside(span: Span | None, outer: Span) -> bool:
         return span is not None and outer.start <= span.start and span.end <= outer.end
 
+    text, settings = scene.text, scene.rules.settings["untangle"]
     joining = regex.compile(r"(?:\W|\b(?:" + "|".join(map(regex.escape, settings["conjunctions"])) + r")\b)*$")
     dropped: set[int] = set()
     for i, q in enumerate(found):
@@ -321,17 +373,18 @@ def untangle(found: list[Quote], text: str, settings: dict) -> list[Quote]:
     return [q for i, q in enumerate(found) if i not in dropped]
 
 
-def continue_quotes(text: str, sentences: list[Sentence], quotes: list[Span], found: list[Quote]) -> None:
+def continue_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
     """A quotation interrupted by its attribution goes on after it, in the same paragraph:
     “A,” she said. “B.” and “A,” Tester said, referring to X, “B.” are one quote, A to B."""
-    starts = [s.start for s in sentences]
+    text, quotes = scene.text, scene.quotes
+    starts = [s.start for s in scene.parsed.sentences]
     for quote in found:
         if quote.cue is None:
             continue
         while True:
             clause_end = max(quote.content.end, quote.cue.end, quote.speaker_span.end if quote.speaker_span else 0)
             following = next((q for q in quotes if q.start >= clause_end), None)
-            if following is None or not continues(text, starts, clause_end, following.start) or any(
+            if following is None or not continues(scene, starts, clause_end, following.start) or any(
                     other is not quote and (other.content.start < following.end and following.start < other.content.end
                                             or other.cue and clause_end <= other.cue.start < following.start)
                     for other in found):
@@ -342,15 +395,17 @@ def continue_quotes(text: str, sentences: list[Sentence], quotes: list[Span], fo
             quote.content_parts = [*quote.parts, end]
             quote.content = Span(quote.content.start, end.end, text[quote.content.start:end.end])
             quote.steps.append("continue")
+    return found
 
 
-def continues(text: str, sentence_starts: list[int], clause_end: int, next_quote: int) -> bool:
+def continues(scene: Scene, sentence_starts: list[int], clause_end: int, next_quote: int) -> bool:
     """Does the quotation at ``next_quote`` go on the one attributed up to ``clause_end``? Only the
     rest of the attribution sentence lies between (", referring to the excuse, " or ", an economist
     at the institute. "), in the same paragraph: the next quotation opens the following sentence
     or carries on in this one."""
+    text = scene.text
     gap = text[clause_end:next_quote]
-    if "\n" in gap or QUOTE_MARK.search(gap.strip(TRIM)):
+    if "\n" in gap or scene.marks.any.search(gap.strip(TRIM)):
         return False
     attribution = bisect.bisect_right(sentence_starts, clause_end - 1) - 1
     following = bisect.bisect_right(sentence_starts, next_quote) - 1
@@ -358,11 +413,11 @@ def continues(text: str, sentence_starts: list[int], clause_end: int, next_quote
     return following == attribution or following == attribution + 1 and not lead.strip(TRIM)
 
 
-def floating_quotes(parsed: ParsedArticle, quotes: list[Span], found: list[Quote], rules: RuleSet) -> list[Quote]:
-    """Quotations that open a paragraph after an attributed sentence, with no cue of their own."""
-    rule = rules.floating
+def floating_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
+    """``found`` and the quotations that open a paragraph after an attributed sentence, with no cue of their own."""
+    parsed, quotes, rules, rule = scene.parsed, scene.quotes, scene.rules, scene.rules.floating
     if rule is None:
-        return []
+        return found
     text, sentences = parsed.article.text, parsed.sentences
     attributed = {q.sentence_index for q in found if q.speaker_span is not None}
     floating: list[Quote] = []
@@ -378,7 +433,14 @@ def floating_quotes(parsed: ParsedArticle, quotes: list[Span], found: list[Quote
         if sentence.index - 1 in attributed | {q.sentence_index for q in floating}:
             floating.append(Quote(parsed.article.id, sentence.index, rule.id, "direct", None, None,
                                   content, None, category="speech", steps=["floating"]))
-    return floating
+    return found + floating
+
+
+ARTICLE_STEPS: dict[str, Callable[[Scene, list[Quote]], list[Quote]]] = {
+    "untangle": untangle,
+    "continue": continue_quotes,
+    "floating": floating_quotes,
+}
 
 
 def has_own_cue(sentence: Sentence, quotes: list[Span], rules: RuleSet) -> bool:
@@ -389,7 +451,7 @@ def has_own_cue(sentence: Sentence, quotes: list[Span], rules: RuleSet) -> bool:
 
 # ------------------------------------------------------------------ text helpers
 
-def sentence_start(text: str, offset: int) -> int:
-    """Where the sentence around ``offset`` starts, judged from the text alone (., ! or ? then space)."""
-    found = max(text.rfind(mark, 0, offset) for mark in (". ", "! ", "? ", "\n"))
+def sentence_start(text: str, offset: int, settings: dict) -> int:
+    """Where the sentence around ``offset`` starts, judged from the text alone (after one of ``sentence_breaks``)."""
+    found = max(text.rfind(mark, 0, offset) for mark in settings["sentence_breaks"])
     return found + 1 if found >= 0 else 0

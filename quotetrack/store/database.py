@@ -222,12 +222,14 @@ order by articles.published is null, articles.published, quotes.article_id, quot
 """.strip(),
 }
 
-# Two quotes of one speaker are copies of one statement when they share this
-# share of their words (syndicated copies on the seeds share 0.85 or more; two
-# four-word quotes differing in one word share 0.6)...
-STATEMENT_JACCARD = 0.75
-# ...or when the words of one, at least this many, run unbroken in the other (a trimmed quote).
-STATEMENT_CONTAINED_WORDS = 3
+
+class Grouping(NamedTuple):
+    """When two quotes of one speaker are copies of one statement (the ``statements`` step of
+    rules/defaults.yml, which the pipeline passes on)."""
+
+    shared_words: float  # they share this share of their distinct words...
+    contained_words: int  # ...or the words of one, at least this many, run unbroken in the other
+
 
 SPEAKER_FROM_GAZETTEER = """
 insert into speakers (id, name, type, role, aliases, in_gazetteer, name_key)
@@ -622,7 +624,7 @@ def of_rules(rule_ids: str | None) -> tuple[str, list]:
     return ("rule_id in (select value from json_each(?))", [rule_ids]) if rule_ids is not None else ("1", [])
 
 
-def refresh_statements(db: sqlite_utils.Database) -> None:
+def refresh_statements(db: sqlite_utils.Database, grouping: Grouping) -> None:
     """Group each speaker's near-identical quotes (syndicated copies) into statements.
 
     Brings ``statements`` and every ``quotes.statement_id`` up to date, writing only
@@ -633,7 +635,7 @@ def refresh_statements(db: sqlite_utils.Database) -> None:
     """
     with db.atomic():
         for quotes in quotes_by_speaker(db, unsettled=True):
-            save_statements(db, [(statement_row(members), members) for members in linked_groups(quotes)])
+            save_statements(db, [(statement_row(members), members) for members in linked_groups(quotes, grouping)])
         db.execute(
             "delete from statements"
             " where id not in (select statement_id from quotes where statement_id is not null)"
@@ -682,7 +684,7 @@ def save_statements(db: sqlite_utils.Database, statements: list[tuple[dict, list
     ])
 
 
-def linked_groups(quotes: list[dict]) -> list[list[dict]]:
+def linked_groups(quotes: list[dict], grouping: Grouping) -> list[list[dict]]:
     """Partition one speaker's quotes, given earliest first, into statements, each listed earliest first.
 
     Quotes are one statement when a chain of ``near_identical`` pairs links them:
@@ -709,9 +711,9 @@ def linked_groups(quotes: list[dict]) -> list[list[dict]]:
         else:
             unique[one.spaced] = i
     representatives = list(unique.values())
-    for a, b in candidate_pairs([wordings[i] for i in representatives]):
+    for a, b in candidate_pairs([wordings[i] for i in representatives], grouping):
         i, j = representatives[a], representatives[b]
-        if root(i) != root(j) and near_identical(wordings[i], wordings[j]):
+        if root(i) != root(j) and near_identical(wordings[i], wordings[j], grouping):
             join(i, j)
     groups = defaultdict(list)
     for i, quote in enumerate(quotes):
@@ -719,30 +721,31 @@ def linked_groups(quotes: list[dict]) -> list[list[dict]]:
     return list(groups.values())
 
 
-def candidate_pairs(wordings: list[Wording]) -> Iterator[tuple[int, int]]:
+def candidate_pairs(wordings: list[Wording], grouping: Grouping) -> Iterator[tuple[int, int]]:
     """Pairs of distinct ``wordings`` (indexes, each pair once or more) that may be ``near_identical``;
     every near-identical pair is among them.
 
     Two indexes find them. Shared words: wordings whose distinct words overlap by
-    ``STATEMENT_JACCARD`` share a word among the rarest few of each (prefix
+    ``grouping.shared_words`` share a word among the rarest few of each (prefix
     filtering: a set of n words shares one of its first n - ceil(t·n) + 1 words, in
     any fixed order, with every set it overlaps by t). Contained runs: a wording of
-    ``STATEMENT_CONTAINED_WORDS`` words or more that runs unbroken in a longer one
+    ``grouping.contained_words`` words or more that runs unbroken in a longer one
     shares all its runs of that many words with it, so the longer one is listed
     under the shorter's rarest run.
     """
+    share = grouping.shared_words
     frequency = Counter(word for one in wordings for word in one.distinct)
     sizes = [len(one.distinct) for one in wordings]
     by_word: dict[str, list[int]] = defaultdict(list)
     for i, one in enumerate(wordings):
         rarest_first = sorted(one.distinct, key=lambda word: (frequency[word], word))
-        prefix = sizes[i] - math.ceil(STATEMENT_JACCARD * sizes[i] - 1e-9) + 1  # rounded to the safe side
+        prefix = sizes[i] - math.ceil(share * sizes[i] - 1e-9) + 1  # rounded to the safe side
         for word in rarest_first[:prefix]:
             # sets of sizes m <= n overlap by at most m/n
             yield from ((j, i) for j in by_word[word]
-                        if min(sizes[i], sizes[j]) + 1e-9 >= STATEMENT_JACCARD * max(sizes[i], sizes[j]))
+                        if min(sizes[i], sizes[j]) + 1e-9 >= share * max(sizes[i], sizes[j]))
             by_word[word].append(i)
-    length = STATEMENT_CONTAINED_WORDS
+    length = grouping.contained_words
     words = [one.spaced.split() for one in wordings]
     by_run: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, sequence in enumerate(words):
@@ -772,12 +775,12 @@ def wording(text: str) -> Wording:
     return Wording(len(words), f" {' '.join(words)} ", frozenset(words))
 
 
-def near_identical(one: Wording, other: Wording) -> bool:
+def near_identical(one: Wording, other: Wording, grouping: Grouping) -> bool:
     """Whether two quotes' wordings are copies of one statement."""
     shorter, longer = sorted((one, other), key=lambda w: w.count)
-    if shorter.count >= STATEMENT_CONTAINED_WORDS and shorter.spaced in longer.spaced:
+    if shorter.count >= grouping.contained_words and shorter.spaced in longer.spaced:
         return True
-    return len(one.distinct & other.distinct) >= STATEMENT_JACCARD * len(one.distinct | other.distinct)
+    return len(one.distinct & other.distinct) >= grouping.shared_words * len(one.distinct | other.distinct)
 
 
 def statement_row(members: list[dict]) -> dict:
