@@ -55,3 +55,14 @@ def test_no_import_cycle():
 def test_the_graph_sees_relative_and_type_checking_imports():
     assert "quotetrack.stages.view" in GRAPH["quotetrack.stages.steps"]
     assert "quotetrack.rulelang.rules" in GRAPH["quotetrack.stages.steps"]  # under TYPE_CHECKING
+
+
+def test_docs_architecture_shows_these_layers():
+    """docs/architecture.md's table of layers is the one this test enforces."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (?:core: .*?|`(\w+)`) \| (.*?) \|$", text, re.M)
+    shown = {name or "core": set(re.findall(r"`(\w+)`", allowed)) for name, allowed in rows if name != "cli"}
+    assert shown == ALLOWED

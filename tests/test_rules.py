@@ -40,6 +40,10 @@ def test_rule_example(example_results, label):
     assert result.problem is None, f"{result.where}: {result.problem}"
 
 
+def test_the_loader_reads_every_rule_file():
+    assert sorted(RULE_FILES) == sorted(path.name for path in RULES_DIR.glob("*.yml"))
+
+
 def test_every_rule_file_with_examples_has_its_cases():
     assert {Path(case.file).name for case in CASES} == {"patterns.yml", "statements.yml", "boilerplate.yml"}
     assert {case.kind for case in CASES} == {"attribution", "veto", "channel", "boilerplate"}
@@ -87,6 +91,13 @@ def test_docs_rules_md_is_current():
     """docs/rules.md is generated (`quotetrack rules docs`): it must be what the code writes today."""
     assert reference.DOCS_PATH.read_text(encoding="utf-8") == reference.render(), "run `quotetrack rules docs`"
     assert CliRunner().invoke(cli, ["rules", "docs", "--check"]).exit_code == 0
+
+
+def test_docs_architecture_names_every_rule_file_and_its_example_runs():
+    text = (RULES_DIR.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert all(name in text for name in RULE_FILES)
+    example = text.split("```python\n", 1)[1].split("```", 1)[0].replace('load("rules")', f"load({str(RULES_DIR)!r})")
+    exec(example, {})
 
 
 def test_the_readme_pattern_passes_the_schema(tmp_path):

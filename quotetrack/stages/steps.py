@@ -167,8 +167,8 @@ def content_subtree(ctx: Context, spec: dict) -> Span | None:
         if words[sibling].deprel in join and view.left[sibling] == last + 1 \
                 and not ctx.rules.cue_word(words[sibling].lemma):
             last = view.right[sibling]
-    marks = ctx.settings["possessive_marks"]
-    while first > 0 and words[first].text in marks and words[first - 1].upos in ctx.settings["possessor_tags"]:
+    marks, owners = ctx.settings["possessive_marks"], ctx.settings["possessor_tags"]
+    while first > 0 and words[first].text in marks and words[first - 1].upos in owners:
         first -= 1  # a possessive the parser cut off: "Kyiv | 's troops"
     for name in spec.get("exclude", []):
         other = bound[name]
