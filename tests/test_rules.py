@@ -48,6 +48,7 @@ def test_every_rule_file_with_examples_has_its_cases():
     assert {Path(case.file).name for case in CASES} == {"patterns.yml", "statements.yml", "boilerplate.yml"}
     assert {case.kind for case in CASES} == {"attribution", "veto", "channel", "boilerplate"}
     assert len({case.label for case in CASES}) == len(CASES)
+    assert {case.kind for case in cases(load(RULES_DIR), "negated-speech")} == {"veto"}  # `rules test --rule`
 
 
 def test_every_pattern_has_two_examples_and_a_counterexample():

@@ -85,6 +85,8 @@ quotation marks of defaults.yml. A match then goes through the engine's steps, i
    quotation marks (`quote_type`).
 5. **article steps** — once every sentence is matched: `untangle`, `continue`, `floating`
    (below), in that order.
+6. **statements** — once the quotes are stored, each speaker's copies of one statement are
+   grouped (`statements`, below).
 
 Children (`>`) and earlier words (`;*`) are tried nearest first; the first assignment
 that makes a quote wins.
