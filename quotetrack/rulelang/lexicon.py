@@ -6,26 +6,16 @@ The speaker sieve in ``resolve`` reads only this; every word list is data.
 
 from __future__ import annotations
 
-import functools
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import regex
 
+from ..names import fold, phonetic
 from .rules import load_file
 from .yamlfile import RuleError, line_of
 
 GENDERS = ("female", "male")
-
-
-@functools.lru_cache(maxsize=65536)
-def fold(word: str) -> str:
-    """A word compared case- and accent-insensitively, a trailing full stop ignored ("Mr." = "mr")."""
-    if word.isascii():  # nothing to decompose, and casefold is lower
-        return word.lower().rstrip(".")
-    word = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in word if not unicodedata.combining(c)).rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -44,16 +34,31 @@ class SpeakerLexicon:
     anonymous_phrases: tuple[str, ...]
     ambiguous_aliases: dict[str, tuple[str, ...]]  # folded alias → words one of which the article must write
     transliteration: tuple[tuple[regex.Pattern, str], ...]  # rewrites under which spellings of a name meet
+    description_classes: dict[str, frozenset[str]]  # folded head noun → the classes it belongs to
+    bodies_by_subject: frozenset[str]  # heads of descriptions that may stand for a subject body nearby
+    naming_determiners: frozenset[str]  # determiners after which a body's description names it
+    never_bodies: frozenset[str]  # name words of storms, wars, events: never a body a description stands for
+    never_roles: frozenset[str]  # words that are no role on their own
+    role_cut: frozenset[str]  # words where a role ends
+    passes: tuple[str, ...]  # the sieve's passes for a mention, in order
+    salience_sentences: int  # how far back a pronoun looks
+    salient_few: int  # candidates among which a told gender outranks an open one
+
+    def classes(self, words) -> frozenset[str]:
+        """The description classes of folded ``words`` ("miner", "producer" → company)."""
+        return frozenset(c for w in words for c in self.description_classes.get(w, ()))
 
     def spelling_key(self, words: list[str]) -> str:
-        """The words of a name as a key that transliterations of it share ("zelenski" for Zelenskiy)."""
+        """The words of a name as a key that transliterations of it share: each word rewritten by the
+        transliteration rules ("zelenski" for Zelenskiy), the surname by its sound ("Chaudhary" =
+        "Choudhary"); the given names keep their letters, so namesakes with other first names stay apart."""
         keyed = []
         for word in words:
             word = fold(word)
             for pattern, replacement in self.transliteration:
                 word = pattern.sub(replacement, word)
             keyed.append(word)
-        return " ".join(keyed)
+        return " ".join(keyed[:-1] + [phonetic(keyed[-1])])
 
 
 def _words(path: Path, data: dict, key: str, where=None) -> frozenset[str]:
@@ -101,6 +106,11 @@ def load_lexicon(rules_dir: str | Path) -> SpeakerLexicon:
         except regex.error as error:
             raise RuleError("QT104", path, line_of(pair, line_of(data)), f"bad regular expression {pair[0]!r}: {error}") \
                 from None
+    descriptions, roles, sieve = data["descriptions"], data["roles"], data["sieve"]
+    classes: dict[str, set[str]] = {}
+    for name, nouns in descriptions["classes"].items():
+        for noun in _words(path, descriptions["classes"], name):
+            classes.setdefault(noun, set()).add(name)
     names_path = rules_dir / "first_names.yml"
     first_names = _by_gender(names_path, load_file(names_path), "first_names.yml") if names_path.exists() else {}
     return SpeakerLexicon(
@@ -118,4 +128,13 @@ def load_lexicon(rules_dir: str | Path) -> SpeakerLexicon:
         anonymous_phrases=tuple(sorted(_words(path, data, "phrases", anonymous))),
         ambiguous_aliases=ambiguous,
         transliteration=tuple(rewrites),
+        description_classes={noun: frozenset(found) for noun, found in classes.items()},
+        bodies_by_subject=_words(path, data, "bodies_by_subject", descriptions),
+        naming_determiners=_words(path, data, "naming", descriptions),
+        never_bodies=_words(path, data, "never_bodies", descriptions),
+        never_roles=_words(path, data, "never", roles),
+        role_cut=_words(path, data, "cut_before", roles),
+        passes=tuple(sieve["passes"]),
+        salience_sentences=sieve["salience_sentences"],
+        salient_few=sieve["salient_few"],
     )

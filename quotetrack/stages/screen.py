@@ -16,12 +16,11 @@ from pathlib import Path
 
 import regex
 
-from ..records import Article, ParsedArticle, Quote, Span
+from ..records import ParsedArticle, Quote, Span
 from ..rulelang.rules import Example, Node, RuleSet, _example, _node, load_file
 from ..rulelang.yamlfile import RuleError, line_of
+from .ingest import dateline_span
 from .match import Plan, SentenceView, match_pattern
-
-DATELINE_SEPARATORS = r"\s*(?:\([^)]{1,40}\))?\s*[-–—:]+\s*"
 
 
 @dataclass
@@ -151,16 +150,3 @@ def after(span: Span | None, dateline: Span, text: str) -> Span | None:
     while start < span.end and text[start].isspace():
         start += 1
     return replace(span, start=start, text=text[start:span.end]) if start < span.end else None
-
-
-def dateline_span(article: Article) -> Span | None:
-    """Where the dateline ingest read ("MOSCOW (AFP) -") is written in the article's text."""
-    if not article.dateline_place:
-        return None
-    place = r"\s*,?\s*".join(regex.escape(part.strip()) for part in article.dateline_place.split(",") if part.strip())
-    if not place:
-        return None
-    found = regex.search(rf"(?im)^\s*{place}{DATELINE_SEPARATORS}", article.text)
-    if found is None:
-        return None
-    return Span(found.start(), found.end(), found.group())

@@ -16,7 +16,6 @@ import math
 import os
 import re
 import sqlite3
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from itertools import groupby
@@ -25,6 +24,7 @@ from typing import NamedTuple
 
 import sqlite_utils
 
+from ..names import fold
 from ..records import Article, Quote, Sentence, Span
 
 TABLES = {
@@ -887,10 +887,9 @@ def sentence_id(article_id: str, index: int) -> str:
 
 
 def speaker_id(name: str) -> str:
-    """A readable slug of a canonical name, accents folded: "Tomáš Dvořák" → "tomas-dvorak",
+    """A readable slug of a canonical name, accents folded: "Tomáš Dvořák" → "tomas-dvorak" (``names.fold``),
     so one person written with and without diacritics in two articles is one speaker."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
-    return "-".join(re.findall(r"\w+", folded)) or stable_id(name)
+    return "-".join(re.findall(r"\w+", fold(name))) or stable_id(name)
 
 
 def stable_id(*parts) -> str:
