@@ -40,6 +40,8 @@ class SpeakerLexicon:
     never_bodies: frozenset[str]  # name words of storms, wars, events: never a body a description stands for
     never_roles: frozenset[str]  # words that are no role on their own
     role_cut: frozenset[str]  # words where a role ends
+    role_nouns: frozenset[str]  # role nouns besides titles and person nouns
+    role_head_ends: frozenset[str]  # words before which a role's head stands
     passes: tuple[str, ...]  # the sieve's passes for a mention, in order
     salience_sentences: int  # how far back a pronoun looks
     salient_few: int  # candidates among which a told gender outranks an open one
@@ -134,6 +136,8 @@ def load_lexicon(rules_dir: str | Path) -> SpeakerLexicon:
         never_bodies=_words(path, data, "never_bodies", descriptions),
         never_roles=_words(path, data, "never", roles),
         role_cut=_words(path, data, "cut_before", roles),
+        role_nouns=_words(path, data, "nouns", roles),
+        role_head_ends=_words(path, data, "head_ends_before", roles),
         passes=tuple(sieve["passes"]),
         salience_sentences=sieve["salience_sentences"],
         salient_few=sieve["salient_few"],

@@ -268,7 +268,10 @@ SCHEMAS = {
             "never": _words("words that are never a role on their own (\"top\", \"who\", \"summer\")"),
             "cut_before": _words("words where a role ends: a relative clause or an aside begins (\"who\", "
                                  "\"speaking\")"),
-        }, ("never", "cut_before"), "what a stored role may hold: a role noun phrase, else nothing"),
+            "nouns": _words("role nouns besides titles and person_nouns (\"rival\", \"nominee\")"),
+            "head_ends_before": _words("words before which a role's head stands (\"host *of* …\")"),
+        }, ("never", "cut_before", "nouns", "head_ends_before"),
+            "what a stored role may hold: role noun phrases, else nothing"),
         "sieve": _closed({
             "passes": {"type": "array", "items": {"enum": ["relative", "name", "gazetteer", "body", "anonymous",
                                                            "description", "generic"]},
@@ -280,6 +283,19 @@ SCHEMAS = {
                             "description": "candidates among which one whose gender the article told outranks one "
                                            "whose gender is open"},
         }, ("passes", "salience_sentences", "salient_few"), "the speaker sieve's order and thresholds"),
+        "examples": {"type": "array", "description": "stories with the speaker each quote must get: the sieve's "
+                                                     "positive and negative examples, run by pytest",
+                     "items": _closed({
+                         "text": _text("a short story"),
+                         "content": _text("a snippet of the quote's content"),
+                         "speaker": _text("the canonical speaker"),
+                         "kind": {"enum": ["person", "organisation", "place", "generic", "anonymous"],
+                                  "description": "the speaker kind (generic and anonymous ones name no speaker)"},
+                         "role": _text("the role as stored"),
+                         "no_role": {"type": "boolean", "description": "true: the quote must store no role"},
+                         "not_speaker": _text("a speaker the quote must not get"),
+                         "todo": _text("a known gap: reported, never failed"),
+                     }, ("text", "content"))},
         "transliteration": {"type": "array", "description": "regex rewrites applied in order to build the key that "
                                                             "joins spellings of one full name (Zelensky / Zelenskiy)",
                             "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}},

@@ -1,25 +1,28 @@
 """Resolve stage: each quote's speaker mention → canonical speaker, speaker kind, type and role.
 
 A deterministic multi-pass sieve in the spirit of CoreNLP's coreference (Lee et al. 2013)
-and its quote-attribution sieves, most precise pass first:
+and its quote-attribution sieves, most precise pass first. A mention goes through the passes
+rules/speakers.yml lists under ``sieve.passes`` (``Resolver.PASSES``), the first that names it wins:
 
-1. exact name: the gazetteer (an ambiguous alias only where its context words appear),
-   then the name as the article writes it, titles stripped ("Deputy Mayor Sam Austin");
-2. appositive and role constructions, both orders ("The company's lawyer, Tom Reyes",
-   "Tom Reyes, the company's lawyer", "Thames Water's chief executive, Chris Weston");
-3. full name ⇐ short form: surname, title + surname, particle names ("Van der Linden"),
-   a first name that only one full name starts with ("Tedros");
-4. definite descriptions by head noun ("the central bank" ⇐ "the Bank of Japan",
-   "the minister" ⇐ "Finance Minister Mohamed Maait", "the ministry" ⇐ "India's health ministry");
-5. pronouns with gender, number and animacy agreement, most salient candidate first
-   (same sentence, then earlier sentences, subjects before other mentions);
-6. floating quotes take the previous quote's speaker.
+- relative: "X, which said" → the noun the relative clause modifies;
+- name: a name in the mention or apposed to its role noun, titles stripped ("Deputy Mayor Sam
+  Austin", "The company's lawyer, Tom Reyes"); a short form to the full name written last before it;
+- gazetteer: a description the gazetteer knows (an ambiguous alias only after its context words);
+- body: a body named with a proper modifier ("Japan's finance ministry");
+- anonymous: "a source familiar with …";
+- description: a definite description by head noun or class, with type agreement ("the miner" ⇐
+  a platinum producer; a ministry never stands for a place or a storm), else the body it names;
+- generic: "officials", "a spokesman".
 
-Antecedents are every name in the article outside the headline, wherever it stands
-(subject, object, apposition, prepositional object). A mention that names nobody is
-``generic`` ("officials", "a spokesman") or ``anonymous`` ("a source familiar with …")
-and gets no canonical speaker; neither does a pronoun nothing agrees with.
-Every word list is data (rules/speakers.yml, rules/first_names.yml, see ``lexicon``).
+Pronouns come after every name mention: gender, number and animacy agreement, most salient
+candidate first (same sentence, then earlier sentences, subjects before other mentions), within
+``sieve.salience_sentences``. Floating quotes take the previous quote's speaker.
+
+Antecedents are every name in the article outside the headline and the dateline, wherever it
+stands (subject, object, apposition, prepositional object). A mention that names nobody is
+``generic`` or ``anonymous`` and gets no canonical speaker; neither does a pronoun nothing agrees
+with. Every word list is data (rules/speakers.yml, rules/first_names.yml, see ``lexicon``);
+docs/speakers.md describes the sieve.
 """
 
 from __future__ import annotations
@@ -175,12 +178,14 @@ class Resolver:
         self.trailing = self.joiners | {"-"}  # words a name never ends with
         self.not_named = self.lex.titles | self.lex.organisation_words  # words no person's name after a title has
         self.passes = [self.PASSES[name] for name in self.lex.passes]
+        self.role_heads = (self.person_words | self.lex.role_nouns) - self.lex.never_roles
         # classes of bodies' head nouns: those shared with organisation words ("ministry", "company", "court")
         self.body_classes = self.lex.classes(self.lex.organisation_words)
 
     def spelling_key(self, name: str | None, kind: str | None) -> str | None:
-        """A person's full name as a key shared by its transliterations; None for anything else."""
-        words = fold_name(name).split() if name and kind == "person" else []
+        """A person's full name as a key shared by its transliterations ("al-Rashidi" = "Al Rashidi"); None
+        for anything else."""
+        words = fold_name(name).replace("-", " ").split() if name and kind == "person" else []
         return self.lex.spelling_key(words) if len(words) >= 2 else None
 
     # ---- reading names ---------------------------------------------------------------
@@ -447,7 +452,8 @@ class Resolver:
         words = sentence.words
         modifying = [w for w in words if w.head == noun.index and w.index < noun.index
                      and w.deprel in ("amod", "nmod:poss", "compound") and not self.in_dateline(w)]
-        if not any(w.text[:1].isupper() and (w.upos == "PROPN" or (w.upos == "ADJ" and w.index > 0))
+        if not any(w.text[:1].isupper() and (w.upos == "PROPN" or (w.upos == "ADJ" and w.index > 0) or
+                                             w.text.endswith(("'s", "’s")))  # "Turkey's", however tagged
                    for w in modifying):
             return None
         first = min(w.index for w in modifying)
@@ -618,6 +624,8 @@ class Resolver:
             if entity is not None:
                 return Resolution(entity.name, "organisation", "organisation", None, entity.span, entity)
             return None
+        if entity.type is None and self.is_body_noun(m.head):
+            entity.type = "organisation"  # "the company" said it: a body, however many words its name has
         resolution = self.named(entity, m.sentence, None, m.text)
         resolution.role = resolution.role or m.span.text
         return resolution
@@ -732,10 +740,21 @@ class Resolver:
         tokens = role.split()
         cut = next((i for i, t in enumerate(tokens) if fold(t.strip(",;:()")) in self.lex.role_cut), len(tokens))
         kept = " ".join(tokens[:cut]).strip(" ,;:-–—(")  # a role that opens with an aside has none
-        words = [fold(w) for w in ROLE_WORD.findall(kept)]
-        if not words or all(w in self.lex.never_roles or w in self.lex.definite_determiners for w in words):
-            return None
-        return kept
+        parts = []
+        for part in (p.strip() for p in kept.split(",")):
+            if part and part not in parts and self.has_role_head(part):
+                parts.append(part)
+        return ", ".join(parts) or None
+
+    def has_role_head(self, part: str) -> bool:
+        """Whether a stretch of a role is a role noun phrase: its head (the last word before "of", "at" …) is
+        a title, a person noun or a role noun, singular ("host of MSNBC's show", "Texas Sen."), not "enough",
+        "summer" or "Voters"."""
+        words = [fold(w) for w in ROLE_WORD.findall(part)]
+        end = next((i for i, w in enumerate(words) if i and w in self.lex.role_head_ends), len(words))
+        if not end:
+            return False
+        return words[end - 1] in self.role_heads
 
     def without_courtesy(self, words: list[Word]) -> list[Word]:
         """Role words less the courtesy titles at either end: "Mr." alone is no role."""

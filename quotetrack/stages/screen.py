@@ -22,6 +22,8 @@ from ..rulelang.yamlfile import RuleError, line_of
 from .ingest import dateline_span
 from .match import Plan, SentenceView, match_pattern
 
+MENTION_AFTER_DATELINE = 12  # words at most between a dateline and a cue that may be the speaker mention
+
 
 @dataclass
 class Veto:
@@ -132,14 +134,30 @@ class Screen:
         return self.rules.channel_in(phrases)
 
     def clear_of_dateline(self, quote: Quote, dateline: Span, text: str) -> bool:
-        """Cut the dateline off the quote's spans; False when nothing of the content is left."""
-        quote.speaker_span = after(quote.speaker_span, dateline, text)
+        """Cut the dateline off the quote's spans; False when nothing of the content is left. A speaker
+        mention the parser found only in the dateline ("LONDON, June 2, 2024 - Mayor Jane Holloway said",
+        with LONDON as subject) is what stands between the dateline and the cue."""
+        mention = after(quote.speaker_span, dateline, text)
+        if mention is None and quote.speaker_span is not None and quote.cue is not None:
+            mention = between(dateline, quote.cue, text)
+        quote.speaker_span = mention
         content = after(quote.content, dateline, text)
         if content is None:
             return False
         quote.content = content
         quote.content_parts = [p for p in (after(p, dateline, text) for p in quote.content_parts) if p]
         return True
+
+
+def between(dateline: Span, cue: Span, text: str) -> Span | None:
+    """The words between the dateline and a cue right after it, as a speaker mention; None when that
+    stretch is empty, long or holds a quotation or a clause of its own."""
+    start, end = dateline.end, cue.start
+    stretch = text[start:end] if start < end else ""
+    if not stretch.strip() or len(stretch.split()) > MENTION_AFTER_DATELINE or regex.search(r"[\"“”:;]", stretch):
+        return None
+    stretch = stretch.rstrip(" ,")
+    return Span(start, start + len(stretch), stretch)
 
 
 def after(span: Span | None, dateline: Span, text: str) -> Span | None:
