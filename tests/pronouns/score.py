@@ -1,4 +1,4 @@
-"""Pronoun resolution accuracy on stories with gold antecedents: ``python tests/pronouns/score.py [-v]``.
+"""Pronoun resolution accuracy on stories with gold antecedents: ``python tests/pronouns/score.py [--cache DB] [-v]``.
 
 A case's quote is *right* when its canonical speaker is the gold antecedent (or, where the
 gold names nobody, when the speaker is empty and the kind agrees); a quote not found is wrong.
@@ -45,10 +45,11 @@ def score(cases: list[dict], predictions: dict[str, list]) -> dict:
 def main(argv=None) -> int:
     from quotetrack.run.pipeline import Pipeline
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", default=None, help="parse cache database (default: parse afresh)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the misses")
     args = parser.parse_args(argv)
     cases, found = articles()
-    result = score(cases, {parsed.article.id: quotes for parsed, quotes in Pipeline().run(found)})
+    result = score(cases, {article_id: quotes for article_id, (_, quotes) in Pipeline().predict(found, args.cache).items()})
     if not args.verbose:
         result.pop("misses")
     json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
