@@ -1,14 +1,12 @@
 """One name folding (names.fold), spelling keys across articles, and the dateline ingest reads once."""
 
 import pytest
-import sqlite_utils
 
 from conftest import RULES_DIR
 from quotetrack.names import fold, fold_name
 from quotetrack.records import Article
 from quotetrack.rulelang.lexicon import load_lexicon
 from quotetrack.rulelang.rules import load_rules
-from quotetrack.run.pipeline import BuildReport
 from quotetrack.stages.ingest import _dateline, dateline_span
 from quotetrack.stages.resolve import Resolver
 from quotetrack.store.database import speaker_id
@@ -66,22 +64,3 @@ def test_no_dateline_no_span():
     text = "A headline\n\nGladkov - the governor - said the town was calm on Monday and the roads were open.\n"
     assert dateline_span(Article("a", "a", text, "", dateline_place=None)) is None
 
-
-ROLES_ACROSS = {
-    "a.txt": "Ravi Choudhary, the chief electoral officer, said turnout was high.",
-    "b.txt": "Ravi Chaudhary, the chief electoral officer, said the count was over.",
-    "c.txt": "Ravi Chowdhary, a cricket coach in Delhi, said the team was ready.",
-}
-
-
-def test_a_spelling_that_sounds_alike_joins_only_where_the_roles_agree(pipeline, tmp_path):
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name, text in ROLES_ACROSS.items():
-        (folder / name).write_text(f"Election news\n\n{text}\n", encoding="utf-8")
-    db_path = tmp_path / "quotes.db"
-    pipeline.build(db_path, pipeline.read(folder, BuildReport()))
-    ids = {row["speaker"]: row["speaker_id"] for row in sqlite_utils.Database(db_path).query(
-        "select speaker, speaker_id from quotes")}
-    assert ids["Ravi Choudhary"] == ids["Ravi Chaudhary"]
-    assert ids["Ravi Chowdhary"] != ids["Ravi Choudhary"]
