@@ -8,6 +8,7 @@ from conftest import RULES_DIR
 from quotetrack.records import Sentence, Word
 from quotetrack.rulelang import load
 from quotetrack.rulelang.rules import Node
+from quotetrack.rulelang.steptable import STEPS
 from quotetrack.stages.match import (
     Matcher,
     Plan,
@@ -15,7 +16,6 @@ from quotetrack.stages.match import (
     match_pattern,
     word_tests,
 )
-from quotetrack.rulelang.steptable import STEPS
 from quotetrack.stages.steps import ARTICLE_STEPS, CONTENT_STEPS, QuotationMarks
 
 MARKS = QuotationMarks(load(RULES_DIR).attribution.settings["quotations"])

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import POLNEAR, SEEDS_ARTICLES, SEEDS_GOLD, load_boilerplate, needs_polnear
+from conftest import (
+    POLNEAR,
+    SEEDS_ARTICLES,
+    SEEDS_GOLD,
+    load_boilerplate,
+    needs_polnear,
+)
 
 from quotetrack.errors import RuleError
 from quotetrack.stages import ingest

@@ -134,10 +134,15 @@ def applied(pipeline, seed_articles, tmp_path_factory):
     return asked, read
 
 
+# Keys read by the test suite, not the engine: speakers.yml's examples are run by
+# tests/test_speaker_examples.py (not yet by `quotetrack rules test`).
+READ_BY_TESTS = ("speakers.yml:examples",)
+
+
 def unread(asked: set[tuple]) -> list[str]:
     reached = {id(schema) for path in asked for schema in resolved(SCHEMAS[path[0]], path[1:]) or []}
     return [f"{name}:{path}" for name in RULE_FILES for path, schema in schema_keys(SCHEMAS[name])
-            if id(schema) not in reached]
+            if id(schema) not in reached and not f"{name}:{path}".startswith(READ_BY_TESTS)]
 
 
 def test_every_key_the_schema_validates_is_read(applied):

@@ -5,9 +5,9 @@ import shutil
 import pytest
 from conftest import RULES_DIR
 
-from quotetrack.rulelang.yamlfile import RuleError
-from quotetrack.run.pipeline import BuildReport, Pipeline
 from quotetrack.rulelang import load
+from quotetrack.rulelang.yamlfile import RuleError
+from quotetrack.run.pipeline import BuildReport
 
 WIRE = """Rates rise in Nigeria
 

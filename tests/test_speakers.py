@@ -222,13 +222,19 @@ CROSS_ARTICLE = {
 }
 
 
-def test_spellings_of_one_person_are_one_speaker_and_namesakes_stay_apart(pipeline, tmp_path):
+def built(pipeline, tmp_path, texts: dict[str, str]):
+    """A database built from ``texts`` (file name → text), each file read by ingest."""
     folder = tmp_path / "articles"
     folder.mkdir()
-    for name, text in CROSS_ARTICLE.items():
+    for name, text in texts.items():
         (folder / name).write_text(text + "\n", encoding="utf-8")
     db_path = tmp_path / "quotes.db"
     pipeline.build(db_path, pipeline.read(folder, BuildReport()))
+    return db_path, folder
+
+
+def test_spellings_of_one_person_are_one_speaker_and_namesakes_stay_apart(pipeline, tmp_path):
+    db_path, folder = built(pipeline, tmp_path, CROSS_ARTICLE)
     db = sqlite_utils.Database(db_path)
     ids = {row["speaker"]: row["speaker_id"] for row in db.query("select speaker, speaker_id from quotes")}
     assert ids["Mikhail Khodorkovsky"] == ids["Mikhail Hodorkovskiy"] == "mikhail-khodorkovsky"
@@ -239,3 +245,18 @@ def test_spellings_of_one_person_are_one_speaker_and_namesakes_stay_apart(pipeli
     pipeline.build(db_path, pipeline.read(folder, BuildReport()), force=True)
     again = {row["speaker"]: row["speaker_id"] for row in db.query("select speaker, speaker_id from quotes")}
     assert again == ids
+
+
+ROLES_ACROSS = {
+    "a.txt": "Election news\n\nRavi Choudhary, the chief electoral officer, said turnout was high.",
+    "b.txt": "Election news\n\nRavi Chaudhary, the chief electoral officer, said the count was over.",
+    "c.txt": "Election news\n\nRavi Chowdhary, a cricket coach in Delhi, said the team was ready.",
+}
+
+
+def test_a_spelling_that_sounds_alike_joins_only_where_the_roles_agree(pipeline, tmp_path):
+    db_path, _ = built(pipeline, tmp_path, ROLES_ACROSS)
+    ids = {row["speaker"]: row["speaker_id"] for row in sqlite_utils.Database(db_path).query(
+        "select speaker, speaker_id from quotes")}
+    assert ids["Ravi Choudhary"] == ids["Ravi Chaudhary"]
+    assert ids["Ravi Chowdhary"] != ids["Ravi Choudhary"]

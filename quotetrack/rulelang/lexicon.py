@@ -7,26 +7,16 @@ The speaker sieve in ``stages.resolve`` reads only this; every word list is data
 
 from __future__ import annotations
 
-import functools
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import regex
 
+from ..names import fold, phonetic
 from .rules import compile_regex
 from .yamlfile import line_of
 
 GENDERS = ("female", "male")
-
-
-@functools.lru_cache(maxsize=65536)
-def fold(word: str) -> str:
-    """A word compared case- and accent-insensitively, a trailing full stop ignored ("Mr." = "mr")."""
-    if word.isascii():  # nothing to decompose, and casefold is lower
-        return word.lower().rstrip(".")
-    word = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in word if not unicodedata.combining(c)).rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -44,16 +34,33 @@ class SpeakerLexicon:
     anonymous_phrases: tuple[str, ...]
     ambiguous_aliases: dict[str, tuple[str, ...]]  # folded alias → words one of which the article must write
     transliteration: tuple[tuple[regex.Pattern, str], ...]  # rewrites under which spellings of a name meet
+    description_classes: dict[str, frozenset[str]]  # folded head noun → the classes it belongs to
+    bodies_by_subject: frozenset[str]  # heads of descriptions that may stand for a subject body nearby
+    naming_determiners: frozenset[str]  # determiners after which a body's description names it
+    never_bodies: frozenset[str]  # name words of storms, wars, events: never a body a description stands for
+    never_roles: frozenset[str]  # words that are no role on their own
+    role_cut: frozenset[str]  # words where a role ends
+    role_nouns: frozenset[str]  # role nouns besides titles and person nouns
+    role_head_ends: frozenset[str]  # words before which a role's head stands
+    passes: tuple[str, ...]  # the sieve's passes for a mention, in order
+    salience_sentences: int  # how far back a pronoun looks
+    salient_few: int  # candidates among which a told gender outranks an open one
+
+    def classes(self, words) -> frozenset[str]:
+        """The description classes of folded ``words`` ("miner", "producer" → company)."""
+        return frozenset(c for w in words for c in self.description_classes.get(w, ()))
 
     def spelling_key(self, words: list[str]) -> str:
-        """The words of a name as a key that transliterations of it share ("zelenski" for Zelenskiy)."""
+        """The words of a name as a key that transliterations of it share: each word rewritten by the
+        transliteration rules ("zelenski" for Zelenskiy), the surname by its sound ("Chaudhary" =
+        "Choudhary"); the given names keep their letters, so namesakes with other first names stay apart."""
         keyed = []
         for word in words:
             word = fold(word)
             for pattern, replacement in self.transliteration:
                 word = pattern.sub(replacement, word)
             keyed.append(word)
-        return " ".join(keyed)
+        return " ".join(keyed[:-1] + [phonetic(keyed[-1])])
 
 
 def _words(values: list[str]) -> frozenset[str]:
@@ -76,6 +83,11 @@ def speaker_lexicon(path: Path, data: dict, first_names: dict) -> SpeakerLexicon
     """The sieve's sections of speakers.yml (``data``, read from ``path``) and first_names.yml."""
     rewrites = tuple((compile_regex(path, pattern, line_of(pair)), replacement)
                      for pair in data.get("transliteration", []) for pattern, replacement in [pair])
+    descriptions, roles, sieve = data["descriptions"], data["roles"], data["sieve"]
+    classes: dict[str, set[str]] = {}
+    for name, nouns in descriptions["classes"].items():
+        for noun in _words(nouns):
+            classes.setdefault(noun, set()).add(name)
     return SpeakerLexicon(
         titles=_words(data["titles"]),
         courtesy_titles=_words(data.get("courtesy_titles", [])),
@@ -91,4 +103,15 @@ def speaker_lexicon(path: Path, data: dict, first_names: dict) -> SpeakerLexicon
         ambiguous_aliases={" ".join(fold(w) for w in str(entry["alias"]).split()): tuple(map(str, entry["when"]))
                            for entry in data.get("ambiguous_aliases", [])},
         transliteration=rewrites,
+        description_classes={noun: frozenset(found) for noun, found in classes.items()},
+        bodies_by_subject=_words(descriptions["bodies_by_subject"]),
+        naming_determiners=_words(descriptions["naming"]),
+        never_bodies=_words(descriptions["never_bodies"]),
+        never_roles=_words(roles["never"]),
+        role_cut=_words(roles["cut_before"]),
+        role_nouns=_words(roles["nouns"]),
+        role_head_ends=_words(roles["head_ends_before"]),
+        passes=tuple(sieve["passes"]),
+        salience_sentences=sieve["salience_sentences"],
+        salient_few=sieve["salient_few"],
     )

@@ -17,7 +17,14 @@ from pathlib import Path
 
 from ..errors import RuleError
 from .lexicon import SpeakerLexicon, speaker_lexicon
-from .rules import Boilerplate, FloatingRule, Pattern, RuleSet, attribution_rules, boilerplate_rules
+from .rules import (
+    Boilerplate,
+    FloatingRule,
+    Pattern,
+    RuleSet,
+    attribution_rules,
+    boilerplate_rules,
+)
 from .schema import SCHEMAS, validate
 from .statements import StatementRules, statement_rules
 from .yamlfile import load_yaml

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import regex
 
-from ..records import Article
+from ..records import Article, Span
 from ..rulelang.rules import Boilerplate, BoilerplateRule
 from ..versions import source_digest
 from . import language, webpage
@@ -49,7 +49,7 @@ _LEADING_DATE = regex.compile(
 _DATELINE = regex.compile(
     r"""(?x)
     (?P<place> (?&name) (?: ,\s (?&name) )? )                         # MOSCOW | Kyiv, Ukraine | MANCHESTER, N.H.
-    (?: ,?\s (?: \p{Lu}[a-z]{2,8}\.?\s\d{1,2} | \d{1,2}\s\p{Lu}[a-z]{2,8} ) )?   # , May 23
+    (?: ,?\s (?: \p{Lu}[a-z]{2,8}\.?\s\d{1,2} | \d{1,2}\s\p{Lu}[a-z]{2,8} ) (?: ,?\s\d{4} )? )?   # , May 23, 2024
     (?: \s* \( (?P<agency> \p{Lu}[\p{L}\p{N}&.' -]{0,30}? ) \) )?    # (AFP)
     \s* (?P<separator> -{1,2} | [–—] | : ) \s+
     (?= [\p{Lu}\d"“‘'] )                                              # a sentence starts after it
@@ -561,6 +561,20 @@ def _dateline(lines: list[str]) -> tuple[str | None, str | None]:
     """
     paragraphs = [line.strip() for index, line in enumerate(lines) if _is_prose(lines, index)]
     return next(filter(None, map(_dateline_of, paragraphs[:2])), (None, None))
+
+
+def dateline_span(article: Article) -> Span | None:
+    """Where the dateline ingest read ("MOSCOW (AFP) -", "LONDON, June 2, 2024 -") is written in the
+    article's text: the opening of the first paragraph that ``_dateline`` took it from."""
+    if not article.dateline_place:
+        return None
+    start = 0
+    for line in _LINE.findall(article.text)[:_DATE_LINE_SEARCH + 2]:
+        offset = start + len(line) - len(line.lstrip())
+        if (found := _DATELINE.match(article.text, offset, start + len(line))) and _dateline_of(line.strip()):
+            return Span(offset, found.end(), found.group())
+        start += len(line)
+    return None
 
 
 def _dateline_of(paragraph: str) -> tuple[str, str | None] | None:

@@ -1,48 +1,46 @@
 """Resolve stage: each quote's speaker mention → canonical speaker, speaker kind, type and role.
 
 A deterministic multi-pass sieve in the spirit of CoreNLP's coreference (Lee et al. 2013)
-and its quote-attribution sieves, most precise pass first:
+and its quote-attribution sieves, most precise pass first. A mention goes through the passes
+rules/speakers.yml lists under ``sieve.passes`` (``Resolver.PASSES``), the first that names it wins:
 
-1. exact name: the gazetteer (an ambiguous alias only where its context words appear),
-   then the name as the article writes it, titles stripped ("Deputy Mayor Sam Austin");
-2. appositive and role constructions, both orders ("The company's lawyer, Tom Reyes",
-   "Tom Reyes, the company's lawyer", "Thames Water's chief executive, Chris Weston");
-3. full name ⇐ short form: surname, title + surname, particle names ("Van der Linden"),
-   a first name that only one full name starts with ("Tedros");
-4. definite descriptions by head noun ("the central bank" ⇐ "the Bank of Japan",
-   "the minister" ⇐ "Finance Minister Mohamed Maait", "the ministry" ⇐ "India's health ministry");
-5. pronouns with gender, number and animacy agreement, most salient candidate first
-   (same sentence, then earlier sentences, subjects before other mentions);
-6. floating quotes take the previous quote's speaker.
+- relative: "X, which said" → the noun the relative clause modifies;
+- name: a name in the mention or apposed to its role noun, titles stripped ("Deputy Mayor Sam
+  Austin", "The company's lawyer, Tom Reyes"); a short form to the full name written last before it;
+- gazetteer: a description the gazetteer knows (an ambiguous alias only after its context words);
+- body: a body named with a proper modifier ("Japan's finance ministry");
+- anonymous: "a source familiar with …";
+- description: a definite description by head noun or class, with type agreement ("the miner" ⇐
+  a platinum producer; a ministry never stands for a place or a storm), else the body it names;
+- generic: "officials", "a spokesman".
 
-Antecedents are every name in the article outside the headline, wherever it stands
-(subject, object, apposition, prepositional object). A mention that names nobody is
-``generic`` ("officials", "a spokesman") or ``anonymous`` ("a source familiar with …")
-and gets no canonical speaker; neither does a pronoun nothing agrees with.
-Every word list is data (rules/speakers.yml, rules/first_names.yml, see ``lexicon``).
+Pronouns come after every name mention: gender, number and animacy agreement, most salient
+candidate first (same sentence, then earlier sentences, subjects before other mentions), within
+``sieve.salience_sentences``. Floating quotes take the previous quote's speaker.
+
+Antecedents are every name in the article outside the headline and the dateline, wherever it
+stands (subject, object, apposition, prepositional object). A mention that names nobody is
+``generic`` or ``anonymous`` and gets no canonical speaker; neither does a pronoun nothing agrees
+with. Every word list is data (rules/speakers.yml, rules/first_names.yml, see ``lexicon``);
+docs/speakers.md describes the sieve.
 """
 
 from __future__ import annotations
 
 import bisect
-import functools
-import unicodedata
 from dataclasses import dataclass, field
 
 import regex
 
+from ..names import fold, fold_name
 from ..records import ParsedArticle, Quote, Sentence, Span, Word
-from ..rulelang.lexicon import SpeakerLexicon, fold
+from ..rulelang.lexicon import SpeakerLexicon
 from ..rulelang.rules import RuleSet, Speaker
 from ..rulelang.syntax import phrase
+from .ingest import dateline_span
 
-APOSTROPHES = regex.compile(r"[’`]")
-NOT_NAME = regex.compile(r"[^\w' -]+")
-ARTICLES = regex.compile(r"\b(?:the|a|an)\s+")
-SPACES = regex.compile(r"\s+")
 POSSESSIVE = regex.compile(r"^['’]s?$")
-SALIENCE_SENTENCES = 6  # how far back a pronoun looks for its antecedent
-SALIENT_FEW = 3  # candidates among which a known gender outranks an open one
+ROLE_WORD = regex.compile(r"\w+")
 KINDS = {"person": "person", "organisation": "organisation", "group": "organisation", "place": "place"}
 
 
@@ -51,14 +49,6 @@ def without_possessive(name: str) -> str:
     if name.endswith(("'s", "’s")):
         return name[:-2]
     return name[:-1] if name.endswith(("'", "’")) else name
-
-
-@functools.lru_cache(maxsize=65536)
-def normalise(name: str) -> str:
-    """Compare names case- and accent-insensitively, ignoring articles and punctuation."""
-    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    name = NOT_NAME.sub(" ", APOSTROPHES.sub("'", name))
-    return SPACES.sub(" ", ARTICLES.sub("", name.strip())).strip()
 
 
 @dataclass
@@ -147,6 +137,31 @@ class Run:
     titles: list[Word] = field(default_factory=list)  # title words that opened it ("Deputy Mayor")
 
 
+@dataclass
+class Mention:
+    """A speaker mention as the sieve's passes read it."""
+
+    sentence: Sentence
+    quote: Quote
+    words: list[Word]
+    head: Word
+    text: str
+    occurrences: list[Occurrence]
+    registry: Registry
+
+    @property
+    def span(self) -> Span:
+        return self.quote.speaker_span
+
+    @property
+    def determiners(self) -> list[str]:
+        return [fold(w.text) for w in self.words if w.head == self.head.index and w.deprel in ("det", "nummod")]
+
+    @property
+    def plural(self) -> bool:
+        return "Number=Plur" in self.head.feats
+
+
 class Resolver:
     def __init__(self, rules: RuleSet, lexicon: SpeakerLexicon):
         self.rules = rules
@@ -154,17 +169,23 @@ class Resolver:
         self.gazetteer = {}
         for speaker in rules.speakers:
             for alias in (speaker.name, *speaker.aliases):
-                self.gazetteer.setdefault(normalise(alias), speaker)
+                self.gazetteer.setdefault(fold_name(alias), speaker)
         self._runs: dict[int, tuple[Sentence, list[Run]]] = {}
         self._lookups: tuple[str, dict[str, Speaker | None]] = ("", {})  # an article's text, its names' entries
+        self._dateline = Span(0, 0, "")  # the article's dateline: no name, role or speaker is read in it
         self.person_words = self.lex.titles | {fold(w) for w in rules.person_nouns} | set(self.lex.gender_words)
         self.joiners = self.lex.particles | self.lex.links  # words inside a name ("van", "of")
         self.trailing = self.joiners | {"-"}  # words a name never ends with
         self.not_named = self.lex.titles | self.lex.organisation_words  # words no person's name after a title has
+        self.passes = [self.PASSES[name] for name in self.lex.passes]
+        self.role_heads = (self.person_words | self.lex.role_nouns) - self.lex.never_roles
+        # classes of bodies' head nouns: those shared with organisation words ("ministry", "company", "court")
+        self.body_classes = self.lex.classes(self.lex.organisation_words)
 
     def spelling_key(self, name: str | None, kind: str | None) -> str | None:
-        """A person's full name as a key shared by its transliterations; None for anything else."""
-        words = normalise(name).split() if name and kind == "person" else []
+        """A person's full name as a key shared by its transliterations ("al-Rashidi" = "Al Rashidi"); None
+        for anything else."""
+        words = fold_name(name).replace("-", " ").split() if name and kind == "person" else []
         return self.lex.spelling_key(words) if len(words) >= 2 else None
 
     # ---- reading names ---------------------------------------------------------------
@@ -180,7 +201,8 @@ class Resolver:
 
     def find_runs(self, sentence: Sentence, words: list[Word]) -> list[Run]:
         lex, runs, current = self.lex, [], []
-        proper = [(w.upos == "PROPN" or w.text[:1].isupper()) and self.is_proper(sentence, w) for w in words]
+        proper = [(w.upos == "PROPN" or w.text[:1].isupper()) and self.is_proper(sentence, w)
+                  and not self.in_dateline(w) for w in words]
         if not any(proper):  # a run holds a proper word
             return []
         for i, w in enumerate(words):
@@ -215,20 +237,22 @@ class Resolver:
             found.append(words[i])
         return found
 
+    def in_dateline(self, w: Word) -> bool:
+        return w.start < self._dateline.end and w.end > self._dateline.start
+
     def is_proper(self, sentence: Sentence, w: Word) -> bool:
         if w.upos == "PROPN":
             return w.text[:1].isupper() or w.text[:1].isdigit()
-        first = w.index == 0 or sentence.words[w.index - 1].text in ('"', "“", "‘", "'", "(", "-", "—", ":")
-        if not w.text[:1].isupper() or first:
+        if not w.text[:1].isupper():
             return False
-        if w.deprel in ("flat", "flat:name") and w.upos not in ("PUNCT", "NUM"):
-            return True  # a name word the tagger got wrong ("Thabo" as a determiner)
-        if w.upos not in ("NOUN", "X", "ADJ"):
-            return False
-        if w.upos == "ADJ":
+        if w.upos == "ADJ":  # "Saudi Arabia", "Digital Affairs Minister": before a proper noun, wherever it stands
             following = sentence.words[w.index + 1] if w.index + 1 < len(sentence.words) else None
             return following is not None and following.upos == "PROPN"
-        return True
+        if w.index == 0 or sentence.words[w.index - 1].text in ('"', "“", "‘", "'", "(", "-", "—", ":"):
+            return False  # capitalised because it opens the sentence
+        if w.deprel in ("flat", "flat:name") and w.upos not in ("PUNCT", "NUM"):
+            return True  # a name word the tagger got wrong ("Thabo" as a determiner)
+        return w.upos in ("NOUN", "X")
 
     def _run(self, words: list[Word], after: Word | None) -> Run:
         while words and fold(words[-1].text) in self.trailing:
@@ -240,12 +264,25 @@ class Resolver:
         possessive = possessive or words[-1].text.endswith(("'s", "’s", "'", "’"))
         run = Run(words, possessive)
         titled = [i for i, w in enumerate(words[:-1]) if fold(w.text) in self.lex.titles]
+        opening = 0  # an unknown capitalised title before a name of two words or more is a title too
+        while len(words) - opening >= 3 and self.title_before_name(words[opening], words[opening + 1]):
+            opening += 1
+        titled += [opening - 1] if opening and (not titled or titled[-1] < opening - 1) else []
         if titled:
             rest = words[titled[-1] + 1:]
             if rest and fold(rest[0].text) not in self.lex.links and \
                     not any(fold(w.text) in self.not_named for w in rest):
                 run.titles, run.words = words[:titled[-1] + 1], rest
         return run
+
+    def title_before_name(self, word: Word, following: Word) -> bool:
+        """Whether ``word``, opening a run of name words, is a title: a role noun of the lexicon, a word the
+        tagger reads as a common noun ("Author" → author), or a word before a known first name
+        ("Commuter Daniel Price")."""
+        folded = fold(word.text)
+        if folded in self.lex.first_names or folded in self.lex.particles:
+            return False
+        return folded in self.person_words or word.lemma[:1].islower() or fold(following.text) in self.lex.first_names
 
     def name_type(self, run: Run, roles: set[str]) -> tuple[str | None, str | None]:
         """(type, gender) of a name from the words around it; the gazetteer comes first elsewhere."""
@@ -272,7 +309,7 @@ class Resolver:
         i = (run.titles or run.words)[0].index - 1
         while i >= 0 and words[i].upos in ("NOUN", "ADJ", "PROPN") and \
                 words[i].deprel in ("compound", "amod", "flat", "nmod", "appos", "nsubj", "obj", "nmod:poss") \
-                and not self.is_proper(sentence, words[i]):
+                and not self.is_proper(sentence, words[i]) and not self.in_dateline(words[i]):
             before.insert(0, words[i])
             i -= 1
         appositive = self.apposition(sentence, run, text)
@@ -318,21 +355,37 @@ class Resolver:
             for run in self.runs(sentence, sentence.words):
                 entity = self.entity_of_run(sentence, run, text, registry)
                 head = self.run_head(sentence, run)
-                if head.deprel in ("amod", "compound") and sentence.words[head.head].upos == "NOUN":
-                    continue  # a modifier ("Russian forces", "Halifax Transit spokesperson") names no one
+                if head.deprel in ("amod", "compound") and sentence.words[head.head].upos == "NOUN" and \
+                        not set(entity.key) & self.lex.organisation_words:
+                    continue  # a modifier ("Russian forces") names no one; a body's name does ("Fire Authority chief")
                 occurrences.append(Occurrence(entity, run.words[0].start, sentence.index,
                                               head.deprel in ("nsubj", "nsubj:pass")))
             for noun in sentence.words:
-                entity = noun.upos == "NOUN" and self.description_entity(sentence, noun, text, registry)
+                entity = noun.upos == "NOUN" and (self.description_entity(sentence, noun, text, registry) or
+                                                  self.body_of_description(sentence, noun, text, occurrences, registry))
                 if entity:
                     occurrences.append(Occurrence(entity, noun.start, sentence.index,
                                                   noun.deprel in ("nsubj", "nsubj:pass")))
         occurrences.sort(key=lambda o: o.start)
         return occurrences, registry
 
+    def body_of_description(self, sentence: Sentence, noun: Word, text: str, occurrences: list[Occurrence],
+                            registry: Registry) -> Entity | None:
+        """What a definite description of a body stands for, or the body it names ("the utility")."""
+        if not self.is_body_noun(noun):
+            return None
+        first, last = phrase(sentence, sentence.children, noun.index, {"det", "amod", "compound", "nmod:poss", "case"})
+        words = sentence.words[first:noun.index + 1]
+        if fold(words[0].text) not in self.lex.definite_determiners or any(self.in_dateline(w) for w in words):
+            return None
+        return self.described(fold(noun.lemma), noun.start, sentence.index, occurrences) or \
+            self.body_named(words, noun, text, registry)
+
     def run_head(self, sentence: Sentence, run: Run) -> Word:
-        inside = {w.index for w in run.words}
-        return next((w for w in run.words if w.head not in inside), run.words[-1])
+        """The run's word whose head is outside the run, its titles included ("Rep." of "Rep. Ruben Gallego")."""
+        words = run.titles + run.words
+        inside = {w.index for w in words}
+        return next((w for w in words if w.head not in inside), words[-1])
 
     def entity_of_run(self, sentence: Sentence, run: Run, text: str, registry: Registry) -> Entity:
         """The entity a name run names: the gazetteer's, a fuller name already written, or a new one."""
@@ -342,13 +395,13 @@ class Resolver:
         kind, gender = self.name_type(run, roles)
         if kind in (None, "person"):
             gender = gender or self.possessive_gender(sentence, run)
-        entry = self.lookup(name, text)
+        entry = self.lookup(name, text, run.words[0].start)
         if entry:
-            key = tuple(fold(w) for w in normalise(entry.name).split())
+            key = tuple(fold(w) for w in fold_name(entry.name).split())
             return registry.get(key) or registry.setdefault(key, Entity(
                 entry.name, key, entry.type, gender, entry.role, roles, Span(run.words[0].start, run.words[-1].end, name),
                 gazetteer=True))
-        found = registry.get(key) or self.fuller(key, registry, gender, kind)
+        found = registry.get(key) or self.fuller(key, registry, gender, kind, run.words[0].start)
         if found is None:
             longer_of = [e for e in registry.endings_of(key)
                          if not e.gazetteer and e.type in (None, "person") and kind in (None, "person")]
@@ -376,13 +429,16 @@ class Resolver:
         genders.discard(None)
         return genders.pop() if len(genders) == 1 else None
 
-    def fuller(self, key: tuple[str, ...], registry: Registry, gender: str | None, kind: str | None) -> Entity | None:
-        """The full name a short form stands for: a name ending in it, or the only one opening with it."""
+    def fuller(self, key: tuple[str, ...], registry: Registry, gender: str | None, kind: str | None,
+               at: int) -> Entity | None:
+        """The full name a short form written at offset ``at`` stands for: the name ending in it written last
+        before it (two people may share a surname), or the only one opening with it."""
         if kind not in (None, "person"):
             return None
         ending = [e for e in registry.ending_with(key) if e.type in (None, "person") and _agrees(gender, e.gender)]
         if ending:
-            return ending[-1]
+            before = [e for e in ending if e.span.start < at]
+            return max(before, key=lambda e: e.span.start) if before else ending[-1]
         if len(key) == 1:
             opening = [e for e in registry.opening_with(key[0]) if e.type in (None, "person")]
             if len(opening) == 1:
@@ -394,48 +450,49 @@ class Resolver:
         if noun.upos != "NOUN" or fold(noun.lemma) not in self.lex.organisation_words:
             return None
         words = sentence.words
-        modifiers = [w for w in words if w.head == noun.index and w.index < noun.index
-                     and w.deprel in ("amod", "nmod:poss", "compound") and w.text[:1].isupper()
-                     and (w.upos == "PROPN" or (w.upos == "ADJ" and w.index > 0))]
-        if not modifiers:
+        modifying = [w for w in words if w.head == noun.index and w.index < noun.index
+                     and w.deprel in ("amod", "nmod:poss", "compound") and not self.in_dateline(w)]
+        if not any(w.text[:1].isupper() and (w.upos == "PROPN" or (w.upos == "ADJ" and w.index > 0) or
+                                             w.text.endswith(("'s", "’s")))  # "Turkey's", however tagged
+                   for w in modifying):
             return None
-        first = min(w.index for w in words if w.head == noun.index and w.index < noun.index
-                    and w.deprel in ("amod", "nmod:poss", "compound"))
+        first = min(w.index for w in modifying)
         # the whole of a possessor ("the Spanish football federation", "Kenya's")
         while first > 0 and words[first - 1].head == words[first].index and words[first - 1].deprel in (
-                "compound", "flat", "amod"):
+                "compound", "flat", "amod") and not self.in_dateline(words[first - 1]):
             first -= 1
         span = Span(words[first].start, noun.end, text[words[first].start:noun.end])
         key = tuple(fold(w.text) for w in words[first:noun.index + 1] if not POSSESSIVE.match(w.text))
-        entry = self.lookup(span.text, text)
+        entry = self.lookup(span.text, text, span.start)
         if entry:
-            key = tuple(fold(w) for w in normalise(entry.name).split())
+            key = tuple(fold(w) for w in fold_name(entry.name).split())
             return registry.setdefault(key, Entity(entry.name, key, entry.type, None, entry.role,
                                                    {fold(noun.lemma)}, span, gazetteer=True))
         return registry.setdefault(key, Entity(span.text, key, "organisation", None, None, {fold(noun.lemma)}, span))
 
-    def lookup(self, name: str, text: str) -> Speaker | None:
-        """The gazetteer entry for ``name`` or its longest trailing stretch; ambiguous aliases need context
-        (``text``, the article's). Remembered for the article: a name comes back many times."""
+    def lookup(self, name: str, text: str, at: int) -> Speaker | None:
+        """The gazetteer entry for ``name`` (written at offset ``at`` of ``text``, the article's) or its longest
+        trailing stretch; an ambiguous alias counts only where the article wrote one of its context words
+        before it. Remembered for the article: a name comes back many times."""
         if self._lookups[0] is not text:
             self._lookups = text, {}
         found = self._lookups[1]
         if name not in found:
-            found[name] = self.find_entry(name, text)
-        return found[name]
+            found[name] = self.find_entry(name)
+        entry, context = found[name]
+        if context and not any(regex.search(rf"\b{regex.escape(w)}\b", text[:at]) for w in context):
+            return None
+        return entry
 
-    def find_entry(self, name: str, text: str) -> Speaker | None:
+    def find_entry(self, name: str) -> tuple[Speaker | None, tuple[str, ...]]:
+        """The entry of ``name`` or its longest trailing stretch, with the context words its alias needs."""
         words = name.split()
         for i in range(len(words)):
-            alias = normalise(" ".join(words[i:]))
+            alias = fold_name(" ".join(words[i:]))
             entry = self.gazetteer.get(alias)
-            if entry is None:
-                continue
-            context = self.lex.ambiguous_aliases.get(" ".join(fold(w) for w in alias.split()))
-            if context and not any(regex.search(rf"\b{regex.escape(w)}\b", text) for w in context):
-                continue
-            return entry
-        return None
+            if entry is not None:
+                return entry, self.lex.ambiguous_aliases.get(" ".join(fold(w) for w in alias.split()), ())
+        return None, ()
 
     # ---- quote speaker mentions --------------------------------------------------------
 
@@ -444,6 +501,7 @@ class Resolver:
         if all(q.speaker_span is None for q in quotes):
             return quotes  # no mention to resolve, no speaker to carry over
         self._runs = {}
+        self._dateline = dateline_span(parsed.article) or Span(0, 0, "")
         text = parsed.article.text
         title = parsed.article.title
         skip_before = len(title) if title and text.startswith(title) else 0
@@ -480,7 +538,7 @@ class Resolver:
             elif id(quote) in results:
                 r = results[id(quote)]
                 quote.speaker, quote.speaker_kind, quote.speaker_type = r.speaker, r.kind, r.type
-                quote.role, quote.referent_span = r.role, r.referent
+                quote.role, quote.referent_span = self.clean_role(r.role), r.referent
                 quote.speaker_key = self.spelling_key(r.speaker, r.kind)
             if quote.speaker_span is not None and quote.speaker_kind:
                 previous = quote
@@ -488,7 +546,8 @@ class Resolver:
 
     def mention(self, sentence: Sentence, quote: Quote, text: str, occurrences: list[Occurrence],
                 registry: Registry) -> Resolution | None:
-        """A non-pronoun mention through passes 1-4; None for a pronoun (pass 5)."""
+        """A non-pronoun mention through the sieve's passes, in the order rules/speakers.yml gives
+        (``sieve.passes``); None for a pronoun (the pronoun pass comes once every name is read)."""
         span = quote.speaker_span
         words = [w for w in sentence.words if span.start <= w.start and w.end <= span.end]
         if not words:
@@ -498,48 +557,109 @@ class Resolver:
                                                              words[-1].text in ("-", "‐")):
             words.append(sentence.words[words[-1].index + 1])  # a name the mention cut ("al" of "al-Masri")
         if len(words) > cut and self.is_proper(sentence, words[-1]):
-            quote.speaker_span = span = Span(span.start, words[-1].end, text[span.start:words[-1].end])
+            quote.speaker_span = Span(span.start, words[-1].end, text[span.start:words[-1].end])
         inside = {w.index for w in words}
         head = next((w for w in words if w.head not in inside), words[0])
-        if len([w for w in words if w.upos != "PUNCT"]) == 1 and head.upos == "PRON":
-            if "PronType=Rel" in head.feats:
-                return self.relative(sentence, head, quote, text, occurrences, registry)
-            if head.text.lower() in self.rules.pronouns:
-                return None
-        # passes 1-3: a name in the mention, or next to it in the sentence
-        run = self.speaker_run(sentence, words, head)
-        if run is not None and " ".join(fold(w.text) for w in run.words) in self.lex.generic_names:
-            run = None  # "Police said": a body nobody named
-        if run is not None:
-            entity = self.entity_of_run(sentence, run, text, registry)
-            resolution = self.named(entity, sentence, run, text)
-            resolution.role = self.mention_role(words, run, text) or resolution.role
-            return resolution
+        if len([w for w in words if w.upos != "PUNCT"]) == 1 and head.upos == "PRON" and \
+                "PronType=Rel" not in head.feats and head.text.lower() in self.rules.pronouns:
+            return None
+        read = Mention(sentence, quote, words, head, text, occurrences, registry)
+        for sieve_pass in self.passes:
+            found = sieve_pass(self, read)
+            if found is not None:
+                return found
+        return Resolution(None, None, None, None)
+
+    def relative_pass(self, m: Mention) -> Resolution | None:
+        """"X, which said": what the relative pronoun stands for."""
+        if len(m.words) == 1 and "PronType=Rel" in m.head.feats:
+            return self.relative(m.sentence, m.head, m.quote, m.text, m.occurrences, m.registry)
+        return None
+
+    def name_pass(self, m: Mention) -> Resolution | None:
+        """A name in the mention, or next to its role noun in the sentence (exact name, appositions, short forms)."""
+        run = self.speaker_run(m.sentence, m.words, m.head)
+        if run is None or " ".join(fold(w.text) for w in run.words) in self.lex.generic_names:
+            return None  # "Police said": a body nobody named
+        entity = self.entity_of_run(m.sentence, run, m.text, m.registry)
+        resolution = self.named(entity, m.sentence, run, m.text)
+        resolution.role = self.mention_role(m.words, run, m.text) or resolution.role
+        return resolution
+
+    def gazetteer_pass(self, m: Mention) -> Resolution | None:
+        """A description the gazetteer knows ("the defence ministry" in a story about Russia)."""
+        words = m.words
         written = [w for w in words if not (w is words[0] and fold(w.text) in self.lex.definite_determiners)]
-        entry = self.lookup(text[written[0].start:written[-1].end], text) if written else None
-        if entry is not None:  # the gazetteer knows the description ("the defence ministry")
-            key = tuple(fold(w) for w in normalise(entry.name).split())
-            entity = registry.setdefault(key, Entity(entry.name, key, entry.type, None, entry.role, set(),
-                                                     span, gazetteer=True))
-            return self.named(entity, sentence, None, text)
-        description = self.description_entity(sentence, head, text, registry)
-        if description is not None:
-            return Resolution(description.name, "organisation", description.type, None, description.span, description)
-        mention_text = fold(" ".join(w.text for w in words))
-        determiners = [fold(w.text) for w in words if w.head == head.index and w.deprel in ("det", "nummod")]
-        possessed = [w for w in words if w.head == head.index and w.deprel == "nmod:poss"]
-        plural = "Number=Plur" in head.feats
-        if self.anonymous(mention_text, sentence, quote, text):
-            return Resolution(None, "anonymous", None, span.text, plural=plural)
+        entry = self.lookup(m.text[written[0].start:written[-1].end], m.text, m.span.start) if written else None
+        if entry is None:
+            return None
+        key = tuple(fold(w) for w in fold_name(entry.name).split())
+        entity = m.registry.setdefault(key, Entity(entry.name, key, entry.type, None, entry.role, set(), m.span,
+                                                   gazetteer=True))
+        return self.named(entity, m.sentence, None, m.text)
+
+    def body_pass(self, m: Mention) -> Resolution | None:
+        """A body named by a description with a proper modifier ("Turkey's interior ministry")."""
+        body = self.description_entity(m.sentence, m.head, m.text, m.registry)
+        return None if body is None else Resolution(body.name, "organisation", body.type, None, body.span, body)
+
+    def anonymous_pass(self, m: Mention) -> Resolution | None:
+        """Sourcing that names nobody on purpose ("a source familiar with the matter")."""
+        if self.anonymous(fold(" ".join(w.text for w in m.words)), m.sentence, m.quote, m.text):
+            return Resolution(None, "anonymous", None, m.span.text, plural=m.plural)
+        return None
+
+    def description_pass(self, m: Mention) -> Resolution | None:
+        """A definite description: the earlier name it stands for, by head noun and class ("the miner" ⇐ a
+        platinum producer); a body no name stands for is named by the description ("the city's water utility")."""
+        determiners = m.determiners
+        possessed = [w for w in m.words if w.head == m.head.index and w.deprel == "nmod:poss"]
         definite = (determiners and determiners[0] in self.lex.definite_determiners) or \
-            any(fold(w.text) in self.lex.definite_determiners for w in possessed)
-        if definite and not plural:
-            entity = self.described(fold(head.lemma), span.start, sentence.index, occurrences)
+            any(fold(w.text) in self.lex.definite_determiners for w in possessed + m.words[:1])
+        if not definite or m.plural:
+            return None
+        entity = self.described(fold(m.head.lemma), m.span.start, m.sentence.index, m.occurrences)
+        if entity is None:
+            entity = self.body_described(m)
             if entity is not None:
-                resolution = self.named(entity, sentence, None, text)
-                resolution.role = resolution.role or span.text
-                return resolution
-        return Resolution(None, "generic", None, span.text, plural=plural or head.upos == "NOUN" and not determiners)
+                return Resolution(entity.name, "organisation", "organisation", None, entity.span, entity)
+            return None
+        if entity.type is None and self.is_body_noun(m.head):
+            entity.type = "organisation"  # "the company" said it: a body, however many words its name has
+        resolution = self.named(entity, m.sentence, None, m.text)
+        resolution.role = resolution.role or m.span.text
+        return resolution
+
+    def generic_pass(self, m: Mention) -> Resolution:
+        """Whoever is left names nobody in particular: "officials", "a spokesman"."""
+        return Resolution(None, "generic", None, m.span.text,
+                          plural=m.plural or m.head.upos == "NOUN" and not m.determiners)
+
+    PASSES = {"relative": relative_pass, "name": name_pass, "gazetteer": gazetteer_pass, "body": body_pass,
+              "anonymous": anonymous_pass, "description": description_pass, "generic": generic_pass}
+
+    def body_described(self, m: Mention) -> Entity | None:
+        """The body a description names when no name stands for it: "the national disaster agency" → national
+        disaster agency; only after a naming determiner ("the", not "its") and for a body's head noun."""
+        return self.body_named(m.words, m.head, m.text, m.registry)
+
+    def body_named(self, words: list[Word], head: Word, text: str, registry: Registry) -> Entity | None:
+        """The body ``words`` (a noun phrase ending at or after its ``head``) name when they open with a
+        naming determiner and end in a body's noun; None otherwise."""
+        if words[0].upos != "DET" or fold(words[0].text) not in self.lex.naming_determiners or \
+                not self.is_body_noun(head) or "Number=Plur" in head.feats:
+            return None
+        named = [w for w in words[1:head.index - words[0].index + 1] if w.upos != "PUNCT"]
+        if not named:
+            return None
+        span = Span(named[0].start, head.end, text[named[0].start:head.end])
+        key = tuple(without_possessive(fold(w.text)) for w in named if not POSSESSIVE.match(w.text))
+        return registry.setdefault(key, Entity(span.text, key, "organisation", None, None, {fold(head.lemma)}, span))
+
+    def is_body_noun(self, noun: Word) -> bool:
+        lemma = fold(noun.lemma)
+        return noun.upos == "NOUN" and (lemma in self.lex.organisation_words or bool(
+            self.lex.classes([lemma]) & self.body_classes))
 
     def speaker_run(self, sentence: Sentence, words: list[Word], head: Word) -> Run | None:
         """The name a mention gives its speaker: its own name, or the apposed name of its role noun."""
@@ -547,7 +667,8 @@ class Resolver:
         if head.upos == "NOUN" and not any(head in r.words for r in runs):
             # "The workers' lawyer, Peter Mwangi", "club president Ana Lima": the name after the role noun;
             # "analysts at Komercni Banka", "a Halifax Transit spokesperson": no name of the speaker
-            named = [r for r in runs if r.words[0].index > head.index and self.run_head(sentence, r).head == head.index
+            nouns = {w.index for w in words if w.upos == "NOUN"}  # "OPEC's secretary general, Haitham Al Ghais"
+            named = [r for r in runs if r.words[0].index > head.index and self.run_head(sentence, r).head in nouns
                      and self.run_head(sentence, r).deprel in ("appos", "flat", "flat:name", "compound")]
             if named:
                 return named[0]
@@ -610,6 +731,31 @@ class Resolver:
         parts = [text[ws[0].start:ws[-1].end] for ws in (before, after) if ws]
         return ", ".join(parts) or None
 
+    def clean_role(self, role: str | None) -> str | None:
+        """A role noun phrase, else None: cut where a relative clause or an aside begins ("an official, who
+        asked not to be named" → "an official"), and nothing when only words that are never a role are left
+        ("top", "who", "Mr")."""
+        if not role:
+            return None
+        tokens = role.split()
+        cut = next((i for i, t in enumerate(tokens) if fold(t.strip(",;:()")) in self.lex.role_cut), len(tokens))
+        kept = " ".join(tokens[:cut]).strip(" ,;:-–—(")  # a role that opens with an aside has none
+        parts = []
+        for part in (p.strip() for p in kept.split(",")):
+            if part and part not in parts and self.has_role_head(part):
+                parts.append(part)
+        return ", ".join(parts) or None
+
+    def has_role_head(self, part: str) -> bool:
+        """Whether a stretch of a role is a role noun phrase: its head (the last word before "of", "at" …) is
+        a title, a person noun or a role noun, singular ("host of MSNBC's show", "Texas Sen."), not "enough",
+        "summer" or "Voters"."""
+        words = [fold(w) for w in ROLE_WORD.findall(part)]
+        end = next((i for i, w in enumerate(words) if i and w in self.lex.role_head_ends), len(words))
+        if not end:
+            return False
+        return words[end - 1] in self.role_heads
+
     def without_courtesy(self, words: list[Word]) -> list[Word]:
         """Role words less the courtesy titles at either end: "Mr." alone is no role."""
         first, last = 0, len(words)
@@ -620,18 +766,32 @@ class Resolver:
         return words[first:last]
 
     def described(self, head: str, start: int, sentence: int, occurrences: list[Occurrence]) -> Entity | None:
-        """Pass 4: the nearest earlier entity whose name or role has the description's head noun;
-        for a body ("the club"), failing that, the body that is subject of this or the sentence before."""
+        """The nearest earlier entity whose name or role has the description's head noun or a noun of its class
+        ("the judge" ⇐ "Justice Helen Marsh", "the miner" ⇐ "…, a platinum producer"); a body's description
+        only stands for what may be a body (no person, place or storm). For heads in ``bodies_by_subject``
+        ("the club"), failing that, the body that is subject of this or the sentence before."""
         earlier = [o for o in occurrences if o.start < start and o.entity is not None]
+        wanted = self.lex.classes([head])
+        body = head in self.lex.organisation_words or bool(wanted & self.body_classes)
         for o in reversed(earlier):
-            if head in o.entity.key or head in o.entity.roles:
-                return o.entity
-        if head in self.lex.organisation_words:
+            entity = o.entity
+            if body and not self.may_be_body(entity):
+                continue
+            if head in entity.key or head in entity.roles or wanted & self.lex.classes(entity.roles | set(entity.key)):
+                return entity
+        if head in self.lex.bodies_by_subject:
             for o in reversed(earlier):
-                if o.subject and sentence - o.sentence <= 1 and o.entity.type in (None, "organisation", "group") \
-                        and len(o.entity.key) >= 1 and not o.entity.gender:
+                if o.subject and sentence - o.sentence <= 1 and self.may_be_body(o.entity):
                     return o.entity
         return None
+
+    def may_be_body(self, entity: Entity) -> bool:
+        """Whether a description of a body may stand for ``entity``: no person, place or storm."""
+        if entity.type not in (None, "organisation", "group") or entity.gender:
+            return False
+        if set(entity.key) & self.lex.never_bodies and not set(entity.key) & self.lex.organisation_words:
+            return False  # "Typhoon Kiko", not "Country Fire Authority"
+        return entity.type is not None or not (len(entity.key) >= 2 and entity.key[0] in self.lex.first_names)
 
     def anonymous(self, mention: str, sentence: Sentence, quote: Quote, text: str) -> bool:
         words = set(mention.split())
@@ -641,11 +801,18 @@ class Resolver:
         return any(phrase in mention or phrase in rest for phrase in self.lex.anonymous_phrases)
 
     def relative(self, sentence: Sentence, pronoun: Word, quote: Quote, text: str, occurrences, registry):
-        """What "which" or "who" stands for: the noun phrase right before it ("Ukraine, which denies")."""
-        earlier = [w for w in sentence.words[:pronoun.index] if w.upos != "PUNCT"]
-        if not earlier or earlier[-1].upos not in ("PROPN", "NOUN"):
-            return Resolution(None, None, None, None)
-        antecedent = earlier[-1]
+        """What "which" or "who" stands for: the noun its relative clause modifies ("the Election Commission
+        of India, which said" → the commission, not India), else the noun phrase right before it."""
+        words = sentence.words
+        clause = words[pronoun.head] if pronoun.head >= 0 else None
+        if clause is not None and clause.deprel in ("acl:relcl", "acl") and 0 <= clause.head < pronoun.index and \
+                words[clause.head].upos in ("PROPN", "NOUN"):
+            antecedent = words[clause.head]
+        else:
+            earlier = [w for w in words[:pronoun.index] if w.upos != "PUNCT"]
+            if not earlier or earlier[-1].upos not in ("PROPN", "NOUN"):
+                return Resolution(None, None, None, None)
+            antecedent = earlier[-1]
         while antecedent.head >= 0 and antecedent.head < pronoun.index and \
                 antecedent.deprel in ("flat", "compound", "flat:name"):
             antecedent = sentence.words[antecedent.head]
@@ -667,15 +834,17 @@ class Resolver:
         wanted = self.rules.pronouns.get(word)
         gender = self.lex.gender_words.get(word)
         here = quote.sentence_index
-        earlier = [o for o in antecedents if o.start < span.start and here - o.sentence <= SALIENCE_SENTENCES]
+        earlier = [o for o in antecedents if o.start < span.start and here - o.sentence <= self.lex.salience_sentences]
         same = [o for o in earlier if o.sentence == here]
         ordered = list(reversed(same))
-        for index in range(here - 1, here - SALIENCE_SENTENCES - 1, -1):
+        for index in range(here - 1, here - self.lex.salience_sentences - 1, -1):
             in_sentence = [o for o in earlier if o.sentence == index]
             ordered += [o for o in in_sentence if o.subject] + [o for o in in_sentence if not o.subject]
         agreeing = [o for o in ordered if self.agrees(wanted, gender, o)]
-        # among the most salient few, one whose gender the article told beats one whose gender is open
-        known = [o for o in agreeing[:SALIENT_FEW] if gender and o.entity is not None and o.entity.gender == gender]
+        # among the most salient few of the nearest sentence with a candidate, one whose gender the article told
+        # beats one whose gender is open; across sentences recency wins (a quote turn goes to the last subject)
+        known = [o for o in agreeing[:self.lex.salient_few] if gender and o.entity is not None and
+                 o.entity.gender == gender and o.sentence == agreeing[0].sentence]
         chosen = (known or agreeing or [None])[0]
         if chosen is None:
             return Resolution(None, None, None, None)

@@ -15,12 +15,13 @@ from dataclasses import replace
 
 import regex
 
-from ..records import Article, ParsedArticle, Quote, Span
+from ..records import ParsedArticle, Quote, Span
 from ..rulelang.rules import RuleSet
 from ..rulelang.statements import StatementRules
+from .ingest import dateline_span
 from .match import Plan, SentenceView, match_pattern
 
-DATELINE_SEPARATORS = r"\s*(?:\([^)]{1,40}\))?\s*[-–—:]+\s*"
+MENTION_AFTER_DATELINE = 12  # words at most between a dateline and a cue that may be the speaker mention
 
 
 class Screen:
@@ -72,14 +73,30 @@ class Screen:
         return self.rules.channel_in(phrases)
 
     def clear_of_dateline(self, quote: Quote, dateline: Span, text: str) -> bool:
-        """Cut the dateline off the quote's spans; False when nothing of the content is left."""
-        quote.speaker_span = after(quote.speaker_span, dateline, text)
+        """Cut the dateline off the quote's spans; False when nothing of the content is left. A speaker
+        mention the parser found only in the dateline ("LONDON, June 2, 2024 - Mayor Jane Holloway said",
+        with LONDON as subject) is what stands between the dateline and the cue."""
+        mention = after(quote.speaker_span, dateline, text)
+        if mention is None and quote.speaker_span is not None and quote.cue is not None:
+            mention = between(dateline, quote.cue, text)
+        quote.speaker_span = mention
         content = after(quote.content, dateline, text)
         if content is None:
             return False
         quote.content = content
         quote.content_parts = [p for p in (after(p, dateline, text) for p in quote.content_parts) if p]
         return True
+
+
+def between(dateline: Span, cue: Span, text: str) -> Span | None:
+    """The words between the dateline and a cue right after it, as a speaker mention; None when that
+    stretch is empty, long or holds a quotation or a clause of its own."""
+    start, end = dateline.end, cue.start
+    stretch = text[start:end] if start < end else ""
+    if not stretch.strip() or len(stretch.split()) > MENTION_AFTER_DATELINE or regex.search(r"[\"“”:;]", stretch):
+        return None
+    stretch = stretch.rstrip(" ,")
+    return Span(start, start + len(stretch), stretch)
 
 
 def after(span: Span | None, dateline: Span, text: str) -> Span | None:
@@ -90,16 +107,3 @@ def after(span: Span | None, dateline: Span, text: str) -> Span | None:
     while start < span.end and text[start].isspace():
         start += 1
     return replace(span, start=start, text=text[start:span.end]) if start < span.end else None
-
-
-def dateline_span(article: Article) -> Span | None:
-    """Where the dateline ingest read ("MOSCOW (AFP) -") is written in the article's text."""
-    if not article.dateline_place:
-        return None
-    place = r"\s*,?\s*".join(regex.escape(part.strip()) for part in article.dateline_place.split(",") if part.strip())
-    if not place:
-        return None
-    found = regex.search(rf"(?im)^\s*{place}{DATELINE_SEPARATORS}", article.text)
-    if found is None:
-        return None
-    return Span(found.start(), found.end(), found.group())

@@ -16,7 +16,6 @@ import math
 import os
 import re
 import sqlite3
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from itertools import groupby
@@ -25,6 +24,7 @@ from typing import NamedTuple
 
 import sqlite_utils
 
+from ..names import fold
 from ..records import Article, Quote, Sentence, Span
 
 TABLES = {
@@ -252,6 +252,7 @@ on conflict (id) do update set type = coalesce(speakers.type, excluded.type),
 """
 
 # The speaker another spelling of a name already stands for (the gazetteer's first).
+SPEAKER_ROLES = "select distinct role from quotes where speaker_id = ? and role is not null"
 SPEAKER_BY_KEY = """
 select id, name, aliases from speakers where name_key = ? and id != ?
 order by in_gazetteer desc, rowid limit 1
@@ -507,7 +508,7 @@ def save_quote_rows(db: sqlite_utils.Database, article_id: str, rows: list[dict]
     known = stored_speaker_ids(db, [row["speaker_id"] for row in keyed]) if keyed else set()
     for row in keyed:
         if row["speaker_id"] not in known:
-            row["speaker_id"] = same_speaker(db, row["speaker_id"], row["speaker"], keys[row["id"]])
+            row["speaker_id"] = same_speaker(db, row["speaker_id"], row["speaker"], keys[row["id"]], row["role"])
     wanted = {row["id"]: row for row in rows}
     stored = {row["id"]: row for row in stored_rows(db, "quotes", "article_id = ?", [article_id])}
     changed = {quote_id for quote_id, row in wanted.items() if stored.get(quote_id) != row}
@@ -529,12 +530,18 @@ def stored_speaker_ids(db: sqlite_utils.Database, ids: list[str]) -> set[str]:
         "select id from speakers where id in (select value from json_each(?))", [json.dumps(ids)])}
 
 
-def same_speaker(db: sqlite_utils.Database, own_id: str, name: str, key: str) -> str:
-    """The id of the speaker this name (new to the database) is another spelling of, or ``own_id``."""
+def same_speaker(db: sqlite_utils.Database, own_id: str, name: str, key: str, role: str | None = None) -> str:
+    """The id of the speaker this name (new to the database) is another spelling of, or ``own_id``: a
+    spelling that sounds alike but is written otherwise ("Choudhary" / "Chaudhary") joins only where the
+    roles do not disagree (both known and sharing no word)."""
     found = db.execute(SPEAKER_BY_KEY, [key, own_id]).fetchone()
     if found is None:
         return own_id
     found_id, found_name, aliases = found
+    if role and speaker_id(name) != speaker_id(found_name):
+        stored = {word for known, in db.execute(SPEAKER_ROLES, [found_id]) for word in role_words(known)}
+        if stored and not stored & role_words(role):
+            return own_id
     aliases = json.loads(aliases or "[]")
     if name != found_name and name not in aliases:
         db.execute("update speakers set aliases = ? where id = ?",
@@ -889,11 +896,15 @@ def sentence_id(article_id: str, index: int) -> str:
     return f"{article_id}:{index}"
 
 
+def role_words(role: str) -> set[str]:
+    """The words of a role that say what someone is ("chief", "electoral", "officer"), folded."""
+    return {word for word in re.findall(r"\w+", fold(role)) if len(word) > 3}
+
+
 def speaker_id(name: str) -> str:
-    """A readable slug of a canonical name, accents folded: "Tomáš Dvořák" → "tomas-dvorak",
+    """A readable slug of a canonical name, accents folded: "Tomáš Dvořák" → "tomas-dvorak" (``names.fold``),
     so one person written with and without diacritics in two articles is one speaker."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
-    return "-".join(re.findall(r"\w+", folded)) or stable_id(name)
+    return "-".join(re.findall(r"\w+", fold(name))) or stable_id(name)
 
 
 def stable_id(*parts) -> str:
