@@ -4,12 +4,14 @@ The seeds (five articles and their gold.yml) are copied into tests/data/seeds, s
 suite runs on a clone alone; tests that need PolNeAR from ../shared skip without it.
 """
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from quotetrack.run.pipeline import BuildReport, Pipeline
 from quotetrack.stages.parse import Parser, decode, encode
+from quotetrack.store import parses_path
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "rules"
@@ -21,6 +23,14 @@ POLNEAR = ROOT.parent / "shared" / "eval" / "polnear"
 POLNEAR_MISSING = (f"needs PolNeAR train+dev (brat) at {POLNEAR}: the project's ../shared/eval/polnear, or "
            "github.com/networkdynamics/polnear (Newell et al., LREC 2018) laid out as data/{train,dev}/{text,attributions}")
 needs_polnear = pytest.mark.skipif(not POLNEAR.is_dir(), reason=POLNEAR_MISSING)
+
+
+def copy_db(source: Path, target: Path) -> Path:
+    """Copy a database with its parse cache file (``store.parses_path``), as a user copies a build; ``target``."""
+    shutil.copy(source, target)
+    if parses_path(source).is_file():
+        shutil.copy(parses_path(source), parses_path(target))
+    return Path(target)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 import regex
 
-from ..records import Article
+from ..errors import IngestError
+from ..records import Article, bounded_id
 from ..rulelang.rules import Boilerplate, BoilerplateRule
 from ..versions import source_digest
 from . import language, webpage
@@ -92,10 +93,6 @@ _TITLE_SMALL_WORDS = frozenset(
 )
 _TITLE_MAX_WORDS = 25
 _LEDE_MIN_WORDS = 20  # a "Place:" dateline opens a lede paragraph, not a short headline like "Sanders: ..."
-
-
-class IngestError(Exception):
-    """The input as a whole cannot be read (e.g. the path does not exist)."""
 
 
 # Markup that plain text does not hold: a document type, an <html>/<body> element, or several tags or entities.
@@ -169,7 +166,7 @@ def _files(path: str | Path, on_error: ErrorHandler) -> Iterator[Path | None]:
             else:
                 yield child
     elif why := _not_readable(path, given=True):
-        raise IngestError(f"{why}: {path}")
+        raise IngestError("QT300", f"{why}: {path}")
     else:
         yield path
 
@@ -373,7 +370,7 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
     title, title_source = (fields.pop("title"), "given") if fields.get("title") else (
         (headline, "headline") if headline else (_lede_title(lines), "lede"))
     return Article(
-        id=article_id or content_hash[:16], source=source, text=cleaned, content_hash=content_hash,
+        id=bounded_id(article_id) if article_id else content_hash[:16], source=source, text=cleaned, content_hash=content_hash,
         segments=segments, title=title, title_source=title_source, boilerplate=kept.removed,
         **{**{key: value for key, value in found.items() if value}, **fields},
     )

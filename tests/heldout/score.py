@@ -87,7 +87,7 @@ def score(predictions: dict[str, list], expected: dict) -> dict:
 
 
 def speaker_key(name: str) -> str:
-    from quotetrack.store.database import speaker_id
+    from quotetrack.store.rows import speaker_id
     return speaker_id(name)
 
 
