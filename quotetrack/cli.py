@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .errors import CodedError, RuleError, StoreError
+from .errors import CodedError, IngestError, RuleError, StoreError
 from .rulelang.rules import DEFAULT_RULES_DIR
 from .run.pipeline import BuildRefused
 from .stages.ingest import READ_KINDS
@@ -83,7 +83,7 @@ def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
         click.echo(f"skipped {where}: {why}", err=True)
     if not articles:
         skipped = f" ({len(report.errors)} skipped, see above)" if report.errors else ""
-        raise click.ClickException(f"no articles read from {source}{skipped}: quotetrack reads {READ_KINDS} files")
+        raise IngestError("QT300", f"no articles read from {source}{skipped}: quotetrack reads {READ_KINDS} files")
     return pipeline, report, articles
 
 
@@ -187,7 +187,7 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
     pipeline, report = load_pipeline(rules_dir, model_dir, device), BuildReport()
     total = count_articles(source)
     if not total:
-        raise click.ClickException(f"no articles read from {source}: quotetrack reads {READ_KINDS} files")
+        raise IngestError("QT300", f"no articles read from {source}: quotetrack reads {READ_KINDS} files")
     with build_runner(pipeline, dask_address, workers, processes) as runner, \
             contextlib.closing(StoredInputs(db_path)) as stored, progressbar(total, "Attributing quotes") as bar:
         printed = set()  # ingest's reasons, told as they come; the build's are told after it
@@ -203,7 +203,7 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
         if (where, why) not in printed:
             click.echo(f"skipped {where}: {why}", err=True)
     if not report.articles and report.errors:
-        raise click.ClickException(f"no articles read from {source} ({len(report.errors)} skipped, see above)")
+        raise IngestError("QT300", f"no articles read from {source} ({len(report.errors)} skipped, see above)")
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
     click.echo(
         f"{report.articles} articles ({report.parsed} parsed, {report.skipped_unchanged} unchanged, "
@@ -266,7 +266,7 @@ def serve(db_path, metadata_path, host, port):
     from .web.publish import serve as serve_db
 
     if not db_path.is_file():
-        raise click.ClickException(f"no database at {db_path}: build it first (quotetrack build {db_path} SOURCE)")
+        raise StoreError("QT208", f"no database at {db_path}: build it first (quotetrack build {db_path} SOURCE)")
     site = f"http://{host}:{port}"
     click.echo(f"Serving {db_path} at {site}/ (who said what: {site}/{db_path.stem}/who_said_what,"
                f" charts: {site}/-/dashboards/newsroom)", err=True)

@@ -51,6 +51,7 @@ CATALOGUE = {c.code: c for c in (
     Code("QT205", "another application's database"),
     Code("QT206", "a parse cache given where a database is meant"),
     Code("QT207", "SQLite failed while writing (disk full, damaged file)"),
+    Code("QT208", "no database at the path"),
     # ingest: the input as a whole
     Code("QT300", "the source cannot be read (missing, not a file or folder, no articles in it)"),
     # the parser

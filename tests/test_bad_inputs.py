@@ -37,7 +37,7 @@ from quotetrack.stages.ingest import (
     read_articles,
 )
 from quotetrack.stages.parse import PARSE_CHUNK_CHARS, PARSE_SENTENCE_CHARS, chunks
-from quotetrack.store import database as store
+from quotetrack.store import Store, shape
 from quotetrack.web.publish import MAX_VALUE_BYTES, datasette_instance
 
 GOOD = "Prime Minister Jane Smith said the plan would fail.\n"
@@ -127,8 +127,8 @@ CASES = [
          "no articles read from", exit_code=1),
     Case("empty-folder", lambda folder: folder, "no articles read from", exit_code=1),
     Case("fifo-as-source", lambda folder: [os.mkfifo(folder / "f"), folder / "f"][1],
-         "Error: not a regular file (a FIFO):", exit_code=1),
-    Case("missing-source", lambda folder: folder / "nothing-here", "Error: no such file or folder:", exit_code=1),
+         "Error: QT300 not a regular file (a FIFO):", exit_code=1),
+    Case("missing-source", lambda folder: folder / "nothing-here", "Error: QT300 no such file or folder:", exit_code=1),
     # 11. HTML given as text
     Case("html-as-txt", beside_good("page.txt", "<html><body><p>He said &quot;no&quot;.</p></body></html>"),
          "page.txt: looks like HTML, not plain text"),
@@ -223,7 +223,7 @@ def test_another_applications_database_is_refused_untouched(tmp_path, good_folde
     db_path = tmp_path / "theirs.db"
     before = other_application_db(db_path)
     result = run("build", db_path, good_folder)
-    assert error_line(result).startswith(f"Error: {db_path} is not a quotetrack database (it has tables quotetrack "
+    assert error_line(result).startswith(f"Error: QT205 {db_path} is not a quotetrack database (it has tables quotetrack "
                                          "did not create: articles, settings)")
     assert schema_and_rows(db_path) == before
 
@@ -233,7 +233,8 @@ def test_a_database_marked_by_another_application_is_refused(tmp_path, good_fold
     with closing(sqlite3.connect(db_path)) as db:
         db.execute("pragma application_id = 1234")
     result = run("build", db_path, good_folder)
-    assert "belongs to another application (SQLite application_id 0x4d2)" in error_line(result)
+    assert error_line(result).startswith(
+        f"Error: QT205 {db_path} belongs to another application (SQLite application_id 0x4d2)")
 
 
 def test_an_older_quotetrack_database_is_migrated(tmp_path, good_folder):
@@ -241,7 +242,7 @@ def test_an_older_quotetrack_database_is_migrated(tmp_path, good_folder):
     assert run("build", db_path, good_folder).exit_code == 0
     db = sqlite_utils.Database(db_path)
     db.execute("pragma application_id = 0")  # written before quotetrack marked its files
-    for view in store.VIEWS:
+    for view in shape.VIEWS:
         db.execute(f"drop view {view}")
     db["articles"].transform(drop={"dateline_agency"})  # an older shape
     db["speakers"].transform(not_null={"name": False})
@@ -250,23 +251,23 @@ def test_an_older_quotetrack_database_is_migrated(tmp_path, good_folder):
     result = run("build", db_path, good_folder, "--force")
     assert result.exit_code == 0, result.output
     db = sqlite_utils.Database(db_path)
-    assert not any(store._differs(db, name, shape) for name, shape in store.TABLES.items())
+    assert not any(shape._differs(db, name, table) for name, table in shape.TABLES.items())
     assert db.execute("select count(*) from who_said_what").fetchone()[0] == 1
-    assert db.execute("pragma application_id").fetchone()[0] == store.APPLICATION_ID
+    assert db.execute("pragma application_id").fetchone()[0] == shape.APPLICATION_ID
 
 
 @pytest.mark.parametrize("make, message", [
     (lambda path: path.write_text("just some text, not a database\n" * 100),
-     "is not a usable SQLite database (file is not a database): choose another file"),
+     "QT204 {db_path} is not a usable SQLite database (file is not a database): choose another file"),
     (lambda path: path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200),
-     "is not a usable SQLite database"),
+     "QT204 {db_path} is not a usable SQLite database"),
 ], ids=["text-file", "damaged-header"])
 def test_a_file_that_is_no_database(tmp_path, good_folder, make, message):
     db_path = tmp_path / "q.db"
     make(db_path)
     before = db_path.read_bytes()
     result = run("build", db_path, good_folder)
-    assert message in error_line(result)
+    assert message.format(db_path=db_path) in error_line(result)
     assert db_path.read_bytes() == before
 
 
@@ -296,7 +297,7 @@ def test_a_read_only_database_is_refused_before_any_work(tmp_path, good_folder, 
     finally:
         subprocess.run(["chattr", "-i", str(target)], capture_output=True)
         target.chmod(0o755 if target.is_dir() else 0o644)
-    assert error_line(result) == f"Error: {target} is read-only: make it writable, or build into another file"
+    assert error_line(result) == f"Error: QT202 {target} is read-only: make it writable, or build into another file"
     assert stored_quotes(db_path) == [GOOD_QUOTE]
 
 
@@ -314,11 +315,11 @@ def test_disk_full_while_writing_is_one_line_and_keeps_what_was_committed(tmp_pa
     assert run("build", db_path, good_folder).exit_code == 0
     (good_folder / "new.txt").write_text("Jones said the vote was fair.\n", encoding="utf-8")
 
-    def full(db, batch):
+    def full(store, batch):
         raise sqlite3.OperationalError("database or disk is full")
-    monkeypatch.setattr(store, "save_articles", full)
+    monkeypatch.setattr(Store, "save_results", full)
     result = run("build", db_path, good_folder)
-    assert error_line(result).startswith(f"Error: {db_path}: database or disk is full: free some space and run again")
+    assert error_line(result).startswith(f"Error: QT207 {db_path}: database or disk is full: free some space and run again")
     assert stored_quotes(db_path) == [GOOD_QUOTE]
 
 

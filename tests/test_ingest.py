@@ -10,7 +10,7 @@ from conftest import POLNEAR, SEEDS_ARTICLES, SEEDS_GOLD, needs_polnear
 
 from quotetrack.errors import RuleError
 from quotetrack.rulelang.rules import load_boilerplate
-from quotetrack.stages import ingest
+from quotetrack.stages import dates, ingest
 from quotetrack.stages.ingest import IngestError, read_articles
 
 ROOT = Path(__file__).parent.parent
@@ -226,6 +226,54 @@ def test_title_from_the_lede_when_there_is_no_headline(tmp_path, text, title):
     ("One.\nTwo.\nThree.\nFour.\nFive.\nSix.\nMay 23, 2023", None),  # too far down to be a dateline
 ])
 def test_publication_date_stated_on_a_line_of_its_own(tmp_path, text, published):
+    (article,), _ = read_all(write(tmp_path, "a.txt", text))
+    assert article.published == published
+
+
+# Every date form README.md lists (its "Dates:" paragraph), and the forms near them.
+README_DATES = [
+    ("May 23, 2023", "2023-05-23"),
+    ("23 February 2023", "2023-02-23"),
+    ("Published May 23, 2023 10:15 AM", "2023-05-23"),
+    ("Published: 23 May 2023 14:05 GMT", "2023-05-23"),
+    ("Tue 23 May 2023 09.12 BST", "2023-05-23"),
+    ("Tuesday, Aug. 6, 2024", "2024-08-06"),
+    ("Sept. 5, 2023", "2023-09-05"),
+    ("23rd of May, 2023", "2023-05-23"),
+    ("Updated 2024-08-07", "2024-08-07"),
+    ("2023-05-23", "2023-05-23"),
+    ("December 1, 2023", "2023-12-01"),
+    ("1 January 2024", "2024-01-01"),
+    ("February 30, 2023", None),
+]
+
+
+@pytest.mark.parametrize("line, published", README_DATES)
+def test_one_date_reader_reads_every_form(line, published):
+    assert dates.date_line(line) == published  # a line of its own
+    assert dates.date_of(dates.DATE.search(f"MOSCOW, {line} (Reuters) - Drones struck.")) == published  # in a line
+
+
+@pytest.mark.parametrize("line, published", README_DATES)
+def test_a_date_line_the_boilerplate_rules_keep_is_read_right(tmp_path, line, published):
+    """Issue 18: with the rule that removes date lines narrowed away, the date-line reader reads the line
+    (it used to read "May 23, 2023" as 2023-09-23 and "23 February 2023" as 2023-03-23)."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    document = yaml.safe_load((RULES_DIR / "boilerplate.yml").read_text(encoding="utf-8"))
+    document["rules"] = [rule for rule in document["rules"] if rule["id"] != "byline-and-timestamp"]
+    (rules / "boilerplate.yml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    (article,), _ = read_all(write(tmp_path, "a.txt", f"{line}\n\nDrones struck, officials said."),
+                             load_boilerplate(rules))
+    assert article.text.startswith(line) and article.published == published
+
+
+@pytest.mark.parametrize("text, published", [
+    ("date 2023-05-23\n\nDrones struck.", "2023-05-23"),  # a leading date field
+    ("MOSCOW, May 23, 2023 (Reuters) - Drones struck houses in the Belgorod region, officials said.", "2023-05-23"),
+    ("KYIV, 23 February 2023 (AFP) - Drones struck houses in the Belgorod region, officials said.", "2023-02-23"),
+])
+def test_a_leading_date_field_and_a_dated_dateline(tmp_path, text, published):
     (article,), _ = read_all(write(tmp_path, "a.txt", text))
     assert article.published == published
 

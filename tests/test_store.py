@@ -16,7 +16,15 @@ import sqlite_utils
 
 from quotetrack.errors import StoreError
 from quotetrack.records import MAX_ID_CHARS, Article, Quote, Sentence, Span, bounded_id
-from quotetrack.store import ParseFile, Store, article_rows, parses_path, rows, shape, statements
+from quotetrack.store import (
+    ParseFile,
+    Store,
+    article_rows,
+    parses_path,
+    rows,
+    shape,
+    statements,
+)
 
 PATTERNS = "rules/patterns.yml"
 RULES = [

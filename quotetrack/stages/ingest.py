@@ -9,7 +9,6 @@ text is changed, and ``Article.segments`` maps every kept character back to the 
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import json
@@ -25,7 +24,7 @@ from ..errors import IngestError
 from ..records import Article, bounded_id
 from ..rulelang.rules import Boilerplate, BoilerplateRule
 from ..versions import source_digest
-from . import language, webpage
+from . import dates, language, webpage
 
 JSONL_FIELDS = ("id", "title", "url", "published", "text")
 OUTLET_GROUP = "outlet"  # a boilerplate pattern's group of this name names the article's outlet
@@ -57,33 +56,12 @@ _DATELINE = regex.compile(
     (?(DEFINE) (?<name> \p{Lu}[\p{L}.'’-]+ (?: \s\p{Lu}[\p{L}.'’-]* ){0,3} ))
     """
 )
-_MONTHS = ("january february march april may june july august september october november december").split()
-_MONTH = r"(?P<month>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?)"
-# A line that only states when the article was published ("Published: May 23, 2023", "23 May 2023 14:05").
-_DATE_LINE = regex.compile(
-    rf"""(?x)(?i:(?:published|posted|updated|date)\s*:?\s*)?(?:(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}}\.?,?\s+)?
-    (?: (?P<iso>\d{{4}}-\d{{2}}-\d{{2}})
-      | {_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})
-      | (?P<day2>\d{{1,2}})\s+(?P<month2>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{{0,6}}\.?),?\s+(?P<year2>\d{{4}}) )
-    (?:,?\s+(?:at\s+)?\d{{1,2}}[:.]\d{{2}}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{{2,4}})?)?\s*"""
-)
 _DATE_LINE_SEARCH = 6  # lines from the top where a date line is looked for
 _LEDE_TITLE_WORDS = 10  # a title made from the lede: its first sentence, cut to this many words
 # Labels that open a first paragraph the way a dateline does ("EXCLUSIVE –", "Update:").
 _NOT_PLACES = frozenset(
     "ANALYSIS BREAKING COMMENTARY CORRECTION EDITORIAL EXCLUSIVE LIVE NOTE OPINION REVIEW UPDATE UPDATED VIDEO WATCH"
     .split()
-)
-_MONTHS = {name: number for number, names in enumerate((
-    "jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august",
-    "sep sept september", "oct october", "nov november", "dec december"), start=1) for name in names.split()}
-# A full date written out, in a dateline or a date line near the top: "May 23, 2023", "23 May 2023", "2023-05-23".
-_WRITTEN_DATE = regex.compile(
-    r"""(?xi) \b(?: (?P<month>(?&mon)) \.?\s(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s(?P<year>(?:19|20)\d\d)
-            | (?P<day>\d{1,2})(?:st|nd|rd|th)?\s(?:of\s)?(?P<month>(?&mon))\.?,?\s(?P<year>(?:19|20)\d\d)
-            | (?P<year>(?:19|20)\d\d)-(?P<month_number>\d\d)-(?P<day>\d\d) )\b
-    (?(DEFINE)(?<mon> jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?
-                       |sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))"""
 )
 _AFTER_DATELINE_DATE = regex.compile(r"\s*(?:\([^()]{1,30}\))?\s*(?:-{1,2}|[–—:])\s")  # "(Reuters) -"
 _DATE_LINES = 5  # the lines at the top where a date line or a dated dateline is looked for
@@ -513,25 +491,7 @@ def _lede_title(lines: list[str]) -> str:
 
 def _date_line(lines: list[str]) -> str | None:
     """The date (ISO) stated by a line of its own near the top, such as "May 23, 2023" or "Published: 23 May 2023"."""
-    for line in lines[:_DATE_LINE_SEARCH]:
-        if match := _DATE_LINE.fullmatch(line.strip()):
-            return _iso_date(match)
-    return None
-
-
-def _iso_date(match: regex.Match) -> str | None:
-    if match["iso"]:
-        year, month, day = map(int, match["iso"].split("-"))
-    else:
-        name = (match["month"] or match["month2"]).rstrip(".").lower()
-        months = [number for number, month in enumerate(_MONTHS, 1) if month.startswith(name[:3])]
-        if not months:
-            return None
-        year, month, day = int(match["year"] or match["year2"]), months[0], int(match["day"] or match["day2"])
-    try:
-        return dt.date(year, month, day).isoformat()
-    except ValueError:  # "February 30"
-        return None
+    return next(filter(None, map(dates.date_line, lines[:_DATE_LINE_SEARCH])), None)
 
 
 def _text_date(text: str) -> str | None:
@@ -539,15 +499,12 @@ def _text_date(text: str) -> str | None:
     or in a dateline ("MOSCOW, May 23, 2023 (Reuters) -"); a date in a sentence is an event's, not the story's."""
     lines = [line.strip() for line in text.splitlines() if line.strip()][:_DATE_LINES]
     for line in lines:
-        if not (match := _WRITTEN_DATE.search(line)):
+        if not (match := dates.DATE.search(line)):
             continue
         dateline = len(line[:match.start()].split()) <= 3 and _AFTER_DATELINE_DATE.match(line, match.end())
-        if len(line.split()) <= _DATE_LINE_MAX_WORDS and not line.endswith(".") or dateline:  # a sentence is prose
-            month = int(match["month_number"]) if match["month_number"] else _MONTHS[match["month"].lower()]
-            try:
-                return dt.date(int(match["year"]), month, int(match["day"])).isoformat()
-            except ValueError:
-                continue
+        if (len(line.split()) <= _DATE_LINE_MAX_WORDS and not line.endswith(".") or dateline) and (  # not prose
+                found := dates.date_of(match)):
+            return found
     return None
 
 

@@ -13,7 +13,6 @@ from typing import NamedTuple
 
 from .rows import stable_id
 
-
 # Two quotes of one speaker are copies of one statement when they share this
 # share of their words (syndicated copies on the seeds share 0.85 or more; two
 # four-word quotes differing in one word share 0.6)...
