@@ -54,6 +54,14 @@ CATALOGUE = {c.code: c for c in (
     Code("QT208", "no database at the path"),
     # ingest: the input as a whole
     Code("QT300", "the source cannot be read (missing, not a file or folder, no articles in it)"),
+    # ingest: one input, reported and skipped while the rest goes on
+    Code("QT301", "an input is not read (not an article file, a folder, a link, not a regular file, unreadable)"),
+    Code("QT302", "an input is over a size limit (bytes, characters, paragraphs, a JSON Lines line)"),
+    Code("QT303", "a JSON Lines record is malformed (invalid JSON, a missing or mistyped field)"),
+    Code("QT304", "not plain text (not UTF-8, not valid Unicode, HTML given as text)"),
+    Code("QT305", "no article in it (empty, not English, no article text on the page)"),
+    Code("QT306", "an article id another input already has"),
+    Code("QT307", "the boilerplate rules took too long on a line"),
     # the parser
     Code("QT400", "no Stanza models in the folder"),
     Code("QT401", "the Stanza models cannot be loaded"),

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from quotetrack.cli import cli
 from quotetrack.errors import RuleError
+from quotetrack.records import MAX_ID_CHARS, bounded_id
 from quotetrack.rulelang.rules import load_boilerplate
 from quotetrack.rulelang.schema import SCHEMAS
 from quotetrack.stages import ingest
@@ -99,30 +100,30 @@ def jsonl(*records) -> str:
 CASES = [
     # 2. one bad record
     Case("jsonl-null-text", beside_good("feed.jsonl", jsonl({"id": "ok", "text": "Fine."}, {"id": "n", "text": None})),
-         "feed.jsonl:2: field 'text' is null"),
-    Case("jsonl-bad-json", beside_good("feed.jsonl", '{"text": "A."}\n{not json\n'), "feed.jsonl:2: invalid JSON"),
+         "feed.jsonl:2: QT303 field 'text' is null"),
+    Case("jsonl-bad-json", beside_good("feed.jsonl", '{"text": "A."}\n{not json\n'), "feed.jsonl:2: QT303 invalid JSON"),
     # 3. what one article may cost
     Case("article-too-long", beside_good("long.txt", "Word " * (MAX_ARTICLE_CHARS // 5 + 1)),
-         f"long.txt: too long ({MAX_ARTICLE_CHARS + 5:,} characters; the limit is {MAX_ARTICLE_CHARS:,})"),
+         f"long.txt: QT302 too long ({MAX_ARTICLE_CHARS + 5:,} characters; the limit is {MAX_ARTICLE_CHARS:,})"),
     Case("100000-short-lines", beside_good("lines.txt", "A\n" * 100_000),
-         f"lines.txt: too many paragraphs (100,000; the limit is {MAX_ARTICLE_PARAGRAPHS:,})"),
-    Case("file-too-big", beside_good("huge.txt", b"x" * (4 * MAX_ARTICLE_CHARS + 1)), "huge.txt: too long ("),
+         f"lines.txt: QT302 too many paragraphs (100,000; the limit is {MAX_ARTICLE_PARAGRAPHS:,})"),
+    Case("file-too-big", beside_good("huge.txt", b"x" * (4 * MAX_ARTICLE_CHARS + 1)), "huge.txt: QT302 too long ("),
     # 8. same id, different article
     Case("same-id-txt-and-jsonl", beside_good("z.jsonl", jsonl({"id": "good", "text": "Other text."})),
-         "z.jsonl:1: id 'good' is already used by"),
+         "z.jsonl:1: QT306 id 'good' is already used by"),
     Case("duplicate-jsonl-ids", beside_good("feed.jsonl", jsonl({"id": 7, "text": "One."}, {"id": "7", "text": "Two."})),
-         "feed.jsonl:2: id '7' is already used by"),
+         "feed.jsonl:2: QT306 id '7' is already used by"),
     # 9. quiet skips
     Case("html-file-without-a-story", beside_good("page.html", "<p>Hi</p>"),
-         "page.html: no article text found on the page"),
+         "page.html: QT305 no article text found on the page"),
     Case("pdf-file", beside_good("report.pdf", "%PDF-1.4"),
-         "report.pdf: not an article file (quotetrack reads .txt, .jsonl, .html and .htm files)"),
-    Case("no-extension", beside_good("README", "notes"), "README: not an article file"),
-    Case("folder-named-txt", beside_good("x.txt", make=Path.mkdir), "x.txt: a folder (folders inside SOURCE are not read)"),
-    Case("symlink-loop", beside_good("loop-a.txt", make=symlink_loop), "loop-a.txt: cannot read: Too many levels"),
+         "report.pdf: QT301 not an article file (quotetrack reads .txt, .jsonl, .html and .htm files)"),
+    Case("no-extension", beside_good("README", "notes"), "README: QT301 not an article file"),
+    Case("folder-named-txt", beside_good("x.txt", make=Path.mkdir), "x.txt: QT301 a folder (folders inside SOURCE are not read)"),
+    Case("symlink-loop", beside_good("loop-a.txt", make=symlink_loop), "loop-a.txt: QT301 cannot read: Too many levels"),
     Case("broken-symlink", beside_good("gone.txt", make=lambda path: os.symlink(path.with_name("nowhere"), path)),
-         "gone.txt: broken symbolic link"),
-    Case("fifo", beside_good("pipe.txt", make=os.mkfifo), "pipe.txt: not a regular file (a FIFO)"),
+         "gone.txt: QT301 broken symbolic link"),
+    Case("fifo", beside_good("pipe.txt", make=os.mkfifo), "pipe.txt: QT301 not a regular file (a FIFO)"),
     Case("only-html", lambda folder: [(folder / "a.html").write_text("<p>x</p>"), folder][1],
          "no articles read from", exit_code=1),
     Case("empty-folder", lambda folder: folder, "no articles read from", exit_code=1),
@@ -131,9 +132,9 @@ CASES = [
     Case("missing-source", lambda folder: folder / "nothing-here", "Error: QT300 no such file or folder:", exit_code=1),
     # 11. HTML given as text
     Case("html-as-txt", beside_good("page.txt", "<html><body><p>He said &quot;no&quot;.</p></body></html>"),
-         "page.txt: looks like HTML, not plain text"),
+         "page.txt: QT304 looks like HTML, not plain text"),
     Case("entities-as-txt", beside_good("page.txt", "He said &quot;no&quot; and &quot;never&quot;.\n"),
-         "page.txt: looks like HTML, not plain text (&quot;)"),
+         "page.txt: QT304 looks like HTML, not plain text (&quot;)"),
 ]
 
 
@@ -336,7 +337,7 @@ def test_the_same_file_name_in_another_folder_is_reported_not_overwritten(tmp_pa
     assert run("build", db_path, first).exit_code == 0
     result = run("build", db_path, second)
     assert result.exit_code == 0, result.output
-    assert lines_about(result, f"skipped {second / 'x.txt'}: id 'x' is already stored for {first / 'x.txt'}")
+    assert lines_about(result, f"skipped {second / 'x.txt'}: QT306 id 'x' is already stored for {first / 'x.txt'}")
     assert "1 articles (1 parsed, 0 unchanged, 1 skipped)" in result.output
     assert stored_quotes(db_path) == ["the match was over", GOOD_QUOTE]
     assert run("build", db_path, second, "--yes").exit_code == 0
@@ -519,3 +520,22 @@ def test_any_boilerplate_file_loads_or_names_file_and_line(tmp_path, document):
         load_boilerplate(rules)
     except RuleError as error:
         assert error.code.startswith("QT") and error.path == str(rules / "boilerplate.yml") and error.message
+
+
+# ---------------------------------------------------------------- issue 22 #8: bounded ids
+
+
+def test_a_100000_character_id_is_bounded(tmp_path):
+    folder, db_path = tmp_path / "in", tmp_path / "q.db"
+    folder.mkdir()
+    long_id = "x" * 100_000
+    (folder / "feed.jsonl").write_text(json.dumps({"id": long_id, "text": GOOD * 20}) + "\n", encoding="utf-8")
+    result = run("build", db_path, folder)
+    assert result.exit_code == 0, result.output
+    with closing(sqlite3.connect(db_path)) as db:
+        assert db.execute("select id from articles").fetchall() == [(bounded_id(long_id),)]
+        assert len(bounded_id(long_id)) == MAX_ID_CHARS and bounded_id(long_id).startswith("x" * 80)
+        assert db.execute("select max(length(id)), max(length(article_id)) from sentences").fetchone() <= (
+            MAX_ID_CHARS + 4, MAX_ID_CHARS)
+        assert db.execute("select count(*) from quotes").fetchone()[0] == 20
+    assert db_path.stat().st_size < 1_000_000  # an unbounded id is repeated in every sentence and quote row

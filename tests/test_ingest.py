@@ -295,7 +295,7 @@ def test_folder_reports_bad_files_and_goes_on(tmp_path):
     articles, errors = read_all(tmp_path)
     assert [article.id for article in articles] == ["a", "d"]
     assert sorted((Path(source).name, reason.split(" (")[0]) for source, reason in errors) == [
-        ("b.txt", "not UTF-8 text"), ("c.txt", "empty text"), ("notes.md", "not an article file")]
+        ("b.txt", "QT304 not UTF-8 text"), ("c.txt", "QT305 empty text"), ("notes.md", "QT301 not an article file")]
 
 
 def test_missing_path_raises_ingest_error(tmp_path):
@@ -345,15 +345,15 @@ def test_jsonl_outlet_from_source_or_url(tmp_path, fields, outlet):
 
 
 @pytest.mark.parametrize("bad_line, reason", [
-    (b"{not json", "invalid JSON"),
-    (b'{"id": "x3"}', "no 'text' field"),
-    (b"[1, 2]", "a line must hold a JSON object"),
-    (b'{"text": ["a", "b"]}', "field 'text' must be a string"),
-    (b'{"text": "A.", "id": {"n": 1}}', "field 'id' must be a string or an integer"),
-    (b'{"text": "   "}', "empty text"),
-    (b'{"text": "caf\xe9"}', "not UTF-8 text"),
-    (b'{"text": "\\ud800"}', "a field is not valid Unicode text"),
-    (b"[" * 100_000, "invalid JSON"),
+    (b"{not json", "QT303 invalid JSON"),
+    (b'{"id": "x3"}', "QT303 no 'text' field"),
+    (b"[1, 2]", "QT303 a line must hold a JSON object"),
+    (b'{"text": ["a", "b"]}', "QT303 field 'text' must be a string"),
+    (b'{"text": "A.", "id": {"n": 1}}', "QT303 field 'id' must be a string or an integer"),
+    (b'{"text": "   "}', "QT305 empty text"),
+    (b'{"text": "caf\xe9"}', "QT304 not UTF-8 text"),
+    (b'{"text": "\\ud800"}', "QT304 a field is not valid Unicode text"),
+    (b"[" * 100_000, "QT303 invalid JSON"),
 ])
 def test_jsonl_bad_line_is_reported_and_skipped(tmp_path, bad_line, reason):
     path = write(tmp_path, "in.jsonl", b'{"text": "First."}\n' + bad_line + b'\n{"text": "Last."}\n')

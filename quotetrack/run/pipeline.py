@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import IngestError
 from ..records import Article, ParsedArticle, Quote
 from ..rulelang.lexicon import load_lexicon
 from ..rulelang.rules import DEFAULT_RULES_DIR, REGEX_TIMEOUT, load_rules
@@ -99,9 +100,9 @@ class BuildRun:
                 source, content_hash = stored.get(article.id, (None, None))
                 if not self.yes and source not in (None, article.source) and content_hash != article.content_hash:
                     self.report.articles -= 1
-                    self.report.errors.append((article.source, f"id {article.id!r} is already stored for {source}, "
-                                               "another text: rename one of the files (the id comes from the file "
-                                               "name), or pass --yes to replace it"))
+                    self.report.errors.append((article.source, str(IngestError(
+                        "QT306", f"id {article.id!r} is already stored for {source}, another text: rename one of the "
+                        "files (the id comes from the file name), or pass --yes to replace it"))))
                 elif not reattribute and content_hash == article.content_hash:
                     self.report.skipped_unchanged += 1
                 else:

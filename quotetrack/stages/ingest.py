@@ -81,8 +81,13 @@ _HTML_ENTITY = regex.compile(r"&(?:quot|amp|lt|gt|nbsp|apos|rsquo|lsquo|rdquo|ld
 _HTML_MARKS = 3  # tags or entities that make a text markup rather than prose that mentions one
 
 
-class _BadArticle(Exception):
-    """One article cannot be ingested; it is reported and skipped."""
+class _BadArticle(IngestError):
+    """One article cannot be ingested; it is reported (the reason beginning with its code) and skipped."""
+
+
+def _reason(code: str, why: str) -> str:
+    """A reason for ``on_error``: one line that begins with its code."""
+    return str(_BadArticle(code, why))
 
 
 Known = Callable[[str], Article | None]  # the article ingested before from an input hash, if any
@@ -139,7 +144,7 @@ def _files(path: str | Path, on_error: ErrorHandler) -> Iterator[Path | None]:
             if child.name.startswith("."):
                 continue
             if why := _not_readable(child):
-                on_error(str(child), why)
+                on_error(str(child), _reason("QT301", why))
                 yield None
             else:
                 yield child
@@ -172,7 +177,7 @@ def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHan
             articles = _reported(str(file), on_error, _text_article, file, boilerplate, inputs)
         for article in articles:
             if (first := first_source.setdefault(article.id, article.source)) != article.source:
-                on_error(article.source, f"id {article.id!r} is already used by {first}")
+                on_error(article.source, _reason("QT306", f"id {article.id!r} is already used by {first}"))
             else:
                 yield article
 
@@ -217,10 +222,10 @@ def _text_of_bytes(source: str, raw: bytes, boilerplate: Boilerplate, article_id
 def _read_bytes(file: Path, limit: int) -> bytes:
     try:
         if (size := file.stat().st_size) > limit:
-            raise _BadArticle(f"too long ({size:,} bytes; the limit is {limit:,} bytes)")
+            raise _BadArticle("QT302", f"too long ({size:,} bytes; the limit is {limit:,} bytes)")
         return file.read_bytes()
     except OSError as error:
-        raise _BadArticle(f"cannot read file: {error.strerror or error}") from None
+        raise _BadArticle("QT301", f"cannot read file: {error.strerror or error}") from None
 
 
 def _html_file_article(file: Path, boilerplate: Boilerplate, keep_html: bool, inputs: Inputs) -> Article:
@@ -248,7 +253,7 @@ def _page_article(source: str, html: bytes, boilerplate: Boilerplate, article_id
     try:
         page = webpage.extract(html, url=url)
     except webpage.NotAnArticle as error:
-        raise _BadArticle(str(error)) from None
+        raise _BadArticle("QT305", str(error)) from None
     found = {"title": page.title, "url": page.url or url, "published": page.published, "author": page.author,
              "site_name": page.site_name}
     metadata = {key: value for key, value in (("page_language", page.language), ("description", page.description))
@@ -264,20 +269,21 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise _BadArticle(f"not UTF-8 text (bad byte at offset {error.start})") from None
+        raise _BadArticle("QT304", f"not UTF-8 text (bad byte at offset {error.start})") from None
 
 
 def _read_jsonl(file: Path, boilerplate: Boilerplate, on_error: ErrorHandler, inputs: Inputs) -> Iterator[Article]:
     try:
         lines = file.open("rb")
     except OSError as error:
-        on_error(str(file), f"cannot read file: {error.strerror or error}")
+        on_error(str(file), _reason("QT301", f"cannot read file: {error.strerror or error}"))
         return
     with lines:  # split as bytes.splitlines splits (\r too), a line in memory at a time
         for number, raw in enumerate((line for chunk in lines for line in chunk.splitlines()), start=1):
             source = f"{file}:{number}"
             if len(raw) > MAX_JSONL_LINE_BYTES:
-                on_error(source, f"line too long ({len(raw):,} bytes; the limit is {MAX_JSONL_LINE_BYTES:,})")
+                on_error(source, _reason(
+                    "QT302", f"line too long ({len(raw):,} bytes; the limit is {MAX_JSONL_LINE_BYTES:,})"))
             elif raw.strip():
                 yield from _reported(source, on_error, inputs.article, source, raw,
                                      functools.partial(_json_article, source, raw, boilerplate))
@@ -287,23 +293,23 @@ def _json_article(source: str, raw: bytes, boilerplate: Boilerplate) -> Article:
     try:
         record = json.loads(_decode(raw))
     except json.JSONDecodeError as error:
-        raise _BadArticle(f"invalid JSON: {error.msg} (column {error.colno})") from None
+        raise _BadArticle("QT303", f"invalid JSON: {error.msg} (column {error.colno})") from None
     except RecursionError:
-        raise _BadArticle("invalid JSON: nested too deeply") from None
+        raise _BadArticle("QT303", "invalid JSON: nested too deeply") from None
     if not isinstance(record, dict):
-        raise _BadArticle("a line must hold a JSON object")
+        raise _BadArticle("QT303", "a line must hold a JSON object")
     if record.get("text") is None:
-        raise _BadArticle("no 'text' field" if "text" not in record else "field 'text' is null")
+        raise _BadArticle("QT303", "no 'text' field" if "text" not in record else "field 'text' is null")
     try:
         json.dumps(record, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise _BadArticle("a field is not valid Unicode text (lone surrogate)") from None
+        raise _BadArticle("QT304", "a field is not valid Unicode text (lone surrogate)") from None
     for key in ("title", "url", "published", "text"):
         if record.get(key) is not None and not isinstance(record[key], str):
-            raise _BadArticle(f"field {key!r} must be a string")
+            raise _BadArticle("QT303", f"field {key!r} must be a string")
     article_id = record.get("id")
     if article_id is not None and (isinstance(article_id, bool) or not isinstance(article_id, str | int)):
-        raise _BadArticle("field 'id' must be a string or an integer")
+        raise _BadArticle("QT303", "field 'id' must be a string or an integer")
     fields = {key: record[key] for key in ("title", "url", "published") if record.get(key) is not None}
     if outlet := _outlet_of(record):
         fields["outlet"] = outlet
@@ -329,10 +335,10 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
     kept = _kept_spans(text, boilerplate)
     cleaned, segments = _assemble(text, kept.spans)
     if not cleaned:
-        raise _BadArticle("empty text")
+        raise _BadArticle("QT305", "empty text")
     detected = language.identify(cleaned)
     if detected and not detected.is_english:
-        raise _BadArticle(f"not English: the text reads as {detected.code!r} (p={detected.probability:.2f}), "
+        raise _BadArticle("QT305", f"not English: the text reads as {detected.code!r} (p={detected.probability:.2f}), "
                           f"and the models read English only")
     content_hash = hashlib.sha256(cleaned.encode("utf-8")).hexdigest()
     lines = [match.group().rstrip("\r\n") for match in _LINE.finditer(cleaned)]
@@ -367,14 +373,14 @@ class _Kept:
 def _check_bounds(text: str) -> None:
     """Refuse text past the limits on one article's size, and markup given as plain text."""
     if len(text) > MAX_ARTICLE_CHARS:
-        raise _BadArticle(f"too long ({len(text):,} characters; the limit is {MAX_ARTICLE_CHARS:,})")
+        raise _BadArticle("QT302", f"too long ({len(text):,} characters; the limit is {MAX_ARTICLE_CHARS:,})")
     if (paragraphs := sum(1 for line in _LINE.finditer(text) if line.group().strip())) > MAX_ARTICLE_PARAGRAPHS:
-        raise _BadArticle(f"too many paragraphs ({paragraphs:,}; the limit is {MAX_ARTICLE_PARAGRAPHS:,})")
+        raise _BadArticle("QT302", f"too many paragraphs ({paragraphs:,}; the limit is {MAX_ARTICLE_PARAGRAPHS:,})")
     head = text[:20_000]
     marks = _HTML_TAG.findall(head, overlapped=False)[:_HTML_MARKS] + _HTML_ENTITY.findall(head)[:_HTML_MARKS]
     if _HTML_DOCUMENT.search(head) or len(marks) >= _HTML_MARKS:
         shown = ", ".join(dict.fromkeys(mark[:12] for mark in marks)) or "an <html> document"
-        raise _BadArticle(f"looks like HTML, not plain text ({shown}): give the article's text")
+        raise _BadArticle("QT304", f"looks like HTML, not plain text ({shown}): give the article's text")
 
 
 def _kept_spans(text: str, boilerplate: Boilerplate) -> _Kept:
@@ -397,7 +403,7 @@ def _kept_spans(text: str, boilerplate: Boilerplate) -> _Kept:
         try:
             removal = _rule_removing(boilerplate, lines, index)
         except TimeoutError:
-            raise _BadArticle(f"boilerplate rules took too long on the line {lines[index].strip()[:60]!r}") from None
+            raise _BadArticle("QT307", f"boilerplate rules took too long on the line {lines[index].strip()[:60]!r}") from None
         if removal:
             rule, found = removal
             kept.removed.append({"rule": rule.id, "text": lines[index].strip()})
