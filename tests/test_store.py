@@ -581,3 +581,15 @@ def test_ids_are_bounded(tmp_path):
     assert len(bounded_id(long_a)) == MAX_ID_CHARS and bounded_id(long_a).startswith("a" * 80)
     assert bounded_id(long_a) != bounded_id(long_b) and bounded_id(long_a) == bounded_id(long_a)
     assert len(rows.speaker_id("Name " * 10_000)) == MAX_ID_CHARS
+
+
+def test_an_eval_cache_written_before_is_read_as_a_parse_cache_file(tmp_path):
+    path = tmp_path / "eval-cache.db"
+    with closing(sqlite3.connect(path)) as old, old:  # as `quotetrack eval --cache` wrote it: parses alone
+        old.execute(f"pragma application_id = {shape.APPLICATION_ID}")
+        old.execute("create table parses (content_hash text, model_id text, sentences blob, "
+                    "primary key (content_hash, model_id))")
+        old.execute("insert into parses values ('hash', 'model', ?)", [b"columns/2\nblob"])
+    cache = ParseFile(path)
+    assert cache.blob("hash", "model") == b"columns/2\nblob"
+    assert cache.db.execute("pragma application_id").fetchone()[0] == shape.PARSES_APPLICATION_ID

@@ -147,12 +147,12 @@ class Store:
     def begin_build(self, fingerprint: str) -> None:
         """Mark a build with ``fingerprint`` as under way, before its first write: a rerun after any
         interruption then knows the stored quotes may be a mix of two rule sets, and attributes every
-        article again (``needs_reattribution``)."""
+        article again (``needs_reattribution``). A build with the stored fingerprint needs no mark."""
         started = self.setting(BUILD_STARTED)
-        if started is None:
-            self.set_setting(BUILD_STARTED, fingerprint)
-        elif started != fingerprint:  # a build with other rules stopped half way: rows of both may be stored
-            self.set_setting(BUILD_STARTED, MIXED)
+        if fingerprint == self.rules_fingerprint or started == fingerprint:
+            return
+        # a second rule set while another's build stopped half way: rows of both may be stored
+        self.set_setting(BUILD_STARTED, fingerprint if started is None else MIXED)
 
     def record_run(self, fingerprint: str, skipped: list[tuple[str, str]]) -> None:
         """A build finished: record the (source, reason) of the inputs it skipped, and its fingerprint."""
