@@ -1,9 +1,7 @@
 """Builds through Dask: a LocalCluster of 2 worker processes gives the database a local build gives."""
 
 import os
-import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from conftest import SEEDS_ARTICLES, copy_db

@@ -1,9 +1,7 @@
 """Builds in local worker processes (pool.ProcessRunner) give the database an in-process build gives."""
 
 import os
-import shutil
 import signal
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
