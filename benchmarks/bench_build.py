@@ -109,7 +109,7 @@ def count_decoded(counts, sentences) -> None:
 def instrument() -> Probe:
     from quotetrack.run import pipeline
     from quotetrack.stages import parse
-    from quotetrack.store import database as store
+    from quotetrack.store import Store
 
     probe = Probe()
     # parse stage (inside parse_articles): Stanza + conversion, cache writes and reads
@@ -119,11 +119,10 @@ def instrument() -> Probe:
     probe.wrap(parse.ParseCache, "blob", "cache.get")
     probe.wrap(pipeline, "decode", "cache.get.decode", count_decoded)  # in Pipeline.work
     # build bookkeeping before the article loop and after it
-    for name in ("open_db", "ensure_db_shape", "get_setting", "save_rules", "save_speakers", "article_sources",
-                 "set_setting"):
-        probe.wrap(store, name, "setup")
+    for name in ("open", "setting", "save_rules", "save_speakers", "article_sources", "set_setting"):
+        probe.wrap(Store, name, "setup")
     probe.wrap(pipeline.Pipeline, "fingerprint", "setup")
-    probe.wrap(store, "refresh_statements", "statements")
+    probe.wrap(Store, "refresh_statements", "statements")
     return probe
 
 
@@ -216,12 +215,11 @@ class BulkRecorder:
 
 def planned_calls(pipeline, articles) -> list[list[str]]:
     """The bulk_process calls a cold build of ``articles`` makes, from a dry run (nothing parsed)."""
-    import sqlite_utils
-
     from quotetrack.stages.parse import ParseCache, parse_articles
+    from quotetrack.store import ParseFile
 
-    with BulkRecorder(pipeline.parser.pipeline, parse=False) as recorder:
-        for _ in parse_articles(articles, pipeline.parser, ParseCache(sqlite_utils.Database(memory=True))):
+    with tempfile.TemporaryDirectory() as folder, BulkRecorder(pipeline.parser.pipeline, parse=False) as recorder:
+        for _ in parse_articles(articles, pipeline.parser, ParseCache(ParseFile(Path(folder) / "dry-run.parses.db"))):
             pass
     return recorder.calls
 
@@ -385,6 +383,7 @@ def child_pool(args) -> None:
     from quotetrack.run.pipeline import BuildReport, Pipeline
     from quotetrack.run.pool import ProcessRunner
     from quotetrack.stages.parse import decode
+    from quotetrack.store import parses_path
 
     pipeline = Pipeline(args.rules, args.models)
     articles = read_articles(pipeline, args.corpus, args.limit)
@@ -400,7 +399,7 @@ def child_pool(args) -> None:
         writer_rss = rss_mib_self()
     workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker
     sentences = words = 0
-    for (blob,) in sqlite_utils.Database(args.db).execute("select sentences from parses"):
+    for (blob,) in sqlite_utils.Database(parses_path(args.db)).execute("select sentences from parses"):
         parsed = decode(blob)
         sentences += len(parsed)
         words += sum(len(sentence.words) for sentence in parsed)
@@ -487,29 +486,36 @@ def rebuild(pipeline, db: Path, articles, probe: Probe, profile: Path | None = N
 
 
 def parses_only_db(cache_db: Path, target: Path) -> None:
-    """A database holding nothing but the parse cache of ``cache_db``."""
-    import sqlite_utils
+    """A database holding nothing but the parses of ``cache_db`` (an eval cache, a parse cache file or a
+    database an older quotetrack built, with its ``parses`` table), in its parse cache file."""
+    from quotetrack.store import ParseFile, parses_path
 
-    from quotetrack.stages.parse import CACHE_TABLE, ParseCache
+    parse_file = ParseFile(parses_path(target))
+    parse_file.db.execute("attach database ? as source", [str(cache_db)])
+    with parse_file.db.conn:
+        parse_file.db.execute("insert or replace into parses select content_hash, model_id, sentences from source.parses")
+    parse_file.db.execute("detach database source")
+    parse_file.close()
 
-    db = sqlite_utils.Database(target)
-    ParseCache(db)
-    db.execute("attach database ? as source", [str(cache_db)])
-    with db.conn:
-        db.execute(f"insert or replace into {CACHE_TABLE} select * from source.{CACHE_TABLE}")
-    db.execute("detach database source")
-    db.close()
+
+def copy_build(source: Path, target: Path) -> Path:
+    """Copy a database and its parse cache file (either may not exist yet); ``target``."""
+    from quotetrack.store import parses_path
+
+    for one, other in ((source, target), (parses_path(source), parses_path(target))):
+        if one.is_file():
+            shutil.copy(one, other)
+    return target
 
 
 def replicated_corpus(articles, cache_db: Path, model: str, size: int, target: Path, distinct: int | None) -> int:
     """A JSON Lines file of ``size`` articles: those of ``articles`` whose parse ``cache_db`` holds
     (the ``distinct`` shortest of them, if given), repeated under new ids (same text: same content
     hash, so every parse is a cache hit)."""
-    import sqlite_utils
-
     from quotetrack.stages.parse import ParseCache
+    from quotetrack.store import ParseFile, parses_path
 
-    cache = ParseCache(sqlite_utils.Database(cache_db))
+    cache = ParseCache(ParseFile(parses_path(cache_db)))
     cached = [a for a in articles if cache.blob(a.content_hash, model) is not None]
     if distinct:
         cached = sorted(cached, key=lambda a: (len(a.text), a.id))[:distinct]
@@ -551,7 +557,7 @@ def cached_rss(args, sizes: list[int], workdir: Path) -> list[dict]:
         corpus = workdir / f"replicated-{size}.jsonl"
         distinct = replicated_corpus(articles, base, pipeline.parser.model_id, size, corpus, args.distinct)
         db = workdir / f"cached-{size}.db"
-        shutil.copy(base, db)
+        copy_build(base, db)
         out = workdir / f"cached-{size}.json"
         log(f"cached build of {size} articles ({distinct} distinct texts)")
         command = [sys.executable, __file__, "--child-cached", "--db", str(db), "--out", str(out),
@@ -572,7 +578,7 @@ def pairwise_groups(quotes: list[dict], grouping) -> list[list[dict]]:
     """Statements as quotetrack grouped them before the index: every pair of a speaker's quotes compared."""
     from itertools import combinations
 
-    from quotetrack.store.database import near_identical, wording
+    from quotetrack.store.statements import near_identical, wording
 
     wordings = [wording(quote["content"]) for quote in quotes]
     parent = list(range(len(quotes)))
@@ -603,11 +609,11 @@ def statements_bench(db_path: Path, quotes_wanted: int, pairwise_budget: int) ->
     """
     from quotetrack.rulelang import load
     from quotetrack.run.pipeline import statement_grouping
-    from quotetrack.store import database as store
+    from quotetrack.store import Store, statements
 
-    db = store.open_db(db_path)
     grouping = statement_grouping(load())  # the default rules' defaults.yml
-    speakers = list(store.quotes_by_speaker(db))
+    with Store.open(db_path) as store:
+        speakers = list(store.quotes_by_speaker())
     stored = sum(map(len, speakers))
     copies = max(1, -(-quotes_wanted // stored))
     grown = []
@@ -623,7 +629,7 @@ def statements_bench(db_path: Path, quotes_wanted: int, pairwise_budget: int) ->
     total = sum(map(len, grown))
     pairs = sum(len(q) * (len(q) - 1) // 2 for q in grown)
     started = time.perf_counter()
-    indexed = [store.linked_groups(quotes, grouping) for quotes in grown]
+    indexed = [statements.linked_groups(quotes, grouping) for quotes in grown]
     index_s = time.perf_counter() - started
     result = {"quotes": total, "speakers": len(grown), "largest_speaker": max(map(len, grown)), "pairs": pairs,
               "index_s": index_s, "statements": sum(map(len, indexed))}
@@ -676,9 +682,11 @@ def same_rows(one: Path, other: Path) -> bool:
     """Whether two databases hold the same rows in quotetrack's tables (the rules' file paths aside)."""
     import sqlite3
 
+    from quotetrack.store import parses_path
+
     def rows(path):
-        with sqlite3.connect(path) as db:
-            return {table: sorted(map(repr, db.execute(f"select * from [{table}]")))
+        with sqlite3.connect(path) as db, sqlite3.connect(parses_path(path)) as parses:
+            return {table: sorted(map(repr, (parses if table == "parses" else db).execute(f"select * from [{table}]")))
                     for table in ("articles", "sentences", "quotes", "speakers", "statements", "parses")}
 
     return rows(one) == rows(other)
@@ -786,7 +794,7 @@ def reattribution_stages(args) -> str:
         edited = Pipeline(edited_dir, args.models)
 
         def fresh_copy(name: str) -> Path:
-            return Path(shutil.copy(base, workdir / name))
+            return copy_build(base, workdir / name)
 
         probe = instrument()
         log(f"re-attribution of {len(articles)} articles in this process")
@@ -1082,7 +1090,7 @@ def main(argv=None) -> None:
         cold = main_child["build"]
         rss.append(rss_row(main_child))
         if args.processes:
-            shutil.copy(db, workdir / "cold.db")  # the in-process cold build, before re-attribution changes it
+            copy_build(db, workdir / "cold.db")  # the in-process cold build, before re-attribution changes it
 
         # 3. re-attribution after a rule edit, 4. incremental: in this process, on the child's database
         articles = read_articles(pipeline, args.corpus, args.limit)

@@ -32,13 +32,13 @@ DEFAULT_MODELS = [REPO / "quotetrack" / "models" / "stanza_en_glove", REPO.paren
 def cold_build(pipeline, articles) -> dict:
     """One cold build into a fresh temporary database: times, and counts read back from it."""
     from quotetrack.stages.parse import ParseCache
-    from quotetrack.store import database as store
+    from quotetrack.store import ParseFile, parses_path
 
     with tempfile.TemporaryDirectory() as folder:
         wall, cpu = time.perf_counter(), time.process_time()
         report = pipeline.build(Path(folder) / "bench.db", articles)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        cache = ParseCache(store.open_db(Path(folder) / "bench.db"))
+        cache = ParseCache(ParseFile(parses_path(Path(folder) / "bench.db")))
         parses = [cache.get(a.content_hash, pipeline.parser.model_id) for a in articles]
     return {"wall": wall, "cpu": cpu, "quotes": report.quotes, "sentences": sum(map(len, parses)),
             "tokens": sum(len(s.words) for sentences in parses for s in sentences)}

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import click
 
-from .errors import RuleError
+from .errors import CodedError, IngestError, RuleError, StoreError
 from .rulelang import DEFAULT_RULES_DIR
 from .run.pipeline import BuildRefused
-from .stages.ingest import READ_KINDS, IngestError
-from .stages.parse import MODEL_DIR_ENV, ParseError
-from .store.database import StoreError
+from .stages.ingest import READ_KINDS
+from .stages.parse import MODEL_DIR_ENV
 
 DEFAULT_DB = "db/quotes.db"
 
@@ -56,12 +55,13 @@ def one_line_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (RuleError, IngestError, ParseError, StoreError, BuildRefused, FileNotFoundError) as error:
+        except (RuleError, CodedError, BuildRefused, FileNotFoundError) as error:
             raise click.ClickException(str(error)) from None
         except sqlite3.Error as error:
             where = kwargs.get("db_path") or kwargs.get("cache_path") or "the database"
             advice = next((why for phrase, why in SQLITE_ADVICE.items() if phrase in str(error)), "")
-            raise click.ClickException(f"{where}: {error}" + (f": {advice}" if advice else "")) from None
+            raise click.ClickException(str(StoreError("QT207", f"{where}: {error}" + (f": {advice}" if advice else ""))))\
+                from None
         except OSError as error:
             raise click.ClickException(f"{error.filename or 'a file'}: {error.strerror or error}") from None
     return wrapper
@@ -83,7 +83,7 @@ def read_articles(rules_dir: Path, model_dir: Path | None, source: Path):
         click.echo(f"skipped {where}: {why}", err=True)
     if not articles:
         skipped = f" ({len(report.errors)} skipped, see above)" if report.errors else ""
-        raise click.ClickException(f"no articles read from {source}{skipped}: quotetrack reads {READ_KINDS} files")
+        raise IngestError("QT300", f"no articles read from {source}{skipped}: quotetrack reads {READ_KINDS} files")
     return pipeline, report, articles
 
 
@@ -163,8 +163,9 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
 
     SOURCE is a .txt file, a .jsonl file (id, title, url, published, text), an
     .html/.htm page (main text and metadata extracted with trafilatura) or a folder
-    of them. Parses are cached in the database: re-running after a rule edit
-    re-attributes without parsing; unchanged articles are skipped.
+    of them. Parses are cached beside the database (DB_PATH's name with .parses,
+    e.g. quotes.parses.db): re-running after a rule edit re-attributes without
+    parsing; unchanged articles are skipped.
 
     Worker processes parse and match, one per CPU core (--processes), each
     loading the pipeline once; with --dask or --workers, Dask workers do. This
@@ -177,7 +178,7 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
     """
     from .run.pipeline import BuildReport
     from .stages.ingest import count_articles
-    from .store.database import StoredInputs
+    from .store import StoredInputs
 
     if dask_address and workers:
         raise click.UsageError("--dask and --workers exclude each other: --workers starts a local cluster")
@@ -186,7 +187,7 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
     pipeline, report = load_pipeline(rules_dir, model_dir, device), BuildReport()
     total = count_articles(source)
     if not total:
-        raise click.ClickException(f"no articles read from {source}: quotetrack reads {READ_KINDS} files")
+        raise IngestError("QT300", f"no articles read from {source}: quotetrack reads {READ_KINDS} files")
     with build_runner(pipeline, dask_address, workers, processes) as runner, \
             contextlib.closing(StoredInputs(db_path)) as stored, progressbar(total, "Attributing quotes") as bar:
         printed = set()  # ingest's reasons, told as they come; the build's are told after it
@@ -202,7 +203,7 @@ def build(db_path, source, rules_dir, model_dir, force, yes, dask_address, worke
         if (where, why) not in printed:
             click.echo(f"skipped {where}: {why}", err=True)
     if not report.articles and report.errors:
-        raise click.ClickException(f"no articles read from {source} ({len(report.errors)} skipped, see above)")
+        raise IngestError("QT300", f"no articles read from {source} ({len(report.errors)} skipped, see above)")
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
     click.echo(
         f"{report.articles} articles ({report.parsed} parsed, {report.skipped_unchanged} unchanged, "
@@ -265,7 +266,7 @@ def serve(db_path, metadata_path, host, port):
     from .web.publish import serve as serve_db
 
     if not db_path.is_file():
-        raise click.ClickException(f"no database at {db_path}: build it first (quotetrack build {db_path} SOURCE)")
+        raise StoreError("QT208", f"no database at {db_path}: build it first (quotetrack build {db_path} SOURCE)")
     site = f"http://{host}:{port}"
     click.echo(f"Serving {db_path} at {site}/ (who said what: {site}/{db_path.stem}/who_said_what,"
                f" charts: {site}/-/dashboards/newsroom)", err=True)
@@ -382,7 +383,7 @@ def models_download(target):
 @click.option("--articles", "articles_dir", type=click.Path(exists=True, path_type=Path),
               help="Articles of a gold.yml (default: articles/ beside it).")
 @click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
-              default="db/eval-cache.db", show_default=True, help="Parse cache: a second run parses nothing.")
+              default="db/eval-cache.db", show_default=True, help="Parse cache file: a second run parses nothing.")
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write every false positive and false negative here, for reading.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")

@@ -4,6 +4,7 @@ The seeds (five articles and their gold.yml) are copied into tests/data/seeds, s
 suite runs on a clone alone; tests that need PolNeAR from ../shared skip without it.
 """
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from quotetrack.rulelang.loader import load, load_file
 from quotetrack.rulelang.rules import Boilerplate, boilerplate_rules
 from quotetrack.run.pipeline import BuildReport, Pipeline, statement_grouping
 from quotetrack.stages.parse import Parser, decode, encode
+from quotetrack.store import parses_path
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "rules"
@@ -31,6 +33,14 @@ def load_boilerplate(folder: Path) -> Boilerplate:
     ingest write no other rule file)."""
     path = folder / "boilerplate.yml"
     return boilerplate_rules(path, load_file(path))
+
+
+def copy_db(source: Path, target: Path) -> Path:
+    """Copy a database with its parse cache file (``store.parses_path``), as a user copies a build; ``target``."""
+    shutil.copy(source, target)
+    if parses_path(source).is_file():
+        shutil.copy(parses_path(source), parses_path(target))
+    return Path(target)
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from quotetrack.cli import cli
 from quotetrack.errors import RuleError
+from quotetrack.records import MAX_ID_CHARS, bounded_id
 from quotetrack.rulelang.schema import SCHEMAS
 from quotetrack.stages import ingest
 from quotetrack.stages.ingest import (
@@ -36,7 +37,7 @@ from quotetrack.stages.ingest import (
     read_articles,
 )
 from quotetrack.stages.parse import PARSE_CHUNK_CHARS, PARSE_SENTENCE_CHARS, chunks
-from quotetrack.store import database as store
+from quotetrack.store import Store, shape
 from quotetrack.web.publish import MAX_VALUE_BYTES, datasette_instance
 
 GOOD = "Prime Minister Jane Smith said the plan would fail.\n"
@@ -98,41 +99,41 @@ def jsonl(*records) -> str:
 CASES = [
     # 2. one bad record
     Case("jsonl-null-text", beside_good("feed.jsonl", jsonl({"id": "ok", "text": "Fine."}, {"id": "n", "text": None})),
-         "feed.jsonl:2: field 'text' is null"),
-    Case("jsonl-bad-json", beside_good("feed.jsonl", '{"text": "A."}\n{not json\n'), "feed.jsonl:2: invalid JSON"),
+         "feed.jsonl:2: QT303 field 'text' is null"),
+    Case("jsonl-bad-json", beside_good("feed.jsonl", '{"text": "A."}\n{not json\n'), "feed.jsonl:2: QT303 invalid JSON"),
     # 3. what one article may cost
     Case("article-too-long", beside_good("long.txt", "Word " * (MAX_ARTICLE_CHARS // 5 + 1)),
-         f"long.txt: too long ({MAX_ARTICLE_CHARS + 5:,} characters; the limit is {MAX_ARTICLE_CHARS:,})"),
+         f"long.txt: QT302 too long ({MAX_ARTICLE_CHARS + 5:,} characters; the limit is {MAX_ARTICLE_CHARS:,})"),
     Case("100000-short-lines", beside_good("lines.txt", "A\n" * 100_000),
-         f"lines.txt: too many paragraphs (100,000; the limit is {MAX_ARTICLE_PARAGRAPHS:,})"),
-    Case("file-too-big", beside_good("huge.txt", b"x" * (4 * MAX_ARTICLE_CHARS + 1)), "huge.txt: too long ("),
+         f"lines.txt: QT302 too many paragraphs (100,000; the limit is {MAX_ARTICLE_PARAGRAPHS:,})"),
+    Case("file-too-big", beside_good("huge.txt", b"x" * (4 * MAX_ARTICLE_CHARS + 1)), "huge.txt: QT302 too long ("),
     # 8. same id, different article
     Case("same-id-txt-and-jsonl", beside_good("z.jsonl", jsonl({"id": "good", "text": "Other text."})),
-         "z.jsonl:1: id 'good' is already used by"),
+         "z.jsonl:1: QT306 id 'good' is already used by"),
     Case("duplicate-jsonl-ids", beside_good("feed.jsonl", jsonl({"id": 7, "text": "One."}, {"id": "7", "text": "Two."})),
-         "feed.jsonl:2: id '7' is already used by"),
+         "feed.jsonl:2: QT306 id '7' is already used by"),
     # 9. quiet skips
     Case("html-file-without-a-story", beside_good("page.html", "<p>Hi</p>"),
-         "page.html: no article text found on the page"),
+         "page.html: QT305 no article text found on the page"),
     Case("pdf-file", beside_good("report.pdf", "%PDF-1.4"),
-         "report.pdf: not an article file (quotetrack reads .txt, .jsonl, .html and .htm files)"),
-    Case("no-extension", beside_good("README", "notes"), "README: not an article file"),
-    Case("folder-named-txt", beside_good("x.txt", make=Path.mkdir), "x.txt: a folder (folders inside SOURCE are not read)"),
-    Case("symlink-loop", beside_good("loop-a.txt", make=symlink_loop), "loop-a.txt: cannot read: Too many levels"),
+         "report.pdf: QT301 not an article file (quotetrack reads .txt, .jsonl, .html and .htm files)"),
+    Case("no-extension", beside_good("README", "notes"), "README: QT301 not an article file"),
+    Case("folder-named-txt", beside_good("x.txt", make=Path.mkdir), "x.txt: QT301 a folder (folders inside SOURCE are not read)"),
+    Case("symlink-loop", beside_good("loop-a.txt", make=symlink_loop), "loop-a.txt: QT301 cannot read: Too many levels"),
     Case("broken-symlink", beside_good("gone.txt", make=lambda path: os.symlink(path.with_name("nowhere"), path)),
-         "gone.txt: broken symbolic link"),
-    Case("fifo", beside_good("pipe.txt", make=os.mkfifo), "pipe.txt: not a regular file (a FIFO)"),
+         "gone.txt: QT301 broken symbolic link"),
+    Case("fifo", beside_good("pipe.txt", make=os.mkfifo), "pipe.txt: QT301 not a regular file (a FIFO)"),
     Case("only-html", lambda folder: [(folder / "a.html").write_text("<p>x</p>"), folder][1],
          "no articles read from", exit_code=1),
     Case("empty-folder", lambda folder: folder, "no articles read from", exit_code=1),
     Case("fifo-as-source", lambda folder: [os.mkfifo(folder / "f"), folder / "f"][1],
-         "Error: not a regular file (a FIFO):", exit_code=1),
-    Case("missing-source", lambda folder: folder / "nothing-here", "Error: no such file or folder:", exit_code=1),
+         "Error: QT300 not a regular file (a FIFO):", exit_code=1),
+    Case("missing-source", lambda folder: folder / "nothing-here", "Error: QT300 no such file or folder:", exit_code=1),
     # 11. HTML given as text
     Case("html-as-txt", beside_good("page.txt", "<html><body><p>He said &quot;no&quot;.</p></body></html>"),
-         "page.txt: looks like HTML, not plain text"),
+         "page.txt: QT304 looks like HTML, not plain text"),
     Case("entities-as-txt", beside_good("page.txt", "He said &quot;no&quot; and &quot;never&quot;.\n"),
-         "page.txt: looks like HTML, not plain text (&quot;)"),
+         "page.txt: QT304 looks like HTML, not plain text (&quot;)"),
 ]
 
 
@@ -222,7 +223,7 @@ def test_another_applications_database_is_refused_untouched(tmp_path, good_folde
     db_path = tmp_path / "theirs.db"
     before = other_application_db(db_path)
     result = run("build", db_path, good_folder)
-    assert error_line(result).startswith(f"Error: {db_path} is not a quotetrack database (it has tables quotetrack "
+    assert error_line(result).startswith(f"Error: QT205 {db_path} is not a quotetrack database (it has tables quotetrack "
                                          "did not create: articles, settings)")
     assert schema_and_rows(db_path) == before
 
@@ -232,7 +233,8 @@ def test_a_database_marked_by_another_application_is_refused(tmp_path, good_fold
     with closing(sqlite3.connect(db_path)) as db:
         db.execute("pragma application_id = 1234")
     result = run("build", db_path, good_folder)
-    assert "belongs to another application (SQLite application_id 0x4d2)" in error_line(result)
+    assert error_line(result).startswith(
+        f"Error: QT205 {db_path} belongs to another application (SQLite application_id 0x4d2)")
 
 
 def test_an_older_quotetrack_database_is_migrated(tmp_path, good_folder):
@@ -240,7 +242,7 @@ def test_an_older_quotetrack_database_is_migrated(tmp_path, good_folder):
     assert run("build", db_path, good_folder).exit_code == 0
     db = sqlite_utils.Database(db_path)
     db.execute("pragma application_id = 0")  # written before quotetrack marked its files
-    for view in store.VIEWS:
+    for view in shape.VIEWS:
         db.execute(f"drop view {view}")
     db["articles"].transform(drop={"dateline_agency"})  # an older shape
     db["speakers"].transform(not_null={"name": False})
@@ -249,23 +251,23 @@ def test_an_older_quotetrack_database_is_migrated(tmp_path, good_folder):
     result = run("build", db_path, good_folder, "--force")
     assert result.exit_code == 0, result.output
     db = sqlite_utils.Database(db_path)
-    assert not any(store._differs(db, name, shape) for name, shape in store.TABLES.items())
+    assert not any(shape._differs(db, name, table) for name, table in shape.TABLES.items())
     assert db.execute("select count(*) from who_said_what").fetchone()[0] == 1
-    assert db.execute("pragma application_id").fetchone()[0] == store.APPLICATION_ID
+    assert db.execute("pragma application_id").fetchone()[0] == shape.APPLICATION_ID
 
 
 @pytest.mark.parametrize("make, message", [
     (lambda path: path.write_text("just some text, not a database\n" * 100),
-     "is not a usable SQLite database (file is not a database): choose another file"),
+     "QT204 {db_path} is not a usable SQLite database (file is not a database): choose another file"),
     (lambda path: path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200),
-     "is not a usable SQLite database"),
+     "QT204 {db_path} is not a usable SQLite database"),
 ], ids=["text-file", "damaged-header"])
 def test_a_file_that_is_no_database(tmp_path, good_folder, make, message):
     db_path = tmp_path / "q.db"
     make(db_path)
     before = db_path.read_bytes()
     result = run("build", db_path, good_folder)
-    assert message in error_line(result)
+    assert message.format(db_path=db_path) in error_line(result)
     assert db_path.read_bytes() == before
 
 
@@ -295,7 +297,7 @@ def test_a_read_only_database_is_refused_before_any_work(tmp_path, good_folder, 
     finally:
         subprocess.run(["chattr", "-i", str(target)], capture_output=True)
         target.chmod(0o755 if target.is_dir() else 0o644)
-    assert error_line(result) == f"Error: {target} is read-only: make it writable, or build into another file"
+    assert error_line(result) == f"Error: QT202 {target} is read-only: make it writable, or build into another file"
     assert stored_quotes(db_path) == [GOOD_QUOTE]
 
 
@@ -313,11 +315,11 @@ def test_disk_full_while_writing_is_one_line_and_keeps_what_was_committed(tmp_pa
     assert run("build", db_path, good_folder).exit_code == 0
     (good_folder / "new.txt").write_text("Jones said the vote was fair.\n", encoding="utf-8")
 
-    def full(db, batch):
+    def full(store, batch):
         raise sqlite3.OperationalError("database or disk is full")
-    monkeypatch.setattr(store, "save_articles", full)
+    monkeypatch.setattr(Store, "save_results", full)
     result = run("build", db_path, good_folder)
-    assert error_line(result).startswith(f"Error: {db_path}: database or disk is full: free some space and run again")
+    assert error_line(result).startswith(f"Error: QT207 {db_path}: database or disk is full: free some space and run again")
     assert stored_quotes(db_path) == [GOOD_QUOTE]
 
 
@@ -334,7 +336,7 @@ def test_the_same_file_name_in_another_folder_is_reported_not_overwritten(tmp_pa
     assert run("build", db_path, first).exit_code == 0
     result = run("build", db_path, second)
     assert result.exit_code == 0, result.output
-    assert lines_about(result, f"skipped {second / 'x.txt'}: id 'x' is already stored for {first / 'x.txt'}")
+    assert lines_about(result, f"skipped {second / 'x.txt'}: QT306 id 'x' is already stored for {first / 'x.txt'}")
     assert "1 articles (1 parsed, 0 unchanged, 1 skipped)" in result.output
     assert stored_quotes(db_path) == ["the match was over", GOOD_QUOTE]
     assert run("build", db_path, second, "--yes").exit_code == 0
@@ -517,3 +519,22 @@ def test_any_boilerplate_file_loads_or_names_file_and_line(tmp_path, document):
         load_boilerplate(rules)
     except RuleError as error:
         assert error.code.startswith("QT") and error.path == str(rules / "boilerplate.yml") and error.message
+
+
+# ---------------------------------------------------------------- issue 22 #8: bounded ids
+
+
+def test_a_100000_character_id_is_bounded(tmp_path):
+    folder, db_path = tmp_path / "in", tmp_path / "q.db"
+    folder.mkdir()
+    long_id = "x" * 100_000
+    (folder / "feed.jsonl").write_text(json.dumps({"id": long_id, "text": GOOD * 20}) + "\n", encoding="utf-8")
+    result = run("build", db_path, folder)
+    assert result.exit_code == 0, result.output
+    with closing(sqlite3.connect(db_path)) as db:
+        assert db.execute("select id from articles").fetchall() == [(bounded_id(long_id),)]
+        assert len(bounded_id(long_id)) == MAX_ID_CHARS and bounded_id(long_id).startswith("x" * 80)
+        assert db.execute("select max(length(id)), max(length(article_id)) from sentences").fetchone() <= (
+            MAX_ID_CHARS + 4, MAX_ID_CHARS)
+        assert db.execute("select count(*) from quotes").fetchone()[0] == 20
+    assert db_path.stat().st_size < 1_000_000  # an unbounded id is repeated in every sentence and quote row

@@ -3,14 +3,17 @@
 import importlib.metadata
 import json
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 import zlib
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES_DIR, RULES_DIR
+from conftest import EXAMPLES_DIR, RULES_DIR, SEEDS_ARTICLES, copy_db
 from importgraph import GRAPH
 
 from quotetrack.run import pipeline as pipeline_module
@@ -24,7 +27,7 @@ from quotetrack.stages.parse import (
     decode,
     encode,
 )
-from quotetrack.store import database as store
+from quotetrack.store import ParseFile, Store, parses_path
 
 
 def dump(db_path: Path) -> dict[str, list]:
@@ -37,7 +40,7 @@ def dump(db_path: Path) -> dict[str, list]:
 
 @pytest.fixture
 def copied_db(built_db, tmp_path) -> Path:
-    return Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    return copy_db(built_db, tmp_path / "quotes.db")
 
 
 def no_parsing(monkeypatch):
@@ -125,16 +128,16 @@ def unbuilt_db(copied_db) -> Path:
 def test_a_crash_loses_nothing_committed(pipeline, seed_articles, built_db, unbuilt_db, monkeypatch):
     db_path = unbuilt_db
     batches = []
-    real_save = store.save_articles
+    real_save = Store.save_results
 
-    def crash_on_second_batch(db, batch):
+    def crash_on_second_batch(self, batch):
         batches.append(batch)
         if len(batches) == 2:
             raise KeyboardInterrupt
-        real_save(db, batch)
+        real_save(self, batch)
 
     monkeypatch.setattr(pipeline_module, "STORE_BATCH", 2)
-    monkeypatch.setattr(store, "save_articles", crash_on_second_batch)
+    monkeypatch.setattr(Store, "save_results", crash_on_second_batch)
     with pytest.raises(KeyboardInterrupt):
         pipeline.build(db_path, seed_articles)
     with closing(sqlite3.connect(db_path)) as db:
@@ -155,16 +158,16 @@ def test_building_twice_in_small_batches_gives_the_same_database(pipeline, seed_
 
 
 def test_cached_parses_read_back_as_they_were_written(pipeline, seed_articles, built_db):
-    cache = ParseCache(store.open_db(built_db))
+    cache = ParseCache(ParseFile(parses_path(built_db)))
     for article in seed_articles:
         sentences = cache.get(article.content_hash, pipeline.parser.model_id)
         assert sentences and decode(encode(sentences)) == sentences
 
 
 def test_a_parse_cached_in_another_format_is_a_cache_miss(pipeline, seed_articles, copied_db):
-    cache = ParseCache(store.open_db(copied_db))
+    cache = ParseCache(ParseFile(parses_path(copied_db)))
     article = seed_articles[0]
-    cache.db.execute("update parses set sentences = ? where content_hash = ?",
+    cache.blobs.db.execute("update parses set sentences = ? where content_hash = ?",
                      [b"x\x9c an older encoding", article.content_hash])
     assert cache.get(article.content_hash, pipeline.parser.model_id) is None
     assert cache.get(seed_articles[1].content_hash, pipeline.parser.model_id) is not None
@@ -185,10 +188,10 @@ def columns_1(sentences) -> bytes:
 def test_a_parse_cached_in_the_previous_format_is_read_and_cached_again(pipeline, seed_articles, copied_db,
                                                                          built_db, monkeypatch):
     no_parsing(monkeypatch)
-    cache = ParseCache(store.open_db(copied_db))
+    cache = ParseCache(ParseFile(parses_path(copied_db)))
     article, model = seed_articles[0], pipeline.parser.model_id
     sentences = cache.get(article.content_hash, model)
-    cache.db.execute("update parses set sentences = ? where content_hash = ?",
+    cache.blobs.db.execute("update parses set sentences = ? where content_hash = ?",
                      [columns_1(sentences), article.content_hash])
     assert not cache.blob(article.content_hash, model).startswith(CACHE_FORMAT)
     assert cache.get(article.content_hash, model) == sentences
@@ -243,7 +246,7 @@ def test_build_streams_its_articles(pipeline, seed_articles, copied_db, monkeypa
 
 
 def test_work_batches_are_runs_of_cached_or_uncached_articles(pipeline, seed_articles, copied_db):
-    cache = ParseCache(store.open_db(copied_db))
+    cache = ParseCache(ParseFile(parses_path(copied_db)))
     fresh = [replace(article, content_hash="0" * 64, id=f"new{n}") for n, article in enumerate(seed_articles)]
     articles = [*seed_articles[:2], *fresh, *seed_articles[2:]]
     batches = list(pipeline_module.work_batches(articles, cache, pipeline.parser.model_id, size=3))
@@ -254,7 +257,7 @@ def test_work_batches_are_runs_of_cached_or_uncached_articles(pipeline, seed_art
 
 
 def test_a_rule_change_deleting_most_quotes_is_judged_on_a_sample(built_db, seed_articles, tmp_path, monkeypatch):
-    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    db_path = copy_db(built_db, tmp_path / "quotes.db")
     monkeypatch.setattr(pipeline_module, "CHECK_SAMPLE", 2)
     emptied = Path(shutil.copytree(RULES_DIR, tmp_path / "emptied"))
     (emptied / "patterns.yml").write_text("patterns: []\n")
@@ -269,3 +272,43 @@ def test_a_rule_change_deleting_most_quotes_is_judged_on_a_sample(built_db, seed
     report = Pipeline(commented).build(db_path, iter(seed_articles))
     assert report.articles == 5 and report.skipped_unchanged == 0
     assert dump(db_path)["quotes"] == dump(built_db)["quotes"]
+
+
+KILLED_BUILD = """
+import os, sys
+from quotetrack.run import pipeline as pipeline_module
+from quotetrack.run.pipeline import BuildReport, Pipeline
+from quotetrack.store import Store
+
+db_path, rules, articles = sys.argv[1:]
+pipeline_module.STORE_BATCH = pipeline_module.CHECK_SAMPLE = 2
+real_save = Store.save_results
+
+def save_then_die(self, batch):
+    real_save(self, batch)
+    if not self.db.conn.in_transaction:  # committed on its own: the build's second commit
+        os.kill(os.getpid(), 9)
+
+Store.save_results = save_then_die
+pipeline = Pipeline(rules)
+pipeline.build(db_path, pipeline.read(articles, BuildReport()))
+"""
+
+
+def test_a_rule_edit_build_killed_half_way_is_finished_by_a_rerun_with_the_original_rules(
+        pipeline, seed_articles, copied_db, built_db, tmp_path, monkeypatch):
+    """Issue 22 #5: the build marker is written before the first write, so a rerun after a kill -9 finishes the job,
+    whichever rules it runs with."""
+    rules = Path(shutil.copytree(RULES_DIR, tmp_path / "rules"))
+    patterns = rules / "patterns.yml"
+    text = patterns.read_text()
+    patterns.write_text(text[:text.index("  - id: according-to\n")] + text[text.index("  - id: clause-then-subject-verb"):])
+    killed = subprocess.run([sys.executable, "-c", KILLED_BUILD, str(copied_db), str(rules), str(SEEDS_ARTICLES)],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    half_done = dump(copied_db)
+    assert half_done["quotes"] != dump(built_db)["quotes"]  # two commits of the edited rules' quotes are stored
+    no_parsing(monkeypatch)
+    report = pipeline.build(copied_db, seed_articles)  # the original rules again
+    assert report.skipped_unchanged == 0 and report.parsed == 0
+    assert dump(copied_db) == dump(built_db)

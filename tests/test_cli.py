@@ -41,9 +41,9 @@ def test_a_second_build_reads_its_inputs_without_cleaning_them_again(tmp_path, m
 
 
 @pytest.mark.parametrize("args,message", [
-    (["build", "{tmp}/q.db", "{tmp}/missing"], "no such file or folder"),
+    (["build", "{tmp}/q.db", "{tmp}/missing"], "Error: QT300 no such file or folder"),
     (["serve", "{tmp}/missing.db"], "no database at"),
-    (["build", "{tmp}/q.db", str(EXAMPLES_DIR), "--models", "{tmp}"], "no Stanza models"),
+    (["build", "{tmp}/q.db", str(EXAMPLES_DIR), "--models", "{tmp}"], "Error: QT400 no Stanza models"),
 ])
 def test_failures_are_one_line(tmp_path, args, message):
     result = CliRunner().invoke(cli, [a.format(tmp=tmp_path) for a in args])

@@ -1,12 +1,10 @@
 """Builds through Dask: a LocalCluster of 2 worker processes gives the database a local build gives."""
 
 import os
-import shutil
 import threading
-from pathlib import Path
 
 import pytest
-from conftest import SEEDS_ARTICLES
+from conftest import SEEDS_ARTICLES, copy_db
 from test_build import dump
 
 distributed = pytest.importorskip("distributed")
@@ -36,7 +34,7 @@ def test_a_dask_build_is_the_local_build(pipeline, seed_articles, built_db, clie
 
 
 def test_a_worker_killed_mid_build_loses_nothing(pipeline, seed_articles, built_db, client, tmp_path):
-    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    db_path = copy_db(built_db, tmp_path / "quotes.db")
     runner = DaskRunner(client, pipeline, in_flight=4)
     victim = sorted(client.nthreads())[0]
     killed = []
@@ -57,7 +55,7 @@ def test_a_worker_killed_mid_build_loses_nothing(pipeline, seed_articles, built_
 def test_build_command_with_dask(built_db, client, tmp_path):
     from click.testing import CliRunner
 
-    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    db_path = copy_db(built_db, tmp_path / "quotes.db")
     address = client.scheduler.address
     result = CliRunner().invoke(cli, ["build", str(db_path), str(SEEDS_ARTICLES), "--force", "--dask", address])
     assert result.exit_code == 0, result.output
@@ -68,7 +66,7 @@ def test_build_command_with_dask(built_db, client, tmp_path):
 
 
 def test_a_worker_with_other_rules_refuses_the_batch(pipeline, seed_articles, built_db, client, tmp_path):
-    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    db_path = copy_db(built_db, tmp_path / "quotes.db")
     runner = DaskRunner(client, pipeline, retries=0)
     runner.fingerprint = "not-the-workers"  # as if the writer ran other rules or models
     with pytest.raises(ClusterError, match="failed on the cluster: RuntimeError: worker pipeline .* is not the writer's"):

@@ -15,7 +15,7 @@ from conftest import (
 )
 
 from quotetrack.errors import RuleError
-from quotetrack.stages import ingest
+from quotetrack.stages import dates, ingest
 from quotetrack.stages.ingest import IngestError, read_articles
 
 ROOT = Path(__file__).parent.parent
@@ -235,6 +235,54 @@ def test_publication_date_stated_on_a_line_of_its_own(tmp_path, text, published)
     assert article.published == published
 
 
+# Every date form README.md lists (its "Dates:" paragraph), and the forms near them.
+README_DATES = [
+    ("May 23, 2023", "2023-05-23"),
+    ("23 February 2023", "2023-02-23"),
+    ("Published May 23, 2023 10:15 AM", "2023-05-23"),
+    ("Published: 23 May 2023 14:05 GMT", "2023-05-23"),
+    ("Tue 23 May 2023 09.12 BST", "2023-05-23"),
+    ("Tuesday, Aug. 6, 2024", "2024-08-06"),
+    ("Sept. 5, 2023", "2023-09-05"),
+    ("23rd of May, 2023", "2023-05-23"),
+    ("Updated 2024-08-07", "2024-08-07"),
+    ("2023-05-23", "2023-05-23"),
+    ("December 1, 2023", "2023-12-01"),
+    ("1 January 2024", "2024-01-01"),
+    ("February 30, 2023", None),
+]
+
+
+@pytest.mark.parametrize("line, published", README_DATES)
+def test_one_date_reader_reads_every_form(line, published):
+    assert dates.date_line(line) == published  # a line of its own
+    assert dates.date_of(dates.DATE.search(f"MOSCOW, {line} (Reuters) - Drones struck.")) == published  # in a line
+
+
+@pytest.mark.parametrize("line, published", README_DATES)
+def test_a_date_line_the_boilerplate_rules_keep_is_read_right(tmp_path, line, published):
+    """Issue 18: with the rule that removes date lines narrowed away, the date-line reader reads the line
+    (it used to read "May 23, 2023" as 2023-09-23 and "23 February 2023" as 2023-03-23)."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    document = yaml.safe_load((RULES_DIR / "boilerplate.yml").read_text(encoding="utf-8"))
+    document["rules"] = [rule for rule in document["rules"] if rule["id"] != "byline-and-timestamp"]
+    (rules / "boilerplate.yml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    (article,), _ = read_all(write(tmp_path, "a.txt", f"{line}\n\nDrones struck, officials said."),
+                             load_boilerplate(rules))
+    assert article.text.startswith(line) and article.published == published
+
+
+@pytest.mark.parametrize("text, published", [
+    ("date 2023-05-23\n\nDrones struck.", "2023-05-23"),  # a leading date field
+    ("MOSCOW, May 23, 2023 (Reuters) - Drones struck houses in the Belgorod region, officials said.", "2023-05-23"),
+    ("KYIV, 23 February 2023 (AFP) - Drones struck houses in the Belgorod region, officials said.", "2023-02-23"),
+])
+def test_a_leading_date_field_and_a_dated_dateline(tmp_path, text, published):
+    (article,), _ = read_all(write(tmp_path, "a.txt", text))
+    assert article.published == published
+
+
 def test_outlet_from_a_syndication_notice_not_from_an_image_credit(tmp_path):
     text = ("Drones struck.\n\nPhoto: Reuters/Maxim Shemetov\n\n"
             "(Except for the headline, this story has not been edited by NDTV staff and is published from a syndicated feed.)")
@@ -252,7 +300,7 @@ def test_folder_reports_bad_files_and_goes_on(tmp_path):
     articles, errors = read_all(tmp_path)
     assert [article.id for article in articles] == ["a", "d"]
     assert sorted((Path(source).name, reason.split(" (")[0]) for source, reason in errors) == [
-        ("b.txt", "not UTF-8 text"), ("c.txt", "empty text"), ("notes.md", "not an article file")]
+        ("b.txt", "QT304 not UTF-8 text"), ("c.txt", "QT305 empty text"), ("notes.md", "QT301 not an article file")]
 
 
 def test_missing_path_raises_ingest_error(tmp_path):
@@ -302,15 +350,15 @@ def test_jsonl_outlet_from_source_or_url(tmp_path, fields, outlet):
 
 
 @pytest.mark.parametrize("bad_line, reason", [
-    (b"{not json", "invalid JSON"),
-    (b'{"id": "x3"}', "no 'text' field"),
-    (b"[1, 2]", "a line must hold a JSON object"),
-    (b'{"text": ["a", "b"]}', "field 'text' must be a string"),
-    (b'{"text": "A.", "id": {"n": 1}}', "field 'id' must be a string or an integer"),
-    (b'{"text": "   "}', "empty text"),
-    (b'{"text": "caf\xe9"}', "not UTF-8 text"),
-    (b'{"text": "\\ud800"}', "a field is not valid Unicode text"),
-    (b"[" * 100_000, "invalid JSON"),
+    (b"{not json", "QT303 invalid JSON"),
+    (b'{"id": "x3"}', "QT303 no 'text' field"),
+    (b"[1, 2]", "QT303 a line must hold a JSON object"),
+    (b'{"text": ["a", "b"]}', "QT303 field 'text' must be a string"),
+    (b'{"text": "A.", "id": {"n": 1}}', "QT303 field 'id' must be a string or an integer"),
+    (b'{"text": "   "}', "QT305 empty text"),
+    (b'{"text": "caf\xe9"}', "QT304 not UTF-8 text"),
+    (b'{"text": "\\ud800"}', "QT304 a field is not valid Unicode text"),
+    (b"[" * 100_000, "QT303 invalid JSON"),
 ])
 def test_jsonl_bad_line_is_reported_and_skipped(tmp_path, bad_line, reason):
     path = write(tmp_path, "in.jsonl", b'{"text": "First."}\n' + bad_line + b'\n{"text": "Last."}\n')

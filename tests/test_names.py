@@ -8,7 +8,7 @@ from quotetrack.names import fold, fold_name
 from quotetrack.records import Article
 from quotetrack.stages.ingest import _dateline, dateline_span
 from quotetrack.stages.resolve import Resolver
-from quotetrack.store.database import speaker_id
+from quotetrack.store.rows import speaker_id
 
 
 @pytest.mark.parametrize("written,folded", [("Straße", "strasse"), ("Yıldırım", "yildirim"), ("Dvořák", "dvorak"),

@@ -1,13 +1,11 @@
 """Builds in local worker processes (pool.ProcessRunner) give the database an in-process build gives."""
 
 import os
-import shutil
 import signal
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS_ARTICLES
+from conftest import SEEDS_ARTICLES, copy_db
 from test_build import dump
 
 from quotetrack.cli import cli
@@ -28,7 +26,7 @@ def test_a_build_in_two_worker_processes_is_the_local_build(pipeline, seed_artic
 
 
 def test_workers_replaced_after_their_batches_give_the_same_database(pipeline, seed_articles, built_db, tmp_path):
-    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    db_path = copy_db(built_db, tmp_path / "quotes.db")
     with ProcessRunner(pipeline, processes=2, batches_per_worker=1) as runner:
         pipeline.build(db_path, iter(seed_articles * 2), runner=runner, force=True, batch_size=1)
         assert len(runner.pool._processes) <= 2
@@ -36,7 +34,7 @@ def test_workers_replaced_after_their_batches_give_the_same_database(pipeline, s
 
 
 def test_one_batch_of_work_starts_no_worker(pipeline, seed_articles, built_db, tmp_path):
-    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    db_path = copy_db(built_db, tmp_path / "quotes.db")
     with ProcessRunner(pipeline, processes=2) as runner:
         pipeline.build(db_path, iter(seed_articles), runner=runner, force=True)
         assert runner.pool is None
@@ -44,7 +42,7 @@ def test_one_batch_of_work_starts_no_worker(pipeline, seed_articles, built_db, t
 
 
 def test_a_worker_killed_mid_build_loses_nothing(pipeline, seed_articles, built_db, tmp_path):
-    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    db_path = copy_db(built_db, tmp_path / "quotes.db")
 
     class KillingRunner(ProcessRunner):
         def result(self, first_id, future):
@@ -62,7 +60,7 @@ def test_a_worker_killed_mid_build_loses_nothing(pipeline, seed_articles, built_
 
 
 def test_build_command_processes(built_db, tmp_path):
-    db_path = Path(shutil.copy(built_db, tmp_path / "quotes.db"))
+    db_path = copy_db(built_db, tmp_path / "quotes.db")
     result = CliRunner().invoke(cli, ["build", str(db_path), str(SEEDS_ARTICLES), "--force", "--processes", "2"])
     assert result.exit_code == 0, result.output
     assert "5 articles (0 parsed" in result.output

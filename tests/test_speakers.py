@@ -12,7 +12,7 @@ from quotetrack.records import Article, Span
 from quotetrack.rulelang import load
 from quotetrack.rulelang.yamlfile import RuleError
 from quotetrack.run.pipeline import BuildReport
-from quotetrack.store.database import speaker_id
+from quotetrack.store.rows import speaker_id
 
 # known gaps with the embedded GloVe parser (the resolver passes these on the compact parser's trees)
 GLOVE_GAP = lambda reason: pytest.mark.xfail(reason=f"GloVe parser: {reason}", strict=False)

@@ -7,14 +7,14 @@ from itertools import combinations
 import pytest
 from conftest import GROUPING
 
-from quotetrack.store import database as store
+from quotetrack.store import Store, statements
 
 VOCABULARY = "the war will end soon said we are not going to stop Kyiv Russia free drones".split()
 
 
 def pairwise_groups(quotes: list[dict]) -> list[list[dict]]:
     """The reference: compare every pair (quadratic), join near-identical ones, keep the given order."""
-    wordings = [store.wording(quote["content"]) for quote in quotes]
+    wordings = [statements.wording(quote["content"]) for quote in quotes]
     parent = list(range(len(quotes)))
 
     def root(i):
@@ -23,7 +23,7 @@ def pairwise_groups(quotes: list[dict]) -> list[list[dict]]:
         return i
 
     for i, j in combinations(range(len(quotes)), 2):
-        if store.near_identical(wordings[i], wordings[j], GROUPING):
+        if statements.near_identical(wordings[i], wordings[j], GROUPING):
             first, second = sorted((root(i), root(j)))
             parent[second] = first
     groups = {}
@@ -66,27 +66,27 @@ def generated_quotes(seed: int, count: int) -> list[dict]:
 def test_indexed_groups_are_the_pairwise_groups(seed):
     quotes = generated_quotes(seed, 300)
     expected = pairwise_groups(quotes)
-    assert ids(store.linked_groups(quotes, GROUPING)) == ids(expected)
+    assert ids(statements.linked_groups(quotes, GROUPING)) == ids(expected)
     assert 1 < len(expected) < len(quotes)  # the case is not trivial: some groups, not one
 
 
 def test_every_near_identical_pair_is_a_candidate():
-    wordings = [store.wording(quote["content"]) for quote in generated_quotes(99, 200)]
+    wordings = [statements.wording(quote["content"]) for quote in generated_quotes(99, 200)]
     wordings = list({one.spaced: one for one in wordings}.values())  # linked_groups passes distinct wordings
-    candidates = {frozenset(pair) for pair in store.candidate_pairs(wordings, GROUPING)}
+    candidates = {frozenset(pair) for pair in statements.candidate_pairs(wordings, GROUPING)}
     near = {frozenset((i, j)) for i, j in combinations(range(len(wordings)), 2)
-            if store.near_identical(wordings[i], wordings[j], GROUPING)}
+            if statements.near_identical(wordings[i], wordings[j], GROUPING)}
     assert near and near <= candidates
     assert len(candidates) < len(wordings) * (len(wordings) - 1) // 2  # and not every pair
 
 
 def test_seed_statements_are_the_pairwise_groups(built_db):
-    db = store.open_db(built_db)
-    speakers = [quotes[0]["speaker_id"] for quotes in store.quotes_by_speaker(db)]
+    store = Store.open(built_db)
+    speakers = [quotes[0]["speaker_id"] for quotes in store.quotes_by_speaker()]
     assert len(speakers) == len(set(speakers)) > 5
-    for quotes in store.quotes_by_speaker(db):
-        assert ids(store.linked_groups(quotes, GROUPING)) == ids(pairwise_groups(quotes))
-        expected = {quote["id"]: store.statement_row(group)["id"] for group in pairwise_groups(quotes) for quote in group}
+    for quotes in store.quotes_by_speaker():
+        assert ids(statements.linked_groups(quotes, GROUPING)) == ids(pairwise_groups(quotes))
+        expected = {quote["id"]: statements.statement_row(group)["id"] for group in pairwise_groups(quotes) for quote in group}
         assert {quote["id"]: quote["statement_id"] for quote in quotes} == expected
 
 
@@ -102,11 +102,13 @@ def test_statements_kept_up_to_date_are_a_full_regrouping(pipeline, seed_article
     changes = [replace(copies[0], published="1990-01-01"),  # now the earliest copy: its statements are renamed
                replace(copies[1], text=cut, content_hash="cut")]  # half of its quotes go
     pipeline.build(db_path, changes)
-    db = store.open_db(db_path)
+    store = Store.open(db_path)
+    db = store.db
     kept = {row[0]: row[1] for row in db.execute("select id, statement_id from quotes")}
-    statements = sorted(db.execute("select * from statements").fetchall())
+    grouped = sorted(db.execute("select * from statements").fetchall())
     assert None not in kept.values() and any(count > 1 for count, in db.execute("select quote_count from statements"))
-    db.execute("update quotes set statement_id = null")  # every speaker unsettled: grouped from scratch
-    store.refresh_statements(db, GROUPING)
+    with store.transaction():
+        db.execute("update quotes set statement_id = null")  # every speaker unsettled: grouped from scratch
+    store.refresh_statements(GROUPING)
     assert {row[0]: row[1] for row in db.execute("select id, statement_id from quotes")} == kept
-    assert sorted(db.execute("select * from statements").fetchall()) == statements
+    assert sorted(db.execute("select * from statements").fetchall()) == grouped

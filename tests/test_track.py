@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES_DIR, RULES_DIR
+from conftest import EXAMPLES_DIR, RULES_DIR, copy_db
 from localweb import LocalWeb, Reply
 
 from quotetrack import cli
@@ -186,7 +186,7 @@ def tracked(tmp_path_factory, pipeline) -> Tracked:
 
         first = run_track(db, sources, pipeline)
         first_requests = list(web.requests)
-        after_first = Path(shutil.copy(db, folder / "after-first.db"))
+        after_first = copy_db(db, folder / "after-first.db")
 
         quotes_of = {story.number: {row[0] for row in table(
             db, "select q.id from quotes q join articles a on a.id = q.article_id where a.url = ?",
@@ -266,7 +266,7 @@ def test_articles_carry_the_feed_and_page_metadata(tracked):
 
 
 def test_limit_and_since_leave_the_rest_queued(tmp_path, tracked, pipeline, monkeypatch):
-    db = Path(shutil.copy(tracked.db, tmp_path / "quotes.db"))
+    db = copy_db(tracked.db, tmp_path / "quotes.db")
     with closing(sqlite3.connect(db)) as connection, connection:
         connection.execute("update tracked_urls set state = 'pending' where url like '%/news/story-1%'")
     monkeypatch.setattr(Pipeline, "build", lambda self, *args, **kwargs: BuildReport())  # nothing here needs building
@@ -279,7 +279,7 @@ def test_limit_and_since_leave_the_rest_queued(tmp_path, tracked, pipeline, monk
 # ----------------------------------------------------------------- a killed run
 
 def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path, tracked, pipeline, monkeypatch):
-    db = Path(shutil.copy(tracked.db, tmp_path / "quotes.db"))
+    db = copy_db(tracked.db, tmp_path / "quotes.db")
     tracked_ids = [row[0] for row in table(db, "select id from articles where source like 'http%'")]
     with closing(sqlite3.connect(db)) as connection, connection:  # keep only the parse cache and the saved pages
         for name in ("pages", "quotes", "sentences", "articles"):
@@ -416,7 +416,7 @@ def test_the_readme_feeds_example_is_a_valid_sources_file_with_the_defaults(tmp_
 
 
 def test_after_a_rule_edit_a_run_reattributes_what_is_stored_without_parsing(tmp_path, tracked, monkeypatch):
-    db = Path(shutil.copy(tracked.db, tmp_path / "quotes.db"))
+    db = copy_db(tracked.db, tmp_path / "quotes.db")
     rules = Path(shutil.copytree(RULES_DIR, tmp_path / "rules"))
     patterns = rules / "patterns.yml"
     text = patterns.read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ import pytest
 from conftest import RULES_DIR, load_boilerplate
 
 from quotetrack.run.pipeline import BuildReport
-from quotetrack.stages import webpage
+from quotetrack.stages import dates, webpage
 from quotetrack.stages.ingest import read_articles
 
 DATA = Path(__file__).parent / "data"
@@ -136,7 +136,7 @@ def test_a_date_near_the_top_of_a_text_is_its_published_date(tmp_path, text, pub
     ("2023-13-45", None),
 ])
 def test_dates_become_iso_8601(value, iso):
-    assert webpage.iso_date(value) == iso
+    assert dates.iso_date(value) == iso
 
 
 # ----------------------------------------------------------------- the seeds as their publishers' pages

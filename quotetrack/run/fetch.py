@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ..rulelang.yamlfile import RuleError, line_of, load_yaml
-from ..stages.webpage import iso_date
+from ..stages.dates import iso_date
 
 USER_AGENT = "quotetrack/0.1 (+https://github.com/quotetrack/quotetrack; news quote tracker)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")

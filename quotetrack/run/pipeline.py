@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import IngestError
 from ..records import Article, ParsedArticle, Quote
 from ..rulelang import DEFAULT_RULES_DIR, Rules, load
 from ..rulelang.rules import REGEX_TIMEOUT
@@ -26,13 +27,15 @@ from ..stages.parse import (
 )
 from ..stages.resolve import Resolver
 from ..stages.screen import Screen
-from ..store import database as store
+from ..store import ArticleRows, Grouping, ParseFile, Store, article_rows
 from ..versions import source_digest
 
 # the modules whose code decides which quotes an article gets: a change to any of them re-attributes
-ENGINE_MODULES = ("records", "errors", "rulelang.yamlfile", "rulelang.schema", "rulelang.rules", "rulelang.syntax",
-                  "rulelang.steptable", "rulelang.lexicon", "rulelang.statements", "rulelang.loader", "stages.view",
-                  "stages.steps", "stages.match", "stages.screen", "stages.resolve", "store.database")
+ENGINE_MODULES = ("records", "names", "errors", "rulelang.yamlfile", "rulelang.schema", "rulelang.rules",
+                  "rulelang.syntax", "rulelang.steptable", "rulelang.lexicon", "rulelang.statements", "rulelang.loader",
+                  "stages.view", "stages.steps", "stages.match", "stages.screen", "stages.resolve", "stages.ingest",
+                  "stages.dates", "stages.language", "stages.webpage", "versions",
+                  "store.shape", "store.rows", "store.statements", "store.parses", "store.database")
 STORE_BATCH = 64  # articles per database transaction: what a crash can lose, and what a commit costs once
 PARSE_BATCH = 32  # articles per unit of work: parsed in one Stanza call, or decoded and matched
 # A rule change that would leave fewer than this share of the stored quotes is refused unless confirmed
@@ -40,12 +43,6 @@ PARSE_BATCH = 32  # articles per unit of work: parsed in one Stanza call, or dec
 # the run's first CHECK_SAMPLE articles, held back until then.
 KEEP_AT_LEAST = 0.5
 CHECK_SAMPLE = 100
-
-
-def statement_grouping(rules: Rules) -> store.Grouping:
-    """When the store groups quotes of one speaker into one statement: the ``statements`` step of defaults.yml."""
-    settings = rules.attribution.settings["statements"]
-    return store.Grouping(settings["shared_words"], settings["contained_words"])
 
 
 class AttributionError(Exception):
@@ -73,7 +70,7 @@ class BuildReport:
 class Done:
     """What ``Pipeline.work`` gives back for one batch, for the database writer."""
 
-    rows: list[store.ArticleRows]
+    rows: list[ArticleRows]
     parses: list[tuple[str, bytes]]  # (content hash, encoded parse) to cache: those parsed, those cached in an older format
     seconds: dict[str, float]
     errors: list[tuple[str, str]] = field(default_factory=list)  # (source, reason) of articles left out
@@ -81,6 +78,75 @@ class Done:
 
 
 Runner = Callable[[Iterable[list[tuple[Article, bytes | None]]]], Iterable[Done]]
+
+
+def statement_grouping(rules: Rules) -> Grouping:
+    """When the store groups quotes of one speaker into one statement: the ``statements`` step of defaults.yml."""
+    settings = rules.attribution.settings["statements"]
+    return Grouping(settings["shared_words"], settings["contained_words"])
+
+
+class BuildRun:
+    """One build's steps around the store: which articles to attribute, the workers' results gathered
+    into the report, the writes in batches, the statements regrouped; timed and counted in ``report``."""
+
+    def __init__(self, store: Store, model: str, report: BuildReport, progress: Callable[[int], None] | None,
+                 yes: bool):
+        self.store, self.model, self.report, self.yes = store, model, report, yes
+        self.cache = ParseCache(store.parses)
+        self.progress = progress or (lambda count: None)
+
+    def changed(self, articles: Iterable[Article], reattribute: bool) -> Iterator[Article]:
+        """The articles to attribute: new or changed ones, or all when ``reattribute``. One stored for another
+        file with other text is reported and left out, unless ``yes``."""
+        for batch in batches(articles, STORE_BATCH):
+            self.report.articles += len(batch)
+            self.store.forget_skipped([article.source for article in batch])  # ingested now: no longer skipped
+            stored = self.store.article_sources([article.id for article in batch])
+            for article in batch:
+                source, content_hash = stored.get(article.id, (None, None))
+                if not self.yes and source not in (None, article.source) and content_hash != article.content_hash:
+                    self.report.articles -= 1
+                    self.report.errors.append((article.source, str(IngestError(
+                        "QT306", f"id {article.id!r} is already stored for {source}, another text: rename one of the "
+                        "files (the id comes from the file name), or pass --yes to replace it"))))
+                elif not reattribute and content_hash == article.content_hash:
+                    self.report.skipped_unchanged += 1
+                else:
+                    yield article
+                    continue
+                self.progress(1)
+
+    def attributed(self, done_batches: Iterable[Done]) -> Iterator[ArticleRows]:
+        """The rows of each batch's articles, in order; the batch's new parses cached as soon as they come."""
+        for done in done_batches:
+            started = time.perf_counter()
+            self.cache.put_encoded(self.model, done.parses)
+            self.report.seconds["store"] += time.perf_counter() - started
+            for stage, seconds in done.seconds.items():
+                self.report.seconds[stage] = self.report.seconds.get(stage, 0.0) + seconds
+            self.report.parsed += done.parsed
+            self.report.errors.extend(done.errors)
+            if done.errors:
+                self.progress(len(done.errors))
+            yield from done.rows
+
+    def write(self, rows: Iterable[ArticleRows]) -> bool:
+        """Save the results, ``STORE_BATCH`` articles per transaction; whether any were written."""
+        written = False
+        for batch in batches(rows, STORE_BATCH):
+            started = time.perf_counter()
+            self.store.save_results(batch)
+            self.report.seconds["store"] += time.perf_counter() - started
+            self.report.quotes += sum(len(rows.quotes) for rows in batch)
+            written = True
+            self.progress(len(batch))
+        return written
+
+    def refresh_statements(self, grouping: Grouping) -> None:
+        started = time.perf_counter()
+        self.store.refresh_statements(grouping)
+        self.report.seconds["statements"] = time.perf_counter() - started
 
 
 class Pipeline:
@@ -128,7 +194,7 @@ class Pipeline:
                 progress: Callable[[int], None] | None = None,
                 report: BuildReport | None = None) -> dict[str, tuple[ParsedArticle, list[Quote]]]:
         """Parse and quotes per article id, parsing through a cache database so a second run parses nothing."""
-        cache = ParseCache(store.open_db(cache_path)) if cache_path else None
+        cache = ParseCache(ParseFile(cache_path)) if cache_path else None
         predictions = {}
         for parsed, quotes in self.run(articles, cache, report=report):
             predictions[parsed.article.id] = (parsed, quotes)
@@ -173,96 +239,43 @@ class Pipeline:
     def build(self, db_path: str | Path, articles: Iterable[Article], report: BuildReport | None = None,
               force: bool = False, progress: Callable[[int], None] | None = None, yes: bool = False,
               runner: Runner | None = None, batch_size: int = PARSE_BATCH) -> BuildReport:
-        """Build or update the database at ``db_path`` with ``articles``, consumed one batch at a time.
+        """Build or update the database at ``db_path`` with ``articles`` (any iterable, consumed a batch at a
+        time, so memory stays flat): ingest → parse (cached) → match → screen → resolve → store.
 
-        ``articles`` may be any iterable (``stream`` reads them lazily): nothing here holds
-        more than a few batches of them, so memory stays flat whatever the corpus size.
-        Unchanged articles (same content hash, same rules and parser) are skipped; a rule
-        edit re-attributes every article from the cached parses. An article whose id is
-        stored for another file with other text is reported and skipped, and a rule edit
-        that would leave fewer than ``KEEP_AT_LEAST`` of the stored quotes raises
-        ``BuildRefused`` before anything is written; ``yes`` allows both. That check is
-        made on the first ``CHECK_SAMPLE`` articles' results, held back until it passes.
-
-        The articles go in batches of ``batch_size`` (see ``work_batches``) through ``work``,
-        here, or through ``runner``, which gives back the results in order: a
-        ``cluster.DaskRunner`` runs them on Dask workers. This process alone writes the
-        database, a batch per transaction.
+        Unchanged articles (same content hash, rules, parser and code) are skipped; a rule edit
+        re-attributes every article from the cached parses. An article whose id is stored for
+        another file with other text is skipped, and a rule edit that would leave fewer than
+        ``KEEP_AT_LEAST`` of the stored quotes (judged on the first ``CHECK_SAMPLE`` results)
+        raises ``BuildRefused`` before anything is written; ``yes`` allows both. Batches of
+        ``batch_size`` go through ``work`` here or through ``runner`` (``pool``, ``cluster``);
+        this process alone writes, a batch per transaction, after marking the build begun.
         """
         report = report or BuildReport()
         report.articles = 0
-        db = store.open_db(db_path)
-        store.ensure_db_shape(db)
-        cache = ParseCache(db)
         fingerprint = self.fingerprint()
-        stored_fingerprint = store.get_setting(db, "rules_fingerprint")
-        rules_changed = force or stored_fingerprint != fingerprint
-        check = not yes and stored_fingerprint not in (None, fingerprint)
-
-        def changed(articles: Iterable[Article]) -> Iterator[Article]:
-            for batch in batches(articles, STORE_BATCH):
-                report.articles += len(batch)
-                store.save_skipped(db, [], [article.source for article in batch])  # ingested now: no longer skipped
-                stored = store.article_sources(db, [article.id for article in batch])
-                for article in batch:
-                    source, content_hash = stored.get(article.id, (None, None))
-                    if not yes and source not in (None, article.source) and content_hash != article.content_hash:
-                        report.articles -= 1
-                        report.errors.append((article.source, f"id {article.id!r} is already stored for {source}, "
-                                              "another text: rename one of the files (the id comes from the file "
-                                              "name), or pass --yes to replace it"))
-                    elif not rules_changed and content_hash == article.content_hash:
-                        report.skipped_unchanged += 1
-                    else:
-                        yield article
-                        continue
-                    if progress:
-                        progress(1)
-
-        def attributed() -> Iterator[store.ArticleRows]:
-            work = work_batches(changed(articles), cache, self.parser.model_id, batch_size)
-            for done in runner(work) if runner else map(self.work, work):
-                started = time.perf_counter()
-                cache.put_encoded(self.parser.model_id, done.parses)  # cached as soon as made
-                report.seconds["store"] += time.perf_counter() - started
-                for stage, seconds in done.seconds.items():
-                    report.seconds[stage] = report.seconds.get(stage, 0.0) + seconds
-                report.parsed += done.parsed
-                report.errors.extend(done.errors)
-                if progress and done.errors:
-                    progress(len(done.errors))
-                yield from done.rows
-
-        def write(rows: Iterable[store.ArticleRows]) -> bool:
-            written = False
-            for batch in batches(rows, STORE_BATCH):
-                started = time.perf_counter()
-                store.save_articles(db, batch)
-                report.seconds["store"] += time.perf_counter() - started
-                report.quotes += sum(len(rows.quotes) for rows in batch)
-                written = True
-                if progress:
-                    progress(len(batch))
-            return written
-
-        rows = attributed()
-        with db.atomic():  # all that a refused rule change would have written stays unwritten
-            first = list(itertools.islice(rows, CHECK_SAMPLE)) if check else []
-            if check:
-                self._check_quotes_kept(db, db_path, first)
-            store.save_rules(db, self.rule_rows())
-            store.save_speakers(db, [{**vars(s), "name_key": self.resolver.spelling_key(s.name, s.type)}
-                                     for s in self.rules.attribution.speakers])
-            written = write(first)
-        written = write(rows) or written
-        # statements only move when quotes were written, here or by a run that stopped before this step
-        if written or db.execute("select 1 from quotes where statement_id is null limit 1").fetchone():
-            started = time.perf_counter()
-            store.refresh_statements(db, statement_grouping(self.rules))
-            report.seconds["statements"] = time.perf_counter() - started
-        store.save_skipped(db, report.errors, [])
-        store.set_setting(db, "rules_fingerprint", fingerprint)
+        with Store.open(db_path) as store:
+            run = BuildRun(store, self.parser.model_id, report, progress, yes)
+            articles = run.changed(articles, reattribute=force or store.needs_reattribution(fingerprint))
+            work = work_batches(articles, run.cache, self.parser.model_id, batch_size)
+            results = run.attributed(runner(work) if runner else map(self.work, work))
+            check = not yes and store.rules_fingerprint not in (None, fingerprint)
+            with store.transaction():  # all that a refused rule change would have written stays unwritten
+                store.begin_build(fingerprint)
+                first = list(itertools.islice(results, CHECK_SAMPLE)) if check else []
+                if check:
+                    self._check_quotes_kept(store, db_path, first)
+                store.save_rules(self.rule_rows())
+                store.save_speakers(self.speaker_rows())
+                written = run.write(first)
+            written = run.write(results) or written
+            if written or store.has_unsettled_quotes():  # or a run that stopped before grouping them
+                run.refresh_statements(statement_grouping(self.rules))
+            store.record_run(fingerprint, report.errors)
         return report
+
+    def speaker_rows(self) -> list[dict]:
+        """The gazetteer of speakers.yml, each with its spelling key, for the ``speakers`` table."""
+        return [{**vars(s), "name_key": self.resolver.spelling_key(s.name, s.type)} for s in self.rules.attribution.speakers]
 
     def work(self, batch: list[tuple[Article, bytes | None]]) -> Done:
         """Attribute a batch from ``work_batches``: parse those with no cached parse (in one call),
@@ -288,10 +301,10 @@ class Pipeline:
             except AttributionError as error:  # reported; what is stored of it stays
                 done.errors.append((article.source, str(error)))
                 continue
-            done.rows.append(store.article_rows(article, sentences, quotes))
+            done.rows.append(article_rows(article, sentences, quotes))
         return done
 
-    def _check_quotes_kept(self, db, db_path, first: list[store.ArticleRows]) -> None:
+    def _check_quotes_kept(self, store: Store, db_path, first: list[ArticleRows]) -> None:
         """Raise ``BuildRefused`` when the changed rules would leave fewer than ``KEEP_AT_LEAST`` of the stored quotes.
 
         ``first`` are the build's first results, not yet written. Their stored articles
@@ -299,19 +312,19 @@ class Pipeline:
         other stored article is taken to keep that share: exact when ``first`` holds
         every article with stored quotes, an estimate on a larger corpus.
         """
-        before = store.quote_total(db)
+        before = store.quote_total()
         if not before:
             return
-        rule_ids = json.dumps([row["id"] for row in self.rules.summary()])
+        rule_ids = [row["id"] for row in self.rules.summary()]
         ids = [rows.article["id"] for rows in first]
-        stored, kept = store.quote_counts(db, ids), store.quote_counts(db, ids, kept_rules=rule_ids)
+        stored, kept = store.quote_counts(ids), store.quote_counts(ids, kept_rules=rule_ids)
         sample = [rows for rows in first if rows.article["id"] in stored]
         now = sum(len(rows.quotes) for rows in sample)
         kept_in_sample = sum(kept.values())
         share = now / kept_in_sample if kept_in_sample else 1.0
-        after = round((store.quote_total(db, kept_rules=rule_ids) - kept_in_sample) * share) + now
+        after = round((store.quote_total(kept_rules=rule_ids) - kept_in_sample) * share) + now
         if after < KEEP_AT_LEAST * before:
-            estimated = "" if len(sample) == store.quoted_article_count(db) else \
+            estimated = "" if len(sample) == store.quoted_article_count() else \
                 f" (estimated from {len(sample):,} re-attributed articles)"
             raise BuildRefused(
                 f"the changed rules would leave {after:,} of the {before:,} quotes stored in {db_path}{estimated} "

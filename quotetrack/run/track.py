@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..stages import ingest
-from ..store import database as store
+from ..store import Store
 from . import fetch
 from .pipeline import BuildReport, Pipeline, batches
 
@@ -71,8 +71,8 @@ class Tracker:
                  on_problem: Callable[[str, str], None] | None = None, yes: bool = False):
         self.db_path, self.sources, self.pipeline, self.fetcher = db_path, sources, pipeline, fetcher
         self.keep_html, self.yes = keep_html, yes  # yes: go ahead where a build asks for confirmation
-        self.db = store.open_db(db_path)
-        store.ensure_db_shape(self.db)
+        self.store = Store.open(db_path)
+        self.db = self.store.db  # the tracking tables: tracked_urls, fetches
         self.report = TrackReport()
         self._on_problem = on_problem
 
@@ -95,9 +95,8 @@ class Tracker:
     def _reattribute_after_rule_edits(self) -> None:
         """Attribute every stored article again (from cached parses) when the rules or parser changed since
         the last build: the batches below would otherwise mark the database current with only themselves redone."""
-        stored = store.get_setting(self.db, "rules_fingerprint")
-        if stored is not None and stored != self.pipeline.fingerprint():
-            self.pipeline.build(self.db_path, list(store.stored_articles(self.db)), self.report.build, yes=self.yes)
+        if self.store.needs_reattribution(self.pipeline.fingerprint()):
+            self.pipeline.build(self.db_path, list(self.store.stored_articles()), self.report.build, yes=self.yes)
 
     def _problem(self, url: str, reason: str) -> None:
         self.report.problems.append((url, reason))

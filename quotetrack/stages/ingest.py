@@ -9,7 +9,6 @@ text is changed, and ``Article.segments`` maps every kept character back to the 
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import json
@@ -21,10 +20,11 @@ from urllib.parse import urlsplit
 
 import regex
 
-from ..records import Article, Span
+from ..errors import IngestError
+from ..records import Article, Span, bounded_id
 from ..rulelang.rules import Boilerplate, BoilerplateRule
 from ..versions import source_digest
-from . import language, webpage
+from . import dates, language, webpage
 
 JSONL_FIELDS = ("id", "title", "url", "published", "text")
 OUTLET_GROUP = "outlet"  # a boilerplate pattern's group of this name names the article's outlet
@@ -56,33 +56,12 @@ _DATELINE = regex.compile(
     (?(DEFINE) (?<name> \p{Lu}[\p{L}.'’-]+ (?: \s\p{Lu}[\p{L}.'’-]* ){0,3} ))
     """
 )
-_MONTHS = ("january february march april may june july august september october november december").split()
-_MONTH = r"(?P<month>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?)"
-# A line that only states when the article was published ("Published: May 23, 2023", "23 May 2023 14:05").
-_DATE_LINE = regex.compile(
-    rf"""(?x)(?i:(?:published|posted|updated|date)\s*:?\s*)?(?:(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}}\.?,?\s+)?
-    (?: (?P<iso>\d{{4}}-\d{{2}}-\d{{2}})
-      | {_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})
-      | (?P<day2>\d{{1,2}})\s+(?P<month2>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{{0,6}}\.?),?\s+(?P<year2>\d{{4}}) )
-    (?:,?\s+(?:at\s+)?\d{{1,2}}[:.]\d{{2}}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{{2,4}})?)?\s*"""
-)
 _DATE_LINE_SEARCH = 6  # lines from the top where a date line is looked for
 _LEDE_TITLE_WORDS = 10  # a title made from the lede: its first sentence, cut to this many words
 # Labels that open a first paragraph the way a dateline does ("EXCLUSIVE –", "Update:").
 _NOT_PLACES = frozenset(
     "ANALYSIS BREAKING COMMENTARY CORRECTION EDITORIAL EXCLUSIVE LIVE NOTE OPINION REVIEW UPDATE UPDATED VIDEO WATCH"
     .split()
-)
-_MONTHS = {name: number for number, names in enumerate((
-    "jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august",
-    "sep sept september", "oct october", "nov november", "dec december"), start=1) for name in names.split()}
-# A full date written out, in a dateline or a date line near the top: "May 23, 2023", "23 May 2023", "2023-05-23".
-_WRITTEN_DATE = regex.compile(
-    r"""(?xi) \b(?: (?P<month>(?&mon)) \.?\s(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s(?P<year>(?:19|20)\d\d)
-            | (?P<day>\d{1,2})(?:st|nd|rd|th)?\s(?:of\s)?(?P<month>(?&mon))\.?,?\s(?P<year>(?:19|20)\d\d)
-            | (?P<year>(?:19|20)\d\d)-(?P<month_number>\d\d)-(?P<day>\d\d) )\b
-    (?(DEFINE)(?<mon> jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?
-                       |sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))"""
 )
 _AFTER_DATELINE_DATE = regex.compile(r"\s*(?:\([^()]{1,30}\))?\s*(?:-{1,2}|[–—:])\s")  # "(Reuters) -"
 _DATE_LINES = 5  # the lines at the top where a date line or a dated dateline is looked for
@@ -94,10 +73,6 @@ _TITLE_MAX_WORDS = 25
 _LEDE_MIN_WORDS = 20  # a "Place:" dateline opens a lede paragraph, not a short headline like "Sanders: ..."
 
 
-class IngestError(Exception):
-    """The input as a whole cannot be read (e.g. the path does not exist)."""
-
-
 # Markup that plain text does not hold: a document type, an <html>/<body> element, or several tags or entities.
 _HTML_DOCUMENT = regex.compile(r"(?i)<!doctype\s+html|<html[\s>]|<body[\s>]")
 _HTML_TAG = regex.compile(r"(?i)</?(?:p|div|span|a|br|img|script|style|head|meta|link|li|ul|table|tr|td|h[1-6]|article"
@@ -106,8 +81,13 @@ _HTML_ENTITY = regex.compile(r"&(?:quot|amp|lt|gt|nbsp|apos|rsquo|lsquo|rdquo|ld
 _HTML_MARKS = 3  # tags or entities that make a text markup rather than prose that mentions one
 
 
-class _BadArticle(Exception):
-    """One article cannot be ingested; it is reported and skipped."""
+class _BadArticle(IngestError):
+    """One article cannot be ingested; it is reported (the reason beginning with its code) and skipped."""
+
+
+def _reason(code: str, why: str) -> str:
+    """A reason for ``on_error``: one line that begins with its code."""
+    return str(_BadArticle(code, why))
 
 
 Known = Callable[[str], Article | None]  # the article ingested before from an input hash, if any
@@ -164,12 +144,12 @@ def _files(path: str | Path, on_error: ErrorHandler) -> Iterator[Path | None]:
             if child.name.startswith("."):
                 continue
             if why := _not_readable(child):
-                on_error(str(child), why)
+                on_error(str(child), _reason("QT301", why))
                 yield None
             else:
                 yield child
     elif why := _not_readable(path, given=True):
-        raise IngestError(f"{why}: {path}")
+        raise IngestError("QT300", f"{why}: {path}")
     else:
         yield path
 
@@ -197,7 +177,7 @@ def read_articles(path: str | Path, boilerplate: Boilerplate, on_error: ErrorHan
             articles = _reported(str(file), on_error, _text_article, file, boilerplate, inputs)
         for article in articles:
             if (first := first_source.setdefault(article.id, article.source)) != article.source:
-                on_error(article.source, f"id {article.id!r} is already used by {first}")
+                on_error(article.source, _reason("QT306", f"id {article.id!r} is already used by {first}"))
             else:
                 yield article
 
@@ -242,10 +222,10 @@ def _text_of_bytes(source: str, raw: bytes, boilerplate: Boilerplate, article_id
 def _read_bytes(file: Path, limit: int) -> bytes:
     try:
         if (size := file.stat().st_size) > limit:
-            raise _BadArticle(f"too long ({size:,} bytes; the limit is {limit:,} bytes)")
+            raise _BadArticle("QT302", f"too long ({size:,} bytes; the limit is {limit:,} bytes)")
         return file.read_bytes()
     except OSError as error:
-        raise _BadArticle(f"cannot read file: {error.strerror or error}") from None
+        raise _BadArticle("QT301", f"cannot read file: {error.strerror or error}") from None
 
 
 def _html_file_article(file: Path, boilerplate: Boilerplate, keep_html: bool, inputs: Inputs) -> Article:
@@ -273,7 +253,7 @@ def _page_article(source: str, html: bytes, boilerplate: Boilerplate, article_id
     try:
         page = webpage.extract(html, url=url)
     except webpage.NotAnArticle as error:
-        raise _BadArticle(str(error)) from None
+        raise _BadArticle("QT305", str(error)) from None
     found = {"title": page.title, "url": page.url or url, "published": page.published, "author": page.author,
              "site_name": page.site_name}
     metadata = {key: value for key, value in (("page_language", page.language), ("description", page.description))
@@ -289,20 +269,21 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise _BadArticle(f"not UTF-8 text (bad byte at offset {error.start})") from None
+        raise _BadArticle("QT304", f"not UTF-8 text (bad byte at offset {error.start})") from None
 
 
 def _read_jsonl(file: Path, boilerplate: Boilerplate, on_error: ErrorHandler, inputs: Inputs) -> Iterator[Article]:
     try:
         lines = file.open("rb")
     except OSError as error:
-        on_error(str(file), f"cannot read file: {error.strerror or error}")
+        on_error(str(file), _reason("QT301", f"cannot read file: {error.strerror or error}"))
         return
     with lines:  # split as bytes.splitlines splits (\r too), a line in memory at a time
         for number, raw in enumerate((line for chunk in lines for line in chunk.splitlines()), start=1):
             source = f"{file}:{number}"
             if len(raw) > MAX_JSONL_LINE_BYTES:
-                on_error(source, f"line too long ({len(raw):,} bytes; the limit is {MAX_JSONL_LINE_BYTES:,})")
+                on_error(source, _reason(
+                    "QT302", f"line too long ({len(raw):,} bytes; the limit is {MAX_JSONL_LINE_BYTES:,})"))
             elif raw.strip():
                 yield from _reported(source, on_error, inputs.article, source, raw,
                                      functools.partial(_json_article, source, raw, boilerplate))
@@ -312,23 +293,23 @@ def _json_article(source: str, raw: bytes, boilerplate: Boilerplate) -> Article:
     try:
         record = json.loads(_decode(raw))
     except json.JSONDecodeError as error:
-        raise _BadArticle(f"invalid JSON: {error.msg} (column {error.colno})") from None
+        raise _BadArticle("QT303", f"invalid JSON: {error.msg} (column {error.colno})") from None
     except RecursionError:
-        raise _BadArticle("invalid JSON: nested too deeply") from None
+        raise _BadArticle("QT303", "invalid JSON: nested too deeply") from None
     if not isinstance(record, dict):
-        raise _BadArticle("a line must hold a JSON object")
+        raise _BadArticle("QT303", "a line must hold a JSON object")
     if record.get("text") is None:
-        raise _BadArticle("no 'text' field" if "text" not in record else "field 'text' is null")
+        raise _BadArticle("QT303", "no 'text' field" if "text" not in record else "field 'text' is null")
     try:
         json.dumps(record, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise _BadArticle("a field is not valid Unicode text (lone surrogate)") from None
+        raise _BadArticle("QT304", "a field is not valid Unicode text (lone surrogate)") from None
     for key in ("title", "url", "published", "text"):
         if record.get(key) is not None and not isinstance(record[key], str):
-            raise _BadArticle(f"field {key!r} must be a string")
+            raise _BadArticle("QT303", f"field {key!r} must be a string")
     article_id = record.get("id")
     if article_id is not None and (isinstance(article_id, bool) or not isinstance(article_id, str | int)):
-        raise _BadArticle("field 'id' must be a string or an integer")
+        raise _BadArticle("QT303", "field 'id' must be a string or an integer")
     fields = {key: record[key] for key in ("title", "url", "published") if record.get(key) is not None}
     if outlet := _outlet_of(record):
         fields["outlet"] = outlet
@@ -354,10 +335,10 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
     kept = _kept_spans(text, boilerplate)
     cleaned, segments = _assemble(text, kept.spans)
     if not cleaned:
-        raise _BadArticle("empty text")
+        raise _BadArticle("QT305", "empty text")
     detected = language.identify(cleaned)
     if detected and not detected.is_english:
-        raise _BadArticle(f"not English: the text reads as {detected.code!r} (p={detected.probability:.2f}), "
+        raise _BadArticle("QT305", f"not English: the text reads as {detected.code!r} (p={detected.probability:.2f}), "
                           f"and the models read English only")
     content_hash = hashlib.sha256(cleaned.encode("utf-8")).hexdigest()
     lines = [match.group().rstrip("\r\n") for match in _LINE.finditer(cleaned)]
@@ -373,7 +354,7 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
     title, title_source = (fields.pop("title"), "given") if fields.get("title") else (
         (headline, "headline") if headline else (_lede_title(lines), "lede"))
     return Article(
-        id=article_id or content_hash[:16], source=source, text=cleaned, content_hash=content_hash,
+        id=bounded_id(article_id) if article_id else content_hash[:16], source=source, text=cleaned, content_hash=content_hash,
         segments=segments, title=title, title_source=title_source, boilerplate=kept.removed,
         **{**{key: value for key, value in found.items() if value}, **fields},
     )
@@ -392,14 +373,14 @@ class _Kept:
 def _check_bounds(text: str) -> None:
     """Refuse text past the limits on one article's size, and markup given as plain text."""
     if len(text) > MAX_ARTICLE_CHARS:
-        raise _BadArticle(f"too long ({len(text):,} characters; the limit is {MAX_ARTICLE_CHARS:,})")
+        raise _BadArticle("QT302", f"too long ({len(text):,} characters; the limit is {MAX_ARTICLE_CHARS:,})")
     if (paragraphs := sum(1 for line in _LINE.finditer(text) if line.group().strip())) > MAX_ARTICLE_PARAGRAPHS:
-        raise _BadArticle(f"too many paragraphs ({paragraphs:,}; the limit is {MAX_ARTICLE_PARAGRAPHS:,})")
+        raise _BadArticle("QT302", f"too many paragraphs ({paragraphs:,}; the limit is {MAX_ARTICLE_PARAGRAPHS:,})")
     head = text[:20_000]
     marks = _HTML_TAG.findall(head, overlapped=False)[:_HTML_MARKS] + _HTML_ENTITY.findall(head)[:_HTML_MARKS]
     if _HTML_DOCUMENT.search(head) or len(marks) >= _HTML_MARKS:
         shown = ", ".join(dict.fromkeys(mark[:12] for mark in marks)) or "an <html> document"
-        raise _BadArticle(f"looks like HTML, not plain text ({shown}): give the article's text")
+        raise _BadArticle("QT304", f"looks like HTML, not plain text ({shown}): give the article's text")
 
 
 def _kept_spans(text: str, boilerplate: Boilerplate) -> _Kept:
@@ -422,7 +403,7 @@ def _kept_spans(text: str, boilerplate: Boilerplate) -> _Kept:
         try:
             removal = _rule_removing(boilerplate, lines, index)
         except TimeoutError:
-            raise _BadArticle(f"boilerplate rules took too long on the line {lines[index].strip()[:60]!r}") from None
+            raise _BadArticle("QT307", f"boilerplate rules took too long on the line {lines[index].strip()[:60]!r}") from None
         if removal:
             rule, found = removal
             kept.removed.append({"rule": rule.id, "text": lines[index].strip()})
@@ -516,25 +497,7 @@ def _lede_title(lines: list[str]) -> str:
 
 def _date_line(lines: list[str]) -> str | None:
     """The date (ISO) stated by a line of its own near the top, such as "May 23, 2023" or "Published: 23 May 2023"."""
-    for line in lines[:_DATE_LINE_SEARCH]:
-        if match := _DATE_LINE.fullmatch(line.strip()):
-            return _iso_date(match)
-    return None
-
-
-def _iso_date(match: regex.Match) -> str | None:
-    if match["iso"]:
-        year, month, day = map(int, match["iso"].split("-"))
-    else:
-        name = (match["month"] or match["month2"]).rstrip(".").lower()
-        months = [number for number, month in enumerate(_MONTHS, 1) if month.startswith(name[:3])]
-        if not months:
-            return None
-        year, month, day = int(match["year"] or match["year2"]), months[0], int(match["day"] or match["day2"])
-    try:
-        return dt.date(year, month, day).isoformat()
-    except ValueError:  # "February 30"
-        return None
+    return next(filter(None, map(dates.date_line, lines[:_DATE_LINE_SEARCH])), None)
 
 
 def _text_date(text: str) -> str | None:
@@ -542,15 +505,12 @@ def _text_date(text: str) -> str | None:
     or in a dateline ("MOSCOW, May 23, 2023 (Reuters) -"); a date in a sentence is an event's, not the story's."""
     lines = [line.strip() for line in text.splitlines() if line.strip()][:_DATE_LINES]
     for line in lines:
-        if not (match := _WRITTEN_DATE.search(line)):
+        if not (match := dates.DATE.search(line)):
             continue
         dateline = len(line[:match.start()].split()) <= 3 and _AFTER_DATELINE_DATE.match(line, match.end())
-        if len(line.split()) <= _DATE_LINE_MAX_WORDS and not line.endswith(".") or dateline:  # a sentence is prose
-            month = int(match["month_number"]) if match["month_number"] else _MONTHS[match["month"].lower()]
-            try:
-                return dt.date(int(match["year"]), month, int(match["day"])).isoformat()
-            except ValueError:
-                continue
+        if (len(line.split()) <= _DATE_LINE_MAX_WORDS and not line.endswith(".") or dateline) and (  # not prose
+                found := dates.date_of(match)):
+            return found
     return None
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import regex
 
+from ..errors import ParseError
 from ..records import Article, ParsedArticle, Sentence, Word
 
 PROCESSORS = "tokenize,mwt,pos,lemma,depparse"
@@ -25,7 +26,6 @@ PROCESSORS = "tokenize,mwt,pos,lemma,depparse"
 PIPELINE_OPTIONS = {"mwt_dict_only": True}
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "stanza_en_glove"
 MODEL_DIR_ENV = "QUOTETRACK_STANZA_DIR"
-CACHE_TABLE = "parses"
 PARAGRAPH = regex.compile(r"[^\n]+")
 # The parser's memory grows with the square of a sentence's length: a 20,000-word run-on
 # "sentence" asked for 81 GB. So the parser never sees more than PARSE_SENTENCE_CHARS without a
@@ -42,15 +42,11 @@ WORD_FIELDS = ("text", "lemma", "upos", "xpos", "feats", "head", "deprel", "star
 TEXT_FIELDS = {"text", "lemma", "upos", "xpos", "feats", "deprel"}
 
 
-class ParseError(Exception):
-    """The Stanza models cannot be found or loaded."""
-
-
 def resolve_model_dir(model_dir: str | Path | None = None) -> Path:
     """The Stanza resources folder: the option, else $QUOTETRACK_STANZA_DIR, else the embedded GloVe set."""
     chosen = Path(model_dir or os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)
     if not (chosen / "resources.json").is_file():
-        raise ParseError(f"no Stanza models in {chosen} (resources.json missing)")
+        raise ParseError("QT400", f"no Stanza models in {chosen} (resources.json missing)")
     return chosen
 
 
@@ -77,7 +73,7 @@ def load_stanza(model_dir: str, device: str | None = None):
         pipeline = stanza.Pipeline("en", dir=model_dir, processors=PROCESSORS, download_method=None,
                                    logging_level="WARN", device=device, **PIPELINE_OPTIONS)
     except Exception as error:  # stanza raises many kinds here
-        raise ParseError(f"cannot load Stanza models from {model_dir}: {error}") from None
+        raise ParseError("QT401", f"cannot load Stanza models from {model_dir}: {error}") from None
     speed_up(pipeline.processors["depparse"])
     gc.freeze()  # the models' many Python objects live as long as the process: collections skip them
     return pipeline
@@ -203,23 +199,16 @@ def decode(blob: bytes) -> list[Sentence]:
 
 
 class ParseCache:
-    """Parses stored in a SQLite table keyed by (content_hash, model_id); shared across runs."""
+    """Parses cached by (content hash, model id) in a blob store (``store.ParseFile``: a SQLite file of its
+    own), encoded and decoded here; a parse cached in a format no longer read is a miss."""
 
-    def __init__(self, db):
-        self.db = db
-        if CACHE_TABLE not in db.table_names():
-            db[CACHE_TABLE].create(
-                {"content_hash": str, "model_id": str, "sentences": bytes},
-                pk=("content_hash", "model_id"),
-            )
+    def __init__(self, blobs):
+        self.blobs = blobs  # has blob(content_hash, model) -> bytes | None and put(model, [(content_hash, bytes)])
 
     def blob(self, content_hash: str, model: str) -> bytes | None:
-        """The encoded parse (see ``decode``), if one in this format is cached."""
-        row = self.db.execute(
-            f"select sentences from {CACHE_TABLE} where content_hash = ? and model_id = ?",
-            [content_hash, model],
-        ).fetchone()
-        return row[0] if row and row[0].startswith(READ_FORMATS) else None
+        """The encoded parse (see ``decode``), if one in a format still read is cached."""
+        blob = self.blobs.blob(content_hash, model)
+        return blob if blob and blob.startswith(READ_FORMATS) else None
 
     def get(self, content_hash: str, model: str) -> list[Sentence] | None:
         blob = self.blob(content_hash, model)
@@ -230,12 +219,7 @@ class ParseCache:
 
     def put_encoded(self, model: str, parses: list[tuple[str, bytes]]) -> None:
         """Cache encoded parses, given as (content hash, ``encode``'s bytes), in one transaction."""
-        if parses:
-            with self.db.conn:
-                self.db[CACHE_TABLE].insert_all(
-                    [{"content_hash": content_hash, "model_id": model, "sentences": blob} for content_hash, blob in parses],
-                    replace=True,
-                )
+        self.blobs.put(model, parses)
 
 
 def parse_articles(

@@ -6,17 +6,15 @@ so every offset refers to the text that is stored, never to the HTML.
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 from dataclasses import dataclass
 
 import regex
 
+from .dates import iso_date
+
 MAX_HTML_BYTES = 5_000_000  # a larger page is no single news article: refused before parsing
 MIN_ARTICLE_WORDS = 60  # less main text than this is a front page, a gallery or an error page
 MAX_LINK_SHARE = 0.5  # main text that is mostly link text is a list of other stories
-
-_ISO_DATE = regex.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
 class NotAnArticle(Exception):
@@ -95,25 +93,3 @@ def _page_language(html: bytes | str) -> str | None:
     head = (html.encode("utf-8", "replace") if isinstance(html, str) else html)[:20_000]
     match = _LANG_ATTRIBUTE.search(head)
     return match[1].decode("ascii").lower() if match else None
-
-
-def iso_date(value) -> str | None:
-    """A date or time as ISO 8601 (``2023-05-23`` or ``2023-05-23T10:15:00+00:00``), from the forms feeds
-    and pages use: ISO 8601 itself, RFC 822 (``Tue, 23 May 2023 10:15:00 GMT``) or a ``time.struct_time``
-    (as feedparser gives, in UTC). ``None`` when it cannot be read."""
-    if value is None:
-        return None
-    if isinstance(value, tuple):  # time.struct_time, UTC
-        return dt.datetime(*value[:6], tzinfo=dt.timezone.utc).isoformat()
-    value = str(value).strip()
-    if match := _ISO_DATE.fullmatch(value):
-        text = match.group().replace(" ", "T")
-        try:
-            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed.date().isoformat() if len(text) == 10 else parsed.isoformat()
-    try:
-        return email.utils.parsedate_to_datetime(value).isoformat()
-    except (TypeError, ValueError, IndexError):
-        return None

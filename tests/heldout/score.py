@@ -108,7 +108,7 @@ def _shared(predictions: dict[str, list], pairs: list) -> list[bool | None]:
 
 def speaker_key(name: str) -> str:
     """The speaker id the store gives a name; the store also joins names sharing a spelling key."""
-    from quotetrack.store.database import speaker_id
+    from quotetrack.store.rows import speaker_id
     return speaker_id(name)
 
 
