@@ -34,6 +34,7 @@ from quotetrack.stages import ingest
 from quotetrack.stages.ingest import (
     MAX_ARTICLE_CHARS,
     MAX_ARTICLE_PARAGRAPHS,
+    MAX_JSONL_LINE_BYTES,
     read_articles,
 )
 from quotetrack.stages.parse import PARSE_CHUNK_CHARS, PARSE_SENTENCE_CHARS, chunks
@@ -101,6 +102,10 @@ CASES = [
     Case("jsonl-null-text", beside_good("feed.jsonl", jsonl({"id": "ok", "text": "Fine."}, {"id": "n", "text": None})),
          "feed.jsonl:2: field 'text' is null"),
     Case("jsonl-bad-json", beside_good("feed.jsonl", '{"text": "A."}\n{not json\n'), "feed.jsonl:2: invalid JSON"),
+    Case("jsonl-5000-digit-integer", beside_good("feed.jsonl", '{"text": "Smith said no.", "n": %s}\n' % ("7" * 5_000)),
+         "feed.jsonl:1: a number of 5,000 characters (the limit is 1,000)"),
+    Case("jsonl-line-too-long", beside_good("feed.jsonl", '{"text": "%s"}\n' % ("a" * MAX_JSONL_LINE_BYTES)),
+         f"feed.jsonl:1: line too long ({MAX_JSONL_LINE_BYTES + 12:,} bytes; the limit is {MAX_JSONL_LINE_BYTES:,})"),
     # 3. what one article may cost
     Case("article-too-long", beside_good("long.txt", "Word " * (MAX_ARTICLE_CHARS // 5 + 1)),
          f"long.txt: too long ({MAX_ARTICLE_CHARS + 5:,} characters; the limit is {MAX_ARTICLE_CHARS:,})"),
@@ -150,6 +155,27 @@ def test_bad_input_is_one_line_and_the_rest_goes_on(case, tmp_path):
     assert len(said) == 1, result.output
     if case.exit_code == 0:
         assert GOOD_QUOTE in stored_quotes(db_path)
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"])
+def test_a_headline_is_never_glued_to_the_speaker(tmp_path, line_end):
+    """Ingest and the parser split lines alike: "Storm Hits Town\\r\\rOfficials said ..." is a headline and a paragraph."""
+    text = line_end.join(["Storm Hits Town", "", "Officials said the storm was the worst in years.", ""])
+    (tmp_path / "storm.txt").write_text(text, encoding="utf-8", newline="")
+    result = run("build", tmp_path / "q.db", tmp_path)
+    assert result.exit_code == 0, result.output
+    with closing(sqlite3.connect(tmp_path / "q.db")) as db:
+        assert db.execute("select title from articles").fetchall() == [("Storm Hits Town",)]
+        assert db.execute("select speaker_mention, content from quotes").fetchall() == [
+            ("Officials", "the storm was the worst in years")]
+        assert not db.execute("select 1 from speakers where name like '%Storm%'").fetchall()
+
+
+def test_a_nul_character_never_cuts_a_quote(tmp_path):
+    (tmp_path / "nul.txt").write_text("Jones said the vote was\0 fair and free.\n", encoding="utf-8")
+    result = run("build", tmp_path / "q.db", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert stored_quotes(tmp_path / "q.db") == ["the vote was fair and free"]
 
 
 def test_upper_case_extension_is_read(tmp_path):
@@ -453,7 +479,9 @@ def read_one(path: Path):
 def check_article(article, source_text: str | None = None):
     assert article.text and article.text == article.text.strip()
     assert len(article.text) <= MAX_ARTICLE_CHARS
-    if source_text is not None:  # every kept stretch is the source's text at the offset it names
+    assert "\r" not in article.text and "\0" not in article.text  # one line end, which the parser splits on
+    if source_text is not None:  # every kept stretch is the source's text (a lone \r read as \n) at its offset
+        source_text = ingest.regex.sub(r"\r(?!\n)", "\n", source_text)
         ends = [clean for clean, _ in article.segments[1:]] + [len(article.text)]
         for (clean, source), end in zip(article.segments, ends):
             assert article.text[clean:end] == source_text[source:source + end - clean]
