@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quotetrack.cli import cli
-from quotetrack.errors import RuleError
+from quotetrack.errors import CODES, RuleError
 from quotetrack.rulelang.rules import load_boilerplate
 from quotetrack.rulelang.schema import SCHEMAS
 from quotetrack.stages import ingest
@@ -43,6 +43,7 @@ from quotetrack.web.publish import MAX_VALUE_BYTES, datasette_instance
 
 GOOD = "Prime Minister Jane Smith said the plan would fail.\n"
 GOOD_QUOTE = "the plan would fail"
+QT104_HINT = CODES["QT104"].hint
 
 
 def run(*args: str):
@@ -396,6 +397,42 @@ def test_a_regex_timeout_in_matching_skips_the_article(tmp_path, good_folder, ru
     assert result.exit_code == 0, result.output
     assert len(lines_about(result, "slow.txt: a rule's regular expression took over 0.05s on one word or phrase")) == 1
     assert GOOD_QUOTE in stored_quotes(tmp_path / "q.db")
+
+
+SLOW = "(a|aa)+b"  # exponential on "aaaa…c"
+
+
+@pytest.mark.parametrize("rule_file, old, new, article", [
+    ("speakers.yml", "transliteration:\n", f"transliteration:\n  - ['{SLOW}', x]\n",
+     f"C{'a' * 40}c Smith said the plan would work.\n"),
+    ("defaults.yml", r"handover: '[,!?–—-]\W*$'", r"handover: 'b(?:a|aa)+\W*$'",
+     f"“It is over, c{'a' * 40},” Smith said.\n"),
+], ids=["transliteration", "handover"])
+def test_every_user_regex_runs_under_the_timeout(tmp_path, good_folder, rule_file, old, new, article):
+    rules = rules_copy(tmp_path)
+    path = rules / rule_file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert run("rules", "check", "--rules", rules).exit_code == 0  # no name in the rules meets the slow case
+    (good_folder / "slow.txt").write_text(article, encoding="utf-8")
+    result = run("build", tmp_path / "q.db", good_folder, "--rules", rules)
+    assert result.exit_code == 0, result.output
+    assert len(lines_about(result, "slow.txt: a rule's regular expression took over 0.05s on one word or phrase")) == 1
+    assert GOOD_QUOTE in stored_quotes(tmp_path / "q.db")
+
+
+def test_rules_check_refuses_a_transliteration_slow_on_a_gazetteer_name(tmp_path):
+    rules = rules_copy(tmp_path)
+    path = rules / "speakers.yml"
+    text = path.read_text(encoding="utf-8").replace("transliteration:\n", f"transliteration:\n  - ['{SLOW}', x]\n", 1)
+    path.write_text(text.replace("speakers:\n", f"speakers:\n  - {{name: C{'a' * 40}c Smith, type: person}}\n", 1),
+                    encoding="utf-8")
+    result = run("rules", "check", "--rules", rules)
+    line = next(number for number, row in enumerate(text.splitlines(), 2) if SLOW in row)  # one speaker line above
+    assert error_line(result) == (
+        f"Error: QT104 {path}:{line}: the transliteration '{SLOW}' took over 0.05s on the name word 'c{'a' * 39}': "
+        f"simplify it (hint: {QT104_HINT})")
 
 
 def test_a_rule_change_deleting_most_quotes_needs_yes(tmp_path, good_folder):

@@ -15,6 +15,7 @@ from quotetrack.stages.match import (
     match_pattern,
     word_tests,
 )
+from quotetrack.stages.steps import hands_over
 
 
 def sentence(text: str, lemmas: list[str], heads: list[int], deprels: list[str], upos: list[str]) -> Sentence:
@@ -120,3 +121,20 @@ def test_a_word_can_anchor_a_real_rule_by_its_lemma_tag_or_lowercase_form():
     assert matcher.can_anchor(said) and matcher.can_anchor(according)
     assert not matcher.can_anchor(replace(said, upos="ADJ"))  # no pattern anchors a speech word tagged as an adjective
     assert not matcher.can_anchor(replace(said, lemma="smile"))
+
+
+# ---------------------------------------------------------------- the handover, on any quotation (issue 22)
+
+DEFAULT_HANDOVER = load_rules(RULES_DIR).settings["content.quote"]["handover"]
+
+
+@pytest.mark.parametrize("quotation, handed_over", [
+    ("“It is over,", True), ("“It is over", False), ("“It is over —", True), ("“Is it?! ", True),
+    ("“" + ", " * 50_000 + "ok,", True),  # 100,000 characters of commas: searched from the start, 9.9 s
+    ("“" + ", " * 50_000 + "ok", False),
+])
+def test_the_default_handover_is_linear_in_the_quotation(quotation, handed_over):
+    """Searched from its start, the default handover regex took time quadratic in the quotation (past the regex
+    timeout at a few thousand characters); searched from the end it is linear, and never times out."""
+    text = f"{quotation}” Smith said."
+    assert hands_over(DEFAULT_HANDOVER, text, 0, text.index(" Smith")) is handed_over

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import regex
 
-from .rules import load_file
+from .rules import REGEX_TIMEOUT, load_file
 from .yamlfile import RuleError, line_of
 
 GENDERS = ("female", "male")
@@ -46,14 +46,15 @@ class SpeakerLexicon:
     transliteration: tuple[tuple[regex.Pattern, str], ...]  # rewrites under which spellings of a name meet
 
     def spelling_key(self, words: list[str]) -> str:
-        """The words of a name as a key that transliterations of it share ("zelenski" for Zelenskiy)."""
-        keyed = []
-        for word in words:
-            word = fold(word)
-            for pattern, replacement in self.transliteration:
-                word = pattern.sub(replacement, word)
-            keyed.append(word)
-        return " ".join(keyed)
+        """The words of a name as a key that transliterations of it share ("zelenski" for Zelenskiy).
+        A rewrite that runs past ``REGEX_TIMEOUT`` on a word raises ``TimeoutError``."""
+        return " ".join(_rewritten(fold(word), self.transliteration) for word in words)
+
+
+def _rewritten(word: str, rewrites: tuple[tuple[regex.Pattern, str], ...]) -> str:
+    for pattern, replacement in rewrites:
+        word = pattern.sub(replacement, word, timeout=REGEX_TIMEOUT)
+    return word
 
 
 def _words(path: Path, data: dict, key: str, where=None) -> frozenset[str]:
@@ -74,6 +75,20 @@ def _by_gender(path: Path, data, key: str) -> dict[str, str]:
                 both.add(word)
             found[word] = gender
     return {word: gender for word, gender in found.items() if word not in both}
+
+
+def _check_rewrite(path: Path, pair: list, rewrites: list, speakers: list) -> None:
+    """Run the rewrites so far on every word of the gazetteer's names, as a build keys them: one that runs past
+    ``REGEX_TIMEOUT`` is refused here rather than met on every article."""
+    words = {fold(word) for entry in speakers if isinstance(entry, dict)
+             for name in (entry.get("name"), *(entry.get("aliases") or [])) if isinstance(name, str)
+             for word in name.split()}
+    for word in sorted(words):
+        try:
+            _rewritten(word, tuple(rewrites))
+        except TimeoutError:
+            raise RuleError("QT104", path, line_of(pair), f"the transliteration {pair[0]!r} took over "
+                            f"{REGEX_TIMEOUT}s on the name word {word[:40]!r}: simplify it") from None
 
 
 def load_lexicon(rules_dir: str | Path) -> SpeakerLexicon:
@@ -101,6 +116,7 @@ def load_lexicon(rules_dir: str | Path) -> SpeakerLexicon:
         except regex.error as error:
             raise RuleError("QT104", path, line_of(pair, line_of(data)), f"bad regular expression {pair[0]!r}: {error}") \
                 from None
+        _check_rewrite(path, pair, rewrites, data.get("speakers") or [])
     names_path = rules_dir / "first_names.yml"
     first_names = _by_gender(names_path, load_file(names_path), "first_names.yml") if names_path.exists() else {}
     return SpeakerLexicon(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import regex
 
 from ..records import ParsedArticle, Quote, Sentence, Span, Word
+from ..rulelang.rules import REGEX_TIMEOUT
 from ..rulelang.syntax import phrase
 from .view import END, START, TRIM, SentenceView, overlapping, trimmed
 
@@ -227,7 +228,7 @@ def content_quote(ctx: Context, spec: dict) -> Span | None:
         paragraph_start = text.rfind("\n", 0, quote.start) + 1
         opens = not text[max(paragraph_start, sentence_start(text, quote.start)):quote.start].strip(TRIM)
         # “…,” she said | “….” ― Carla Sanchez (a signature)
-        handed_over = compiled(settings["handover"]).search(text[quote.start:clause.start]) \
+        handed_over = hands_over(settings["handover"], text, quote.start, clause.start) \
             or text[clause.start] in settings["signature_dashes"]
         ok = opens and not gap.strip(TRIM) and handed_over
     else:
@@ -240,6 +241,12 @@ def content_quote(ctx: Context, spec: dict) -> Span | None:
         ok = not gap.strip(TRIM) and closes or gap.rstrip(TRIM.replace(":", "")).endswith(":") \
             and len(gap.split()) <= settings["colon_gap_words"]
     return trimmed(quote, text) if ok and "\n" not in gap else None
+
+
+def hands_over(handover: str, text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` (a quotation up to its cue) matches the ``handover`` regex. It is searched from
+    the end, which it is about: linear in the quotation's length for a pattern anchored there."""
+    return compiled(handover, regex.REVERSE).search(text, start, end, timeout=REGEX_TIMEOUT) is not None
 
 
 def quote_sides(sentence: Sentence, quotes: list[Span], text: str) -> set[str]:
