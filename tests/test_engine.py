@@ -110,6 +110,10 @@ def test_real_rules_on_a_hand_built_parse():
     ('Kyiv "has nothing to do with it", tweeted X.', ["has nothing to do with it"]),
     ("“First paragraph\n“Second paragraph”", ["First paragraph", "Second paragraph"]),
     ("Russia’s border, not a quote", []),
+    ("“First paragraph\n\n“Second paragraph\n“Third.”", ["First paragraph", "Second paragraph", "Third."]),
+    ("“Smith said no. Jones said yes.", []),  # a stray mark hides nothing
+    ("“Smith said no.\nJones said yes.”", []),  # the next paragraph opens with no mark
+    ("“A,” he said. “B.\n“C,” she said.", ["A,", "B.", "C,"]),
 ])
 def test_find_quotes(text, expected):
     assert [q.text for q in find_quotes(text)] == expected

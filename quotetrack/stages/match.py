@@ -25,10 +25,13 @@ ANCHOR_MEMORY = 500_000  # word forms whose anchoring patterns are remembered (a
 
 def find_quotes(text: str) -> list[Span]:
     """Spans inside quotation marks: curly, straight, guillemets, and ``…'' or ''…'' (typewriter
-    style); a quote left open ends its paragraph."""
+    style). A quote left open at the end of its paragraph runs to that end only when the next paragraph
+    opens with a quotation mark, as a quotation of several paragraphs does; else the mark is a stray,
+    which never hides what follows it (the attributions of a one-paragraph article behind a stray “)."""
     spans: list[Span] = []
     offset = 0
-    for paragraph in text.split("\n"):
+    paragraphs = text.split("\n")
+    for number, paragraph in enumerate(paragraphs):
         opened: int | None = None
         closer = ""
         for mark in QUOTE_MARK.finditer(paragraph):
@@ -38,10 +41,16 @@ def find_quotes(text: str) -> list[Span]:
             elif opened is not None and char in closer:
                 spans.append(Span(offset + opened, offset + mark.start(), paragraph[opened:mark.start()]))
                 opened = None
-        if opened is not None and paragraph[opened:].strip():
+        if opened is not None and paragraph[opened:].strip() and _opens_with_quote(paragraphs, number + 1):
             spans.append(Span(offset + opened, offset + len(paragraph), paragraph[opened:]))
         offset += len(paragraph) + 1
     return spans
+
+
+def _opens_with_quote(paragraphs: list[str], number: int) -> bool:
+    """Whether the first paragraph with text from ``paragraphs[number]`` on opens with a quotation mark."""
+    following = next((paragraph.lstrip() for paragraph in paragraphs[number:] if paragraph.strip()), "")
+    return following.startswith((*OPENING, '"', "``"))
 
 
 class Plan:
