@@ -20,7 +20,7 @@ class Code:
 
 CODES = {c.code: c for c in (
     Code("QT100", "rule file missing or unreadable",
-         "every rules folder holds cues.yml, patterns.yml, speakers.yml and boilerplate.yml, in UTF-8"),
+         "a rules folder holds every file the message names, in UTF-8: copy a missing one from the default rules/"),
     Code("QT101", "not valid YAML",
          "check quoting and indentation on that line or the one before it"),
     Code("QT102", "wrong type or missing key",

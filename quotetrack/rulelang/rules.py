@@ -24,6 +24,7 @@ _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_RULES_DIR = next((path for path in (_PACKAGE_DIR / "default_rules", _PACKAGE_DIR.parent / "rules")
                           if path.is_dir()), _PACKAGE_DIR.parent / "rules")
 RULE_FILES = ("defaults.yml", "cues.yml", "patterns.yml", "speakers.yml", "boilerplate.yml")
+FOLDER_FILES = (*RULE_FILES, "statements.yml")  # what a rules folder must hold (stages.screen reads statements.yml)
 REGEX_TIMEOUT = 0.05  # seconds per call of a user-written regular expression (patterns, channels, boilerplate)
 CHANNEL_MEMORY = 100_000  # phrases whose first channel is remembered
 
@@ -376,7 +377,8 @@ def thinly_tested(rules: RuleSet) -> list[Pattern | FloatingRule]:
 def load_file(path: Path):
     """One rule file, read strictly and checked against its schema."""
     if not path.is_file():
-        raise RuleError("QT100", path, None, "rule file not found")
+        raise RuleError("QT100", path, None, f"rule file not found (a rules folder holds {', '.join(FOLDER_FILES[:-1])} "
+                                             f"and {FOLDER_FILES[-1]})")
     document = load_yaml(path)
     validate(path, document)
     return document
