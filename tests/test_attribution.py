@@ -74,7 +74,7 @@ def test_a_pronoun_left_without_referent_names_no_one(attribute):
 
 
 def test_a_stray_opening_mark_hides_no_attribution_after_it(pipeline):
-    """A one-paragraph article opening with a “ that never closes (common in JSON Lines dumps): every quote is found."""
+    """A one-paragraph article opening with a “ that never closes (common in JSON Lines dumps): every quote found."""
     names = ["Smith", "Jones", "Brown", "Taylor", "Wilson"]
     text = "“" + " ".join(f"{names[n % 5]} said the plan number {n} would fail." for n in range(50))
     article = Article("stray", "stray", text, hashlib.sha256(text.encode()).hexdigest())

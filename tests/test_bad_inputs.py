@@ -160,7 +160,7 @@ def test_bad_input_is_one_line_and_the_rest_goes_on(case, tmp_path):
 
 @pytest.mark.parametrize("line_end", ["\r", "\r\n"])
 def test_a_headline_is_never_glued_to_the_speaker(tmp_path, line_end):
-    """Ingest and the parser split lines alike: "Storm Hits Town\\r\\rOfficials said ..." is a headline and a paragraph."""
+    """Ingest and the parser split lines alike: "Storm Hits Town\\r\\rOfficials said ..." is a headline, then prose."""
     text = line_end.join(["Storm Hits Town", "", "Officials said the storm was the worst in years.", ""])
     (tmp_path / "storm.txt").write_text(text, encoding="utf-8", newline="")
     result = run("build", tmp_path / "q.db", tmp_path)

@@ -469,7 +469,8 @@ def test_a_given_title_is_bounded(tmp_path):
 
 
 def test_a_jsonl_file_opening_with_a_bom_keeps_its_first_line(tmp_path):
-    path = write(tmp_path, "a.jsonl", b'\xef\xbb\xbf{"id": "one", "text": "First."}\n{"id": "two", "text": "Second."}\n')
+    path = write(tmp_path, "a.jsonl", b'\xef\xbb\xbf{"id": "one", "text": "First."}\n'
+                                      b'{"id": "two", "text": "Second."}\n')
     articles, errors = read_all(path)
     assert [article.id for article in articles] == ["one", "two"] and not errors
     assert ingest.count_articles(path) == 2
@@ -484,7 +485,7 @@ def test_a_huge_json_number_is_one_reason(tmp_path, number):
 
 
 def test_an_over_long_jsonl_line_is_refused_without_holding_it(tmp_path):
-    """A 200 MB line: refused with one reason, the lines after it read, in a child process that never grows by its size."""
+    """A 200 MB line: one reason, the lines after it read, in a child process that never grows by the line's size."""
     path = tmp_path / "big.jsonl"
     with path.open("wb") as out:
         out.write(b'{"id": "before", "text": "First."}\n{"text": "')

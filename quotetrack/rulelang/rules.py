@@ -377,8 +377,8 @@ def thinly_tested(rules: RuleSet) -> list[Pattern | FloatingRule]:
 def load_file(path: Path):
     """One rule file, read strictly and checked against its schema."""
     if not path.is_file():
-        raise RuleError("QT100", path, None, f"rule file not found (a rules folder holds {', '.join(FOLDER_FILES[:-1])} "
-                                             f"and {FOLDER_FILES[-1]})")
+        held = f"{', '.join(FOLDER_FILES[:-1])} and {FOLDER_FILES[-1]}"
+        raise RuleError("QT100", path, None, f"rule file not found (a rules folder holds {held})")
     document = load_yaml(path)
     validate(path, document)
     return document

@@ -101,7 +101,8 @@ def _settings(path: Path, spec) -> Settings:
     for key, value in spec.items():
         default = getattr(settings, key)
         kind = float if isinstance(default, float) else type(default)
-        if isinstance(value, bool) is not (kind is bool) or not isinstance(value, (int, float) if kind is float else kind):
+        kinds = (int, float) if kind is float else kind
+        if isinstance(value, bool) is not (kind is bool) or not isinstance(value, kinds):
             raise SourcesError("QT102", path, line_of(spec), f"fetch setting {key!r} must be a {kind.__name__}")
         if kind not in (str, bool) and value < 0:
             raise SourcesError("QT102", path, line_of(spec), f"fetch setting {key!r} must not be negative")
@@ -163,7 +164,7 @@ def site(url: str) -> str:
 
 
 class RefusedURL(Exception):
-    """A URL that is not fetched (another scheme than http(s), a host on a non-public address); says why, in one line."""
+    """A URL not fetched (a scheme other than http(s), a host on a non-public address); says why, in one line."""
 
 
 def check_address(url: str, allow_private: bool = False) -> None:

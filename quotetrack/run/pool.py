@@ -92,7 +92,8 @@ def settle_worker() -> None:
 def die_with_parent(parent: int) -> None:
     """End this worker process when ``parent``, the build that started it, ends, even killed with SIGKILL: on Linux
     the kernel kills it (``PR_SET_PDEATHSIG``); elsewhere, and as a fallback, a thread sees it orphaned within
-    ``PARENT_CHECK_SECONDS``. Workers gone, the resource tracker they shared with the build reads end-of-file and ends."""
+    ``PARENT_CHECK_SECONDS``. Workers gone, the resource tracker they shared with the build reads end-of-file and
+    ends."""
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

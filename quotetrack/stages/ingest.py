@@ -11,10 +11,10 @@ changed, and ``Article.segments`` maps every kept character back to the source.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import functools
 import hashlib
-import codecs
 import json
 import stat
 from collections.abc import Callable, Iterator
