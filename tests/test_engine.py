@@ -114,6 +114,7 @@ def test_real_rules_on_a_hand_built_parse():
     ("“Smith said no. Jones said yes.", []),  # a stray mark hides nothing
     ("“Smith said no.\nJones said yes.”", []),  # the next paragraph opens with no mark
     ("“A,” he said. “B.\n“C,” she said.", ["A,", "B.", "C,"]),
+    ('“Mixed marks," he said. "Both ways.” Done.', ["Mixed marks,", "Both ways."]),
 ])
 def test_find_quotes(text, expected):
     assert [q.text for q in find_quotes(text)] == expected

@@ -23,9 +23,13 @@ OWN_ATTRS = ("lemma", "text", "lower", "upos", "xpos")  # node constraints a wor
 ANCHOR_MEMORY = 500_000  # word forms whose anchoring patterns are remembered (a few tens of MB)
 
 
+# the marks that close a quotation each mark opens: curly and straight quotation marks are mixed in many texts
+CLOSERS = {"“": "”\"", "„": "“”\"", "«": "»", "``": "''\"", '"': "\"”", "''": "''"}
+
+
 def find_quotes(text: str) -> list[Span]:
-    """Spans inside quotation marks: curly, straight, guillemets, and ``…'' or ''…'' (typewriter
-    style). A quote left open at the end of its paragraph runs to that end only when the next paragraph
+    """Spans inside quotation marks: curly, straight (either may close the other), guillemets, and ``…'' or ''…''
+    (typewriter style). A quote left open at the end of its paragraph runs to that end only when the next paragraph
     opens with a quotation mark, as a quotation of several paragraphs does; else the mark is a stray,
     which never hides what follows it (the attributions of a one-paragraph article behind a stray “)."""
     spans: list[Span] = []
@@ -37,7 +41,7 @@ def find_quotes(text: str) -> list[Span]:
         for mark in QUOTE_MARK.finditer(paragraph):
             char = mark.group()
             if opened is None and (char in OPENING or char in ('"', "''", "``")):
-                opened, closer = mark.end(), {"“": "”", "„": "“”", "«": "»", "``": "''"}.get(char, char)
+                opened, closer = mark.end(), CLOSERS.get(char, char)
             elif opened is not None and char in closer:
                 spans.append(Span(offset + opened, offset + mark.start(), paragraph[opened:mark.start()]))
                 opened = None
