@@ -59,7 +59,7 @@ def main() -> None:
         web.page("/layouts.rss", rss_feed([(name, url, DAY_ONE) for name, url in layouts.items()]),
                  content_type="application/rss+xml")
         sources = folder / "feeds.yml"
-        sources.write_text(f"fetch: {{rate_limit: 0}}\nsources:\n  - feed: {web.url('/feed.atom')}\n"
+        sources.write_text(f"fetch: {{rate_limit: 0, allow_private_addresses: true}}\nsources:\n  - feed: {web.url('/feed.atom')}\n"
                            f"  - feed: {web.url('/layouts.rss')}\n", encoding="utf-8")
         db = folder / "quotes.db"
         first = run(db, sources)

@@ -25,7 +25,7 @@ class Code:
 CATALOGUE = {c.code: c for c in (
     # rule files
     Code("QT100", "rule file missing or unreadable",
-         "every rules folder holds cues.yml, patterns.yml, speakers.yml and boilerplate.yml, in UTF-8"),
+         "a rules folder holds every file the message names, in UTF-8: copy a missing one from the default rules/"),
     Code("QT101", "not valid YAML",
          "check quoting and indentation on that line or the one before it"),
     Code("QT102", "wrong type or missing key",

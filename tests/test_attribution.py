@@ -71,3 +71,13 @@ def test_a_pronoun_left_without_referent_names_no_one(attribute):
     assert quote.speaker_span.text == "He" and quote.speaker is None
     _, quotes = attribute["apposition"]
     assert all(q.speaker for q in quotes)
+
+
+def test_a_stray_opening_mark_hides_no_attribution_after_it(pipeline):
+    """A one-paragraph article opening with a “ that never closes (common in JSON Lines dumps): every quote found."""
+    names = ["Smith", "Jones", "Brown", "Taylor", "Wilson"]
+    text = "“" + " ".join(f"{names[n % 5]} said the plan number {n} would fail." for n in range(50))
+    article = Article("stray", "stray", text, hashlib.sha256(text.encode()).hexdigest())
+    [(_, quotes)] = list(pipeline.run([article]))
+    assert len(quotes) == 50
+    assert [q.content.text for q in quotes][:2] == ["the plan number 0 would fail", "the plan number 1 would fail"]

@@ -27,13 +27,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quotetrack.cli import cli
-from quotetrack.errors import RuleError
+from quotetrack.errors import CODES, RuleError
 from quotetrack.records import MAX_ID_CHARS, bounded_id
 from quotetrack.rulelang.schema import SCHEMAS
 from quotetrack.stages import ingest
 from quotetrack.stages.ingest import (
     MAX_ARTICLE_CHARS,
     MAX_ARTICLE_PARAGRAPHS,
+    MAX_JSONL_LINE_BYTES,
     read_articles,
 )
 from quotetrack.stages.parse import PARSE_CHUNK_CHARS, PARSE_SENTENCE_CHARS, chunks
@@ -42,6 +43,7 @@ from quotetrack.web.publish import MAX_VALUE_BYTES, datasette_instance
 
 GOOD = "Prime Minister Jane Smith said the plan would fail.\n"
 GOOD_QUOTE = "the plan would fail"
+QT104_HINT = CODES["QT104"].hint
 
 
 def run(*args: str):
@@ -101,6 +103,10 @@ CASES = [
     Case("jsonl-null-text", beside_good("feed.jsonl", jsonl({"id": "ok", "text": "Fine."}, {"id": "n", "text": None})),
          "feed.jsonl:2: QT303 field 'text' is null"),
     Case("jsonl-bad-json", beside_good("feed.jsonl", '{"text": "A."}\n{not json\n'), "feed.jsonl:2: QT303 invalid JSON"),
+    Case("jsonl-5000-digit-integer", beside_good("feed.jsonl", '{"text": "Smith said no.", "n": %s}\n' % ("7" * 5_000)),
+         "feed.jsonl:1: QT302 a number of 5,000 characters (the limit is 1,000)"),
+    Case("jsonl-line-too-long", beside_good("feed.jsonl", '{"text": "%s"}\n' % ("a" * MAX_JSONL_LINE_BYTES)),
+         f"feed.jsonl:1: QT302 line too long ({MAX_JSONL_LINE_BYTES + 12:,} bytes; the limit is {MAX_JSONL_LINE_BYTES:,})"),
     # 3. what one article may cost
     Case("article-too-long", beside_good("long.txt", "Word " * (MAX_ARTICLE_CHARS // 5 + 1)),
          f"long.txt: QT302 too long ({MAX_ARTICLE_CHARS + 5:,} characters; the limit is {MAX_ARTICLE_CHARS:,})"),
@@ -150,6 +156,27 @@ def test_bad_input_is_one_line_and_the_rest_goes_on(case, tmp_path):
     assert len(said) == 1, result.output
     if case.exit_code == 0:
         assert GOOD_QUOTE in stored_quotes(db_path)
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"])
+def test_a_headline_is_never_glued_to_the_speaker(tmp_path, line_end):
+    """Ingest and the parser split lines alike: "Storm Hits Town\\r\\rOfficials said ..." is a headline, then prose."""
+    text = line_end.join(["Storm Hits Town", "", "Officials said the storm was the worst in years.", ""])
+    (tmp_path / "storm.txt").write_text(text, encoding="utf-8", newline="")
+    result = run("build", tmp_path / "q.db", tmp_path)
+    assert result.exit_code == 0, result.output
+    with closing(sqlite3.connect(tmp_path / "q.db")) as db:
+        assert db.execute("select title from articles").fetchall() == [("Storm Hits Town",)]
+        assert db.execute("select speaker_mention, content from quotes").fetchall() == [
+            ("Officials", "the storm was the worst in years")]
+        assert not db.execute("select 1 from speakers where name like '%Storm%'").fetchall()
+
+
+def test_a_nul_character_never_cuts_a_quote(tmp_path):
+    (tmp_path / "nul.txt").write_text("Jones said the vote was\0 fair and free.\n", encoding="utf-8")
+    result = run("build", tmp_path / "q.db", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert stored_quotes(tmp_path / "q.db") == ["the vote was fair and free"]
 
 
 def test_upper_case_extension_is_read(tmp_path):
@@ -373,6 +400,42 @@ def test_a_regex_timeout_in_matching_skips_the_article(tmp_path, good_folder, ru
     assert GOOD_QUOTE in stored_quotes(tmp_path / "q.db")
 
 
+SLOW = "(a|aa)+b"  # exponential on "aaaa…c"
+
+
+@pytest.mark.parametrize("rule_file, old, new, article", [
+    ("speakers.yml", "transliteration:\n", f"transliteration:\n  - ['{SLOW}', x]\n",
+     f"C{'a' * 40}c Smith said the plan would work.\n"),
+    ("defaults.yml", r"handover: '[,!?–—-]\W*$'", r"handover: 'b(?:a|aa)+\W*$'",
+     f"“It is over, c{'a' * 40},” Smith said.\n"),
+], ids=["transliteration", "handover"])
+def test_every_user_regex_runs_under_the_timeout(tmp_path, good_folder, rule_file, old, new, article):
+    rules = rules_copy(tmp_path)
+    path = rules / rule_file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert run("rules", "check", "--rules", rules).exit_code == 0  # no name in the rules meets the slow case
+    (good_folder / "slow.txt").write_text(article, encoding="utf-8")
+    result = run("build", tmp_path / "q.db", good_folder, "--rules", rules)
+    assert result.exit_code == 0, result.output
+    assert len(lines_about(result, "slow.txt: a rule's regular expression took over 0.05s on one word or phrase")) == 1
+    assert GOOD_QUOTE in stored_quotes(tmp_path / "q.db")
+
+
+def test_rules_check_refuses_a_transliteration_slow_on_a_gazetteer_name(tmp_path):
+    rules = rules_copy(tmp_path)
+    path = rules / "speakers.yml"
+    text = path.read_text(encoding="utf-8").replace("transliteration:\n", f"transliteration:\n  - ['{SLOW}', x]\n", 1)
+    path.write_text(text.replace("speakers:\n", f"speakers:\n  - {{name: C{'a' * 40}c Smith, type: person}}\n", 1),
+                    encoding="utf-8")
+    result = run("rules", "check", "--rules", rules)
+    line = next(number for number, row in enumerate(text.splitlines(), 2) if SLOW in row)  # one speaker line above
+    assert error_line(result) == (
+        f"Error: QT104 {path}:{line}: the transliteration '{SLOW}' took over 0.05s on the name word 'c{'a' * 39}': "
+        f"simplify it (hint: {QT104_HINT})")
+
+
 def test_a_rule_change_deleting_most_quotes_needs_yes(tmp_path, good_folder):
     db_path = tmp_path / "q.db"
     assert run("build", db_path, good_folder).exit_code == 0
@@ -454,7 +517,9 @@ def read_one(path: Path):
 def check_article(article, source_text: str | None = None):
     assert article.text and article.text == article.text.strip()
     assert len(article.text) <= MAX_ARTICLE_CHARS
-    if source_text is not None:  # every kept stretch is the source's text at the offset it names
+    assert "\r" not in article.text and "\0" not in article.text  # one line end, which the parser splits on
+    if source_text is not None:  # every kept stretch is the source's text (a lone \r read as \n) at its offset
+        source_text = ingest.regex.sub(r"\r(?!\n)", "\n", source_text)
         ends = [clean for clean, _ in article.segments[1:]] + [len(article.text)]
         for (clean, source), end in zip(article.segments, ends):
             assert article.text[clean:end] == source_text[source:source + end - clean]

@@ -16,7 +16,12 @@ from quotetrack.stages.match import (
     match_pattern,
     word_tests,
 )
-from quotetrack.stages.steps import ARTICLE_STEPS, CONTENT_STEPS, QuotationMarks
+from quotetrack.stages.steps import (
+    ARTICLE_STEPS,
+    CONTENT_STEPS,
+    QuotationMarks,
+    hands_over,
+)
 
 MARKS = QuotationMarks(load(RULES_DIR).attribution.settings["quotations"])
 
@@ -114,7 +119,12 @@ def test_real_rules_on_a_hand_built_parse():
     ("“First paragraph\n“Second paragraph”", ["First paragraph", "Second paragraph"]),
     ("Russia’s border, not a quote", []),
     ("„Wir schaffen das“, sagte sie. „Ja”, «oui» et ``so'' or ''so''", ["Wir schaffen das", "Ja", "oui", "so", "so"]),
-    ("A closing ” mark alone, then “an open one", ["an open one"]),
+    ("A closing ” mark alone, then “an open one\n“Next.”", ["an open one", "Next."]),
+    ("“First paragraph\n\n“Second paragraph\n“Third.”", ["First paragraph", "Second paragraph", "Third."]),
+    ("“Smith said no. Jones said yes.", []),  # a stray mark hides nothing
+    ("“Smith said no.\nJones said yes.”", []),  # the next paragraph opens with no mark
+    ("“A,” he said. “B.\n“C,” she said.", ["A,", "B.", "C,"]),
+    ('“Mixed marks," he said. "Both ways.” Done.', ["Mixed marks,", "Both ways."]),
 ])
 def test_quotations_by_the_marks_of_defaults_yml(text, expected):
     assert [q.text for q in MARKS.find(text)] == expected
@@ -136,3 +146,20 @@ def test_a_word_can_anchor_a_real_rule_by_its_lemma_tag_or_lowercase_form():
     assert matcher.can_anchor(said) and matcher.can_anchor(according)
     assert not matcher.can_anchor(replace(said, upos="ADJ"))  # no pattern anchors a speech word tagged as an adjective
     assert not matcher.can_anchor(replace(said, lemma="smile"))
+
+
+# ---------------------------------------------------------------- the handover, on any quotation (issue 22)
+
+DEFAULT_HANDOVER = load(RULES_DIR).attribution.settings["content.quote"]["handover"]
+
+
+@pytest.mark.parametrize("quotation, handed_over", [
+    ("“It is over,", True), ("“It is over", False), ("“It is over —", True), ("“Is it?! ", True),
+    ("“" + ", " * 50_000 + "ok,", True),  # 100,000 characters of commas: searched from the start, 9.9 s
+    ("“" + ", " * 50_000 + "ok", False),
+])
+def test_the_default_handover_is_linear_in_the_quotation(quotation, handed_over):
+    """Searched from its start, the default handover regex took time quadratic in the quotation (past the regex
+    timeout at a few thousand characters); searched from the end it is linear, and never times out."""
+    text = f"{quotation}” Smith said."
+    assert hands_over(DEFAULT_HANDOVER, text, 0, text.index(" Smith")) is handed_over

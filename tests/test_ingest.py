@@ -38,6 +38,7 @@ def seed(stem):
 
 
 def assert_offsets_exact(article, source_text):
+    source_text = source_text.replace("\r\n", "\0\n").replace("\r", "\n")  # a lone \r reads as \n
     for i, char in enumerate(article.text):
         assert source_text[article.source_offset(i)] == char, f"offset {i} of {article.source}"
 
@@ -171,7 +172,9 @@ def write(tmp_path, name, text, encoding="utf-8"):
     ("Para one.\nAdvertisement\n\nPara two.", "Para one.\n\nPara two."),
     ("Para one.\nAdvertisement\nPara two.", "Para one.\nPara two."),
     ("\ufeffShare this article\nIMG_4521.jpg\n\n  Para one.\r\n\r\nPara two.\r\n\r\nRead the rest here.\r\n",
-     "Para one.\r\n\r\nPara two."),
+     "Para one.\n\nPara two."),
+    ("Storm Hits Town\r\rOfficials said the storm was bad.\r", "Storm Hits Town\n\nOfficials said the storm was bad."),
+    ("Para\x00 one.\x07\r\n\r\nPara two.\x1b", "Para one.\n\nPara two."),
     ("date: 2024-08-07\n\nWASHINGTON (AP) — Para one.", "WASHINGTON (AP) — Para one."),
 ])
 def test_cleaning_keeps_exact_offsets(tmp_path, source_text, expected):
@@ -485,3 +488,78 @@ def test_the_input_hash_follows_the_bytes_the_source_and_the_cleaning(tmp_path):
     assert input_hash("a.txt", text.replace("struck", "hit")) != same
     fewer_rules = replace(BOILERPLATE, rules=BOILERPLATE.rules[1:])
     assert input_hash("a.txt", text, fewer_rules) != same
+
+
+# --------------------------------------------------------------- line ends, control characters, bounds (issue 22)
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"])
+def test_every_line_end_is_one_newline_in_the_text(tmp_path, line_end):
+    source_text = line_end.join(["Storm Hits Town", "", "Officials said the storm was bad.", "More followed."])
+    (article,), _ = read_all(write(tmp_path, "a.txt", source_text))
+    assert article.text == "Storm Hits Town\n\nOfficials said the storm was bad.\nMore followed."
+    assert article.title == "Storm Hits Town" and article.title_source == "headline"
+    assert_offsets_exact(article, source_text)
+
+
+def test_a_nul_character_is_left_out_not_kept(tmp_path):
+    (article,), errors = read_all(write(tmp_path, "a.txt", "Jones said the vote was\x00 fair and\x00\x00 free."))
+    assert article.text == "Jones said the vote was fair and free." and not errors
+
+
+@pytest.mark.parametrize("text", [
+    " ".join(["y" * 19_000] * 10) + " said.",  # a 190,000-character lede of ten words
+    "“" + "y" * 199_000,  # one long "word"
+])
+def test_a_title_is_bounded(tmp_path, text):
+    (article,), _ = read_all(write(tmp_path, "a.txt", text))
+    assert len(article.title) <= ingest.MAX_TITLE_CHARS and article.title.endswith(" …")
+
+
+def test_a_given_title_is_bounded(tmp_path):
+    path = write(tmp_path, "a.jsonl", json.dumps({"text": "Jones said so.", "title": "Big news " * 10_000}) + "\n")
+    (article,), _ = read_all(path)
+    assert article.title == ("Big news " * 40).strip()[:ingest.MAX_TITLE_CHARS - 2].rsplit(None, 1)[0] + " …"
+
+
+def test_a_jsonl_file_opening_with_a_bom_keeps_its_first_line(tmp_path):
+    path = write(tmp_path, "a.jsonl", b'\xef\xbb\xbf{"id": "one", "text": "First."}\n'
+                                      b'{"id": "two", "text": "Second."}\n')
+    articles, errors = read_all(path)
+    assert [article.id for article in articles] == ["one", "two"] and not errors
+    assert ingest.count_articles(path) == 2
+
+
+@pytest.mark.parametrize("number", ["1" * 5_000, "-" + "9" * 4_400, "1." + "0" * 5_000, "1e" + "1" * 2_000])
+def test_a_huge_json_number_is_one_reason(tmp_path, number):
+    path = write(tmp_path, "a.jsonl", '{"text": "First."}\n{"text": "Mid.", "n": %s}\n{"text": "Last."}\n' % number)
+    articles, errors = read_all(path)
+    assert [article.text for article in articles] == ["First.", "Last."]
+    assert errors == [(f"{path}:2", f"QT302 a number of {len(number):,} characters (the limit is 1,000)")]
+
+
+def test_an_over_long_jsonl_line_is_refused_without_holding_it(tmp_path):
+    """A 200 MB line: one reason, the lines after it read, in a child process that never grows by the line's size."""
+    path = tmp_path / "big.jsonl"
+    with path.open("wb") as out:
+        out.write(b'{"id": "before", "text": "First."}\n{"text": "')
+        for _ in range(200):
+            out.write(b"a" * 2**20)
+        out.write(b'"}\r\n{"id": "after", "text": "Last."}\n')
+    script = (
+        "import resource, sys\n"
+        "from quotetrack.rulelang import load\n"
+        "from quotetrack.stages.ingest import count_articles, read_articles\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "errors = []\n"
+        "ids = [a.id for a in read_articles(sys.argv[1], load(sys.argv[2]).boilerplate, lambda *e: errors.append(e))]\n"
+        "print(ids, errors, count_articles(sys.argv[1]))\n"
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)\n")
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-c", script, str(path), str(RULES_DIR)], capture_output=True, text=True,
+                          check=True)
+    said, grown_mb = done.stdout.splitlines()
+    line_bytes = 200 * 2**20 + len('{"text": ""}')
+    assert said == (f"['before', 'after'] [('{path}:2', 'QT302 line too long ({line_bytes:,} bytes; the limit is "
+                    f"{ingest.MAX_JSONL_LINE_BYTES:,})')] 3")
+    assert int(grown_mb) < 50  # the line is 200 MB

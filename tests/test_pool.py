@@ -68,3 +68,43 @@ def test_build_command_processes(built_db, tmp_path):
     result = CliRunner().invoke(cli, ["build", str(db_path), str(SEEDS_ARTICLES), "--processes", "2",
                                       "--workers", "2"])
     assert result.exit_code == 2 and "--processes is for a build on this machine alone" in result.output
+
+
+def test_workers_die_with_a_build_killed_by_sigkill(tmp_path):
+    """kill -9 of a real ``quotetrack build --processes 2``: its workers (each holding Stanza) and the resource
+    tracker end within seconds instead of running on forever."""
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    source = tmp_path / "in"
+    source.mkdir()
+    for number in range(80):  # three batches of work: the workers start
+        (source / f"a{number:02d}.txt").write_text(f"Officer {number} said the plan number {number} would fail.\n",
+                                                   encoding="utf-8")
+    children: list[psutil.Process] = []
+    build = subprocess.Popen([sys.executable, "-m", "quotetrack", "build", str(tmp_path / "q.db"), str(source),
+                              "--processes", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:  # until both workers run their initializer (they have imported quotetrack.run.pool)
+            children = psutil.Process(build.pid).children(recursive=True)
+            workers = [child for child in children if "resource_tracker" not in " ".join(child.cmdline())]
+            if len(workers) >= 2 or time.monotonic() > deadline or build.poll() is not None:
+                break
+            time.sleep(0.2)
+        assert len(workers) >= 2 and build.poll() is None, "the build started no worker processes"
+        time.sleep(3)  # well inside loading Stanza
+        build.kill()
+        build.wait()
+        gone, alive = psutil.wait_procs(children, timeout=10)
+        alive = [process for process in alive if process.status() != psutil.STATUS_ZOMBIE]
+        assert not alive, f"still running after the build was killed: {[p.cmdline()[:4] for p in alive]}"
+    finally:
+        for process in [build, *children]:  # what this test started, if a failure left it running
+            try:
+                process.kill()
+            except (psutil.NoSuchProcess, ProcessLookupError):
+                pass

@@ -275,6 +275,16 @@ def test_a_missing_rule_file_is_named(rules_copy):
     assert caught.value.code == "QT100" and caught.value.path == str(rules_copy / "speakers.yml")
 
 
+@pytest.mark.parametrize("name", ["defaults.yml", "statements.yml"])
+def test_a_missing_rule_file_names_every_file_a_rules_folder_holds(rules_copy, name):
+    (rules_copy / name).unlink()
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", str(rules_copy)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    [line] = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert line.startswith(f"Error: QT100 {rules_copy / name}: rule file not found (a rules folder holds ")
+    assert all(file in line for file in {path.name for path in RULES_DIR.glob("*.yml")})
+
+
 def test_broken_rules_write_nothing(rules_copy, tmp_path):
     break_file(rules_copy, *BROKEN[0][:3])
     db_path = tmp_path / "quotes.db"

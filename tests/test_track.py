@@ -31,7 +31,8 @@ from quotetrack.run.track import Tracker, TrackReport
 from quotetrack.stages.parse import Parser
 
 WEB = Path(__file__).parent / "data" / "web"
-FETCH_SETTINGS = "fetch: {rate_limit: 0, backoff: 0.01, timeout: 1, retries: 1, max_bytes: 1000000}"
+FETCH_SETTINGS = ("fetch: {rate_limit: 0, backoff: 0.01, timeout: 1, retries: 1, max_bytes: 1000000, "
+                  "allow_private_addresses: true}")  # the local web server is on 127.0.0.1
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
 DAY_ONE = datetime(2024, 5, 1, 6, 0, tzinfo=timezone.utc)
 
@@ -443,7 +444,7 @@ def test_requests_to_one_host_are_spaced_and_robots_crawl_delay_wins(tmp_path):
         web.page("/robots.txt", "User-agent: *\nCrawl-delay: 2\n", content_type="text/plain")
         web.page("/a", "<p>a</p>")
         other_host = web.base.replace("127.0.0.1", "localhost")
-        with Fetcher(Settings(rate_limit=0.5), sleep=waits.append) as fetcher:
+        with Fetcher(Settings(rate_limit=0.5, allow_private_addresses=True), sleep=waits.append) as fetcher:
             fetcher.fetch(web.url("/a"))
             fetcher.fetch(web.url("/a"))
             fetcher.fetch(other_host + "/a")  # another host: robots.txt, no wait for the first host's sake
@@ -456,8 +457,103 @@ def test_retries_back_off_and_honour_retry_after():
     with LocalWeb() as web:
         web.routes["/busy"] = Reply(503, headers={"Retry-After": "7"})
         web.routes["/broken"] = Reply(500)
-        with Fetcher(Settings(rate_limit=0, retries=2, backoff=0.5), sleep=waits.append) as fetcher:
+        settings = Settings(rate_limit=0, retries=2, backoff=0.5, allow_private_addresses=True)
+        with Fetcher(settings, sleep=waits.append) as fetcher:
             broken = fetcher.fetch(web.url("/broken"))
             busy = fetcher.fetch(web.url("/busy"))
     assert waits == [0.5, 1.0, 7.0, 7.0]
     assert broken.error == "HTTP 500 Internal Server Error (after 3 tries)" and busy.tries == 3
+
+
+# ----------------------------------------------------------------- what track fetches and stores (issue 22)
+
+def all_text(db_path: Path) -> str:
+    """Every value of the tables track writes, as one text."""
+    return "\n".join(str(row) for name in ("articles", "tracked_urls", "fetches")
+                     for row in table(db_path, f"select * from {name}"))
+
+
+def test_loopback_and_private_addresses_are_refused_unless_allowed(tmp_path, pipeline):
+    with LocalWeb() as web:
+        web.page("/admin", "<p>token: s3cr3t-admin-token</p>")
+        sources = tmp_path / "feeds.yml"
+        named = web.url("/admin").replace("127.0.0.1", "localhost")  # refused after its name is resolved
+        sources.write_text(f"sources:\n  - urls: [{web.url('/admin')}, {named}]\n", encoding="utf-8")
+        db_path = tmp_path / "q.db"
+        for _ in range(2):  # refused for good: not asked for again
+            report = run_track(db_path, sources, pipeline)
+        assert web.requests == []  # not even robots.txt
+    port = web.base.rsplit(":", 1)[1]
+    assert report.fetched == 0 and table(db_path, "select url, state, reason from tracked_urls order by url") == [
+        (f"http://127.0.0.1:{port}/admin", "skipped", "refused: 127.0.0.1 is at a non-public address (127.0.0.1); "
+         "set allow_private_addresses: true under fetch: to fetch it"),
+        (f"http://localhost:{port}/admin", "skipped", "refused: localhost is at a non-public address (127.0.0.1); "
+         "set allow_private_addresses: true under fetch: to fetch it")]
+    assert "s3cr3t" not in all_text(db_path)
+
+
+@pytest.mark.parametrize("location, reason", [
+    ("http://127.0.0.1:9/admin", "refused: 127.0.0.1 is at a non-public address (127.0.0.1)"),
+    ("http://[::1]/", "refused: ::1 is at a non-public address (::1)"),
+    ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is at a non-public address"),
+    ("file:///etc/passwd", "refused: file://93.184.215.14/etc/passwd: only http and https URLs are fetched"),
+])
+def test_every_redirect_is_checked_too(location, reason):
+    """A public page (an address literal: no DNS here) redirecting to a private one or to a file."""
+    import httpx
+
+    asked = []
+
+    def public_site(request):
+        asked.append(str(request.url))
+        return httpx.Response(302, headers={"Location": location}) if request.url.path == "/story" \
+            else httpx.Response(404)
+    with Fetcher(Settings(rate_limit=0), transport=httpx.MockTransport(public_site)) as fetcher:
+        fetched = fetcher.fetch("http://93.184.215.14/story")
+    assert fetched.error.startswith(reason) and not fetched.body
+    assert asked == ["http://93.184.215.14/robots.txt", "http://93.184.215.14/story"]
+
+
+def test_a_refused_redirect_is_recorded_for_good(tmp_path, pipeline):
+    with LocalWeb() as web:
+        web.routes["/go"] = Reply(302, headers={"Location": "file:///etc/passwd"})
+        sources = write_sources(tmp_path / "feeds.yml", web, f"  - urls: [{web.url('/go')}]")
+        db_path = tmp_path / "q.db"
+        first = run_track(db_path, sources, pipeline)
+        second = run_track(db_path, sources, pipeline)
+        assert web.hits("/go") == 1
+    assert first.problems == [(web.url("/go"), "refused: file://127.0.0.1/etc/passwd: only http and https URLs are "
+                                               "fetched")]
+    assert first.outcomes == {"skipped": 1} and second.fetched == 0
+
+
+def test_user_names_and_passwords_are_never_stored(tmp_path, pipeline):
+    with LocalWeb() as web:
+        story = serve_layout(web, "wire_story")
+        web.page("/feed.rss", rss_feed([("wire", story.replace("//", "//reader:feedsecret@"), DAY_ONE)]),
+                 content_type="application/rss+xml")
+        with_password = web.url("/feed.rss").replace("//", "//me:topsecret@")
+        sources = write_sources(tmp_path / "feeds.yml", web, f"  - feed: {with_password}")
+        db_path = tmp_path / "q.db"
+        report = run_track(db_path, sources, pipeline)
+        assert web.hits("/feed.rss") == 1 and web.hits("/wire_story") == 1
+    assert report.outcomes == {"new": 1}
+    stored = all_text(db_path)
+    assert "secret" not in stored and "@" not in stored.replace("@context", "")
+    assert table(db_path, "select url from articles") == [(story,)]
+
+
+def test_a_canonical_url_on_another_site_is_not_taken(tmp_path, pipeline):
+    """A page on host A naming a page on host B canonical: both are stored, each as its own article."""
+    with LocalWeb() as web:
+        other_site = web.base.replace("127.0.0.1", "localhost")
+        html = (WEB / "wire_story.html").read_text(encoding="utf-8")
+        story = stories(1)[0]
+        page_b = other_site + story.path
+        web.page(story.path, story_page(story, other_site))  # B's page, canonical itself
+        page_a = web.page("/a", html.replace("http://127.0.0.1/wire_story", page_b))
+        sources = write_sources(tmp_path / "feeds.yml", web, f"  - urls: [{page_a}, {page_b}]")
+        report = run_track(tmp_path / "q.db", sources, pipeline)
+    assert report.outcomes == {"new": 2}, report.problems
+    assert sorted(table(tmp_path / "q.db", "select url, title from articles")) == [
+        (page_a, "Port workers strike over pay as talks collapse"), (page_b, story.title)]

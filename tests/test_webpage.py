@@ -192,3 +192,36 @@ def test_a_build_records_what_it_skipped(pipeline, tmp_path):
     assert "not English" in skipped.pop(str(folder / "fr.html"))
     assert "no article text" in skipped.pop(str(folder / "front.html"))
     assert not skipped
+
+
+# ----------------------------------------------------------------- what one page may cost (issue 22)
+
+def test_an_element_with_too_many_attributes_is_refused_before_parsing(tmp_path):
+    """Parsing attributes is quadratic in lxml: 20,000 on one element took 12 s, 200,000 took 176 s."""
+    story = (WEB / "wire_story.html").read_text(encoding="utf-8")
+    attributes = " ".join(f'data-a{number}="x"' for number in range(20_000))
+    (tmp_path / "flood.html").write_text(story.replace("<body>", f"<body {attributes}>", 1), encoding="utf-8")
+    (tmp_path / "story.html").write_text(story, encoding="utf-8")
+    articles, errors = read_all(tmp_path)
+    assert [article.id for article in articles] == ["story"]
+    assert errors == [(str(tmp_path / "flood.html"), "QT305 an element with 20,000 attributes (the limit is 1,000)")]
+
+
+def test_an_element_with_the_most_attributes_allowed_is_read(tmp_path):
+    story = (WEB / "wire_story.html").read_text(encoding="utf-8")
+    attributes = " ".join(f"data-a{number}" for number in range(webpage.MAX_ELEMENT_ATTRIBUTES))
+    (tmp_path / "many.html").write_text(story.replace("<body>", f"<body {attributes}>", 1), encoding="utf-8")
+    (article,), errors = read_all(tmp_path)
+    assert not errors and article.title == "Port workers strike over pay as talks collapse"
+
+
+def test_extraction_past_its_time_is_one_reason_and_the_next_page_is_read(tmp_path, monkeypatch):
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.html").write_bytes((WEB / "wire_story.html").read_bytes())
+    slow = webpage.MAX_EXTRACT_SECONDS
+    monkeypatch.setattr(webpage, "MAX_EXTRACT_SECONDS", 0.001)
+    articles, errors = read_all(tmp_path / "a.html")
+    assert not articles and errors == [(str(tmp_path / "a.html"), "QT305 extraction took over 0.001 s (the limit per page)")]
+    monkeypatch.setattr(webpage, "MAX_EXTRACT_SECONDS", slow)
+    (article,), errors = read_all(tmp_path / "b.html")
+    assert not errors and article.id == "b"

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import regex
 
+from ..errors import RuleError
 from ..names import fold, phonetic
-from .rules import compile_regex
+from .rules import REGEX_TIMEOUT, compile_regex
 from .yamlfile import line_of
 
 GENDERS = ("female", "male")
@@ -53,14 +54,16 @@ class SpeakerLexicon:
     def spelling_key(self, words: list[str]) -> str:
         """The words of a name as a key that transliterations of it share: each word rewritten by the
         transliteration rules ("zelenski" for Zelenskiy), the surname by its sound ("Chaudhary" =
-        "Choudhary"); the given names keep their letters, so namesakes with other first names stay apart."""
-        keyed = []
-        for word in words:
-            word = fold(word)
-            for pattern, replacement in self.transliteration:
-                word = pattern.sub(replacement, word)
-            keyed.append(word)
+        "Choudhary"); the given names keep their letters, so namesakes with other first names stay apart.
+        A rewrite that runs past ``REGEX_TIMEOUT`` on a word raises ``TimeoutError``."""
+        keyed = [_rewritten(fold(word), self.transliteration) for word in words]
         return " ".join(keyed[:-1] + [phonetic(keyed[-1])])
+
+
+def _rewritten(word: str, rewrites: tuple[tuple[regex.Pattern, str], ...]) -> str:
+    for pattern, replacement in rewrites:
+        word = pattern.sub(replacement, word, timeout=REGEX_TIMEOUT)
+    return word
 
 
 def _words(values: list[str]) -> frozenset[str]:
@@ -79,10 +82,26 @@ def _by_gender(data: dict) -> dict[str, str]:
     return {word: gender for word, gender in found.items() if word not in both}
 
 
+def _check_rewrites(path: Path, pairs: list, rewrites: tuple, speakers: list) -> None:
+    """Run the rewrites on every word of the gazetteer's names, as a build keys them: one that runs past
+    ``REGEX_TIMEOUT`` is refused here rather than met on every article."""
+    words = {fold(word) for entry in speakers for name in (entry["name"], *entry.get("aliases", []))
+             for word in str(name).split()}
+    for count, pair in enumerate(pairs, 1):
+        for word in sorted(words):
+            try:
+                _rewritten(word, rewrites[:count])
+            except TimeoutError:
+                raise RuleError("QT104", path, line_of(pair), f"the transliteration {pair[0]!r} took over "
+                                f"{REGEX_TIMEOUT}s on the name word {word[:40]!r}: simplify it") from None
+
+
 def speaker_lexicon(path: Path, data: dict, first_names: dict) -> SpeakerLexicon:
     """The sieve's sections of speakers.yml (``data``, read from ``path``) and first_names.yml."""
+    pairs = data.get("transliteration", [])
     rewrites = tuple((compile_regex(path, pattern, line_of(pair)), replacement)
-                     for pair in data.get("transliteration", []) for pattern, replacement in [pair])
+                     for pair in pairs for pattern, replacement in [pair])
+    _check_rewrites(path, pairs, rewrites, data.get("speakers", []))
     descriptions, roles, sieve = data["descriptions"], data["roles"], data["sieve"]
     classes: dict[str, set[str]] = {}
     for name, nouns in descriptions["classes"].items():

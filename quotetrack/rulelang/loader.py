@@ -60,7 +60,8 @@ class Rules:
 def load_file(path: Path):
     """One rule file, read strictly and checked against its schema."""
     if not path.is_file():
-        raise RuleError("QT100", path, None, "rule file not found")
+        held = f"{', '.join(RULE_FILES[:-1])} and {RULE_FILES[-1]}"
+        raise RuleError("QT100", path, None, f"rule file not found (a rules folder holds {held})")
     document = load_yaml(path)
     validate(path, document)
     return document

@@ -33,7 +33,9 @@ STEPS: dict[str, Step] = {
     "quotations": Step(
         "Where the article's quotations are, before any pattern is matched: each paragraph is read for "
         "quotation marks; a quotation opens at a mark of `marks` and closes at the first of its closing "
-        "marks (marks in between that close nothing open are passed over); one left open ends its paragraph.", {
+        "marks (marks in between that close nothing open are passed over); one left open at the end of its "
+        "paragraph runs to that end only when the next paragraph opens with a quotation mark (a quotation of "
+        "several paragraphs), else it is a stray mark and hides nothing.", {
             "marks": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"},
                                                                  "minItems": 1},
                       "description": "opening mark → the marks that close it: `{\"“\": [\"”\"], \"«\": [\"»\"]}`"},

@@ -3,18 +3,23 @@
 Politeness and limits: a clear User-Agent, robots.txt honoured (and its Crawl-delay),
 one request at a time per host at most every ``rate_limit`` seconds, timeouts, a few
 retries with exponential backoff on timeouts, connection errors, 429 and 5xx, a cap
-on redirects and on the bytes read. Nothing here raises on a bad response: every
+on redirects and on the bytes read. Only http(s) URLs whose host resolves to public
+addresses are fetched, each redirect checked again (``allow_private_addresses`` lets a
+test or an intranet fetch private, loopback and link-local ones); URLs are stored without
+their user name and password. Nothing here raises on a bad response: every
 fetch comes back as a ``Fetched`` whose ``error`` says, in one line, what went wrong.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 import urllib.robotparser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -26,7 +31,9 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("xml", "rss", "atom", "rdf")  # any content type naming one of these may hold a feed
 SOURCE_KINDS = ("feed", "urls", "url_list")
 SOURCE_KEYS = {*SOURCE_KINDS, "name"}
-SETTING_KEYS = {"user_agent", "timeout", "retries", "backoff", "rate_limit", "max_bytes", "max_redirects"}
+SETTING_KEYS = {"user_agent", "timeout", "retries", "backoff", "rate_limit", "max_bytes", "max_redirects",
+                "allow_private_addresses"}
+REFUSED = "refused: "  # opens the reason for a URL that is never fetched, on this run or any later one
 
 
 @dataclass
@@ -40,6 +47,7 @@ class Settings:
     rate_limit: float = 1.0  # seconds between two requests to one host (robots.txt's Crawl-delay may ask more)
     max_bytes: int = 5_000_000  # a longer response is cut off and refused
     max_redirects: int = 5
+    allow_private_addresses: bool = False  # fetch hosts on loopback, private, link-local and other non-public addresses
 
 
 @dataclass(frozen=True)
@@ -93,9 +101,10 @@ def _settings(path: Path, spec) -> Settings:
     for key, value in spec.items():
         default = getattr(settings, key)
         kind = float if isinstance(default, float) else type(default)
-        if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
+        kinds = (int, float) if kind is float else kind
+        if isinstance(value, bool) is not (kind is bool) or not isinstance(value, kinds):
             raise SourcesError("QT102", path, line_of(spec), f"fetch setting {key!r} must be a {kind.__name__}")
-        if kind is not str and value < 0:
+        if kind not in (str, bool) and value < 0:
             raise SourcesError("QT102", path, line_of(spec), f"fetch setting {key!r} must not be negative")
         setattr(settings, key, kind(value))
     return settings
@@ -115,7 +124,7 @@ def _source(path: Path, spec, index: int) -> Source:
     if name is not None and not isinstance(name, str):
         raise SourcesError("QT102", path, line, "'name' must be a string")
     if kind == "feed":
-        return Source("feed", name or str(value), feed=_url(path, value, line))
+        return Source("feed", name or public_url(_url(path, value, line)), feed=_url(path, value, line))
     if kind == "urls":
         if not isinstance(value, list) or not value:
             raise SourcesError("QT102", path, line, "'urls' must be a non-empty list of URLs")
@@ -136,6 +145,47 @@ def _url(path: Path, value, line: int | None) -> str:
     if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
         raise SourcesError("QT102", path, line_of(value, line), f"not an http(s) URL: {value!r}")
     return value
+
+
+def public_url(url: str) -> str:
+    """``url`` without the user name and password it may carry (``https://user:secret@host/``): what is stored."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def site(url: str) -> str:
+    """The registrable domain of ``url``'s host (``bbc.co.uk`` for ``news.bbc.co.uk``), else the host itself."""
+    import tld  # the Public Suffix List, as trafilatura's URL handling (courlan) reads it
+
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    return tld.get_fld(host, fix_protocol=True, fail_silently=True) or host
+
+
+class RefusedURL(Exception):
+    """A URL not fetched (a scheme other than http(s), a host on a non-public address); says why, in one line."""
+
+
+def check_address(url: str, allow_private: bool = False) -> None:
+    """Raise ``RefusedURL`` unless ``url`` is http(s) and every address its host resolves to is public
+    (not loopback, private, link-local, unspecified, multicast or reserved), or ``allow_private``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise RefusedURL(f"{REFUSED}{public_url(url)[:200]}: only http and https URLs are fetched")
+    if allow_private:
+        return
+    host = parts.hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 80, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return  # unresolvable: the request fails as a connection error, retried on a later run
+    for address in sorted(addresses):
+        ip = ipaddress.ip_address(address.split("%")[0])
+        ip = ip.ipv4_mapped or ip if isinstance(ip, ipaddress.IPv6Address) else ip
+        if not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
+            raise RefusedURL(f"{REFUSED}{host} is at a non-public address ({ip}); set allow_private_addresses: "
+                             "true under fetch: to fetch it")
 
 
 @dataclass
@@ -175,7 +225,11 @@ class Fetcher:
         self.client = httpx.Client(
             headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=timeout, follow_redirects=True, max_redirects=self.settings.max_redirects, transport=transport,
+            event_hooks={"request": [self._check_request]},  # the first request and every redirect
         )
+
+    def _check_request(self, request: httpx.Request) -> None:
+        check_address(str(request.url), self.settings.allow_private_addresses)
 
     def __enter__(self) -> Fetcher:
         return self
@@ -186,8 +240,12 @@ class Fetcher:
     def fetch(self, url: str, accept: tuple[str, ...] = HTML_TYPES, etag: str | None = None,
               last_modified: str | None = None) -> Fetched:
         """GET ``url`` if robots.txt allows it; ``accept`` lists the content types wanted (substrings)."""
+        try:
+            check_address(url, self.settings.allow_private_addresses)
+        except RefusedURL as refused:
+            return Fetched(public_url(url), error=str(refused))
         if reason := self._robots_refusal(url):
-            return Fetched(url, error=reason)
+            return Fetched(public_url(url), error=reason)
         headers = {key: value for key, value in (("If-None-Match", etag), ("If-Modified-Since", last_modified))
                    if value}
         fetched = self._get_with_retries(url, headers)
@@ -213,10 +271,10 @@ class Fetcher:
     def _get(self, url: str, headers: dict) -> tuple[Fetched, float | None]:
         """One GET; with the seconds to wait before trying again when it is worth another try."""
         self._wait_for_host(url)
-        fetched = Fetched(url)
+        fetched = Fetched(public_url(url))
         try:
             with self.client.stream("GET", url, headers=headers) as response:
-                fetched.status, fetched.final_url = response.status_code, str(response.url)
+                fetched.status, fetched.final_url = response.status_code, public_url(str(response.url))
                 fetched.content_type = response.headers.get("content-type", "").split(";")[0].strip().lower() or None
                 fetched.etag = response.headers.get("etag")
                 fetched.last_modified = response.headers.get("last-modified")
@@ -230,6 +288,8 @@ class Fetcher:
                     return fetched, None
                 fetched.body = self._read_capped(response, fetched)
                 return fetched, None
+        except RefusedURL as refused:  # by a redirect
+            fetched.error = str(refused)
         except httpx.TooManyRedirects:
             fetched.error = f"redirect loop or more than {self.settings.max_redirects} redirects"
         except httpx.TimeoutException:

@@ -167,12 +167,13 @@ class Pipeline:
         try:
             views: dict[int, SentenceView] = {}  # the matcher's, for the screen's vetoes
             quotes = self.screen.screen(parsed, self.matcher.article_quotes(parsed, views), views)
+            matched = time.perf_counter()
+            quotes = self.resolver.resolve(parsed, quotes)
         except TimeoutError:
             raise AttributionError(
                 f"a rule's regular expression took over {REGEX_TIMEOUT}s on one word or phrase: simplify the "
-                "'regex' of a pattern node or the 'pattern' of a channel") from None
-        matched = time.perf_counter()
-        quotes = self.resolver.resolve(parsed, quotes)
+                "'regex' of a pattern node, the 'pattern' of a channel, the 'handover' setting or a "
+                "'transliteration' of speakers.yml") from None
         if timings is not None:
             timings["match"] += matched - started
             timings["resolve"] += time.perf_counter() - matched

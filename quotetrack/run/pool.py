@@ -20,10 +20,15 @@ does this needs the usual ``if __name__ == "__main__":`` guard.
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
 import gc
 import itertools
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -41,6 +46,8 @@ BATCHES_PER_WORKER = 500
 # A batch makes and drops hundreds of thousands of small objects (words, rows) and holds no cycles:
 # collecting every 50,000 allocations rather than Python's 700 made re-attribution about 7% faster.
 GC_THRESHOLDS = (50_000, 50, 50)
+PARENT_CHECK_SECONDS = 1.0  # how often a worker checks that the build that started it is still there
+_PR_SET_PDEATHSIG = 1  # Linux prctl(2): the signal a process gets when its parent dies
 
 _pipeline: Pipeline | None = None  # the worker's
 _fingerprint: str | None = None  # of what the worker loaded, worked out once
@@ -82,8 +89,30 @@ def settle_worker() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _start_worker(rules_dir: str, model_dir: str, device: str | None, threads: int) -> None:
+def die_with_parent(parent: int) -> None:
+    """End this worker process when ``parent``, the build that started it, ends, even killed with SIGKILL: on Linux
+    the kernel kills it (``PR_SET_PDEATHSIG``); elsewhere, and as a fallback, a thread sees it orphaned within
+    ``PARENT_CHECK_SECONDS``. Workers gone, the resource tracker they shared with the build reads end-of-file and
+    ends."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the build died before the line above
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _start_worker(rules_dir: str, model_dir: str, device: str | None, threads: int, parent: int) -> None:
     global _pipeline, _fingerprint
+    die_with_parent(parent)
     # read by PyTorch when it loads, on the first batch to parse: the cores are shared between workers
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     _pipeline = Pipeline(rules_dir, model_dir, device)
@@ -128,7 +157,7 @@ class ProcessRunner:
             return
         if not self.pool:
             initargs = (str(self.pipeline.rules_dir), str(self.pipeline.parser.model_dir),
-                        self.pipeline.parser.device, self.threads)
+                        self.pipeline.parser.device, self.threads, os.getpid())
             self.pool = concurrent.futures.ProcessPoolExecutor(
                 self.processes, multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=initargs,
                 max_tasks_per_child=self.batches_per_worker)

@@ -10,6 +10,7 @@ the rest. Every request is logged in ``fetches``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import time
@@ -107,9 +108,9 @@ class Tracker:
 
     def _read_feed(self, source: fetch.Source) -> None:
         self.report.feeds += 1
-        url = source.feed
+        url = fetch.public_url(source.feed)  # stored; the sources file's user name and password are only sent
         known = self.db.execute("select etag, last_modified from tracked_urls where url = ?", [url]).fetchone()
-        fetched = self.fetcher.fetch(url, accept=FEED_ACCEPT, etag=known and known[0],
+        fetched = self.fetcher.fetch(source.feed, accept=FEED_ACCEPT, etag=known and known[0],
                                      last_modified=known and known[1])
         entries, outcome, error = [], "not modified" if fetched.not_modified else "read", fetched.error
         if fetched.ok and not fetched.not_modified:
@@ -131,10 +132,12 @@ class Tracker:
         self._queue(source.name, entries)
 
     def _queue(self, source_name: str, entries: Iterable[fetch.Entry]) -> None:
-        """Queue new URLs, and known ones whose feed entry says they changed (even ones given up on)."""
+        """Queue new URLs (less any user name and password), and known ones whose feed entry says they changed
+        (even ones given up on)."""
         seen = now()
         with self.db.atomic():
             for entry in entries:
+                entry = dataclasses.replace(entry, url=fetch.public_url(entry.url))
                 row = self.db.execute("select state, entry_updated from tracked_urls where url = ?",
                                       [entry.url]).fetchone()
                 described = {"title": entry.title, "published": entry.published, "author": entry.author,
@@ -194,6 +197,9 @@ class Tracker:
         if not articles:
             return None, None, "skipped", errors[0] if errors else "no article on the page"
         article = articles[0]
+        if fetch.site(article.url) != fetch.site(page_url):  # a page names only its own site's pages canonical
+            article.url = page_url
+        article.url = fetch.public_url(article.url)
         article.id, article.source = article_id(article.url), article.url  # one canonical url, one article
         article.title = article.title or row["title"]
         article.author = article.author or row["author"]

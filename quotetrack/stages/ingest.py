@@ -3,12 +3,15 @@ about itself, and set aside what is not English.
 
 The cleaned ``Article.text`` is what every later offset refers to. It is the source
 text (for a page, the main text that ``webpage`` extracted) less whole boilerplate lines (``rules/boilerplate.yml``), a leading metadata
-field such as ``date 2023-05-23`` and outer whitespace; nothing inside the kept
-text is changed, and ``Article.segments`` maps every kept character back to the source.
+field such as ``date 2023-05-23``, outer whitespace, the ``\r`` of each ``\r\n`` and control characters
+that are not white space (NUL, ...); a lone ``\r`` reads as ``\n``, so every line of the text ends in
+``\n`` alone, the one line end the parser splits paragraphs on. Nothing else inside the kept text is
+changed, and ``Article.segments`` maps every kept character back to the source.
 """
 
 from __future__ import annotations
 
+import codecs
 import functools
 import hashlib
 import json
@@ -16,6 +19,7 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import regex
@@ -36,10 +40,14 @@ READ_KINDS = f"{', '.join(ARTICLE_SUFFIXES[:-1])} and {ARTICLE_SUFFIXES[-1]}"  #
 MAX_ARTICLE_CHARS = 200_000
 MAX_ARTICLE_PARAGRAPHS = 2_000
 MAX_JSONL_LINE_BYTES = 4 * MAX_ARTICLE_CHARS  # UTF-8 needs at most 4 bytes a character
+MAX_JSON_NUMBER_CHARS = 1_000  # a longer number in a JSON Lines field is refused (Python reads at most 4,300 digits)
+MAX_TITLE_CHARS = 300  # a longer title, given or read from the text, is cut at a word and ends in " …"
 
 ErrorHandler = Callable[[str, str], None]
 
-_LINE = regex.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line and its end, if any
+_LINE = regex.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line and its end, if any, in a source text
+_LONE_CR = regex.compile(r"\r(?!\n)")
+_DROPPED = regex.compile(r"\r(?=\n)|[\x00-\x08\x0e-\x1b\x7f]+")  # left out of the text (see the module's docstring)
 _PROSE_END = regex.compile(r"[.!?…][\"'”’)\]]*$")
 _LEADING_SPACE = regex.compile(r"[\s\ufeff]*")
 _LEADING_DATE = regex.compile(
@@ -129,7 +137,7 @@ def count_articles(path: str | Path) -> int:
             continue
         try:
             with file.open("rb") as lines:
-                count += sum(1 for chunk in lines for line in chunk.splitlines() if line.strip())
+                count += sum(1 for line in _jsonl_lines(lines) if isinstance(line, int) or line.strip())
         except OSError:
             count += 1  # read_articles reports the file once
     return count
@@ -278,20 +286,44 @@ def _read_jsonl(file: Path, boilerplate: Boilerplate, on_error: ErrorHandler, in
     except OSError as error:
         on_error(str(file), _reason("QT301", f"cannot read file: {error.strerror or error}"))
         return
-    with lines:  # split as bytes.splitlines splits (\r too), a line in memory at a time
-        for number, raw in enumerate((line for chunk in lines for line in chunk.splitlines()), start=1):
+    with lines:
+        for number, raw in enumerate(_jsonl_lines(lines), start=1):
             source = f"{file}:{number}"
-            if len(raw) > MAX_JSONL_LINE_BYTES:
+            if isinstance(raw, int):
                 on_error(source, _reason(
-                    "QT302", f"line too long ({len(raw):,} bytes; the limit is {MAX_JSONL_LINE_BYTES:,})"))
+                    "QT302", f"line too long ({raw:,} bytes; the limit is {MAX_JSONL_LINE_BYTES:,})"))
             elif raw.strip():
                 yield from _reported(source, on_error, inputs.article, source, raw,
                                      functools.partial(_json_article, source, raw, boilerplate))
 
 
+def _jsonl_lines(lines: BinaryIO) -> Iterator[bytes | int]:
+    """The lines of a JSON Lines file, split as ``bytes.splitlines`` splits (``\r`` too), less a leading BOM;
+    a line longer than ``MAX_JSONL_LINE_BYTES`` is given as its length, never held in memory whole."""
+    bom = codecs.BOM_UTF8
+    while line := lines.readline(MAX_JSONL_LINE_BYTES + 2):  # room for the line's \r\n
+        if bom:
+            line, bom = line.removeprefix(bom), b""
+        if len(line) > MAX_JSONL_LINE_BYTES and not line.endswith(b"\n"):
+            size = len(line)
+            while not line.endswith(b"\n") and (line := lines.readline(1 << 20)):  # the rest of it, a MiB at a time
+                size += len(line)
+            yield size - len(line) + len(line.rstrip(b"\r\n"))  # less the line end
+            continue
+        for piece in line.splitlines():
+            yield piece if len(piece) <= MAX_JSONL_LINE_BYTES else len(piece)
+
+
+def _json_number(literal: str) -> float | int:
+    """A JSON number, refused past ``MAX_JSON_NUMBER_CHARS`` (reading a long one costs time, or fails)."""
+    if len(literal) > MAX_JSON_NUMBER_CHARS:
+        raise _BadArticle("QT302", f"a number of {len(literal):,} characters (the limit is {MAX_JSON_NUMBER_CHARS:,})")
+    return float(literal) if any(mark in literal for mark in ".eE") else int(literal)
+
+
 def _json_article(source: str, raw: bytes, boilerplate: Boilerplate) -> Article:
     try:
-        record = json.loads(_decode(raw))
+        record = json.loads(_decode(raw), parse_int=_json_number, parse_float=_json_number)
     except json.JSONDecodeError as error:
         raise _BadArticle("QT303", f"invalid JSON: {error.msg} (column {error.colno})") from None
     except RecursionError:
@@ -332,6 +364,7 @@ def _outlet_of(record: dict) -> str | None:
 def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str | None, **fields) -> Article:
     """Clean ``text`` and read its title, date, dateline and outlet; the given ``fields`` win over what the text says."""
     _check_bounds(text)
+    text = _LONE_CR.sub("\n", text)  # one line end, as long as the one it replaces: offsets stay those of the source
     kept = _kept_spans(text, boilerplate)
     cleaned, segments = _assemble(text, kept.spans)
     if not cleaned:
@@ -341,7 +374,7 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
         raise _BadArticle("QT305", f"not English: the text reads as {detected.code!r} (p={detected.probability:.2f}), "
                           f"and the models read English only")
     content_hash = hashlib.sha256(cleaned.encode("utf-8")).hexdigest()
-    lines = [match.group().rstrip("\r\n") for match in _LINE.finditer(cleaned)]
+    lines = [match.group().rstrip("\n") for match in _LINE.finditer(cleaned)]
     headline = _title(lines)
     place, agency = _dateline(lines[1:] if headline else lines)
     found = {
@@ -353,6 +386,7 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
     }
     title, title_source = (fields.pop("title"), "given") if fields.get("title") else (
         (headline, "headline") if headline else (_lede_title(lines), "lede"))
+    title = _bounded_title(title)
     return Article(
         id=bounded_id(article_id) if article_id else content_hash[:16], source=source, text=cleaned, content_hash=content_hash,
         segments=segments, title=title, title_source=title_source, boilerplate=kept.removed,
@@ -410,9 +444,19 @@ def _kept_spans(text: str, boilerplate: Boilerplate) -> _Kept:
             kept.outlet = kept.outlet or (found.groupdict().get(OUTLET_GROUP) or "").strip() or None
             dropping_blanks = after_break
             continue
-        kept.spans.append(match.span())
+        kept.spans.extend(_kept_pieces(text, *match.span()))
         after_break, dropping_blanks = blank, False
     return kept
+
+
+def _kept_pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The stretches of ``text[start:end]`` less what is ``_DROPPED`` (a line end's ``\r``, control characters)."""
+    for dropped in _DROPPED.finditer(text, start, end):
+        if dropped.start() > start:
+            yield start, dropped.start()
+        start = dropped.end()
+    if end > start:
+        yield start, end
 
 
 def _assemble(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
@@ -477,6 +521,14 @@ def _title(lines: list[str]) -> str | None:
     if first[-1] in ",:;" or first.startswith("By "):  # a lead-in or a byline
         return None
     return first if _title_cased(first) else None
+
+
+def _bounded_title(title: str | None) -> str | None:
+    """``title`` cut to ``MAX_TITLE_CHARS`` at a word (or, with no space, anywhere), ending in " …"."""
+    if not title or len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title[:MAX_TITLE_CHARS - 2]
+    return (cut.rsplit(None, 1)[0] if " " in cut.strip() else cut).rstrip(",;:–—- ") + " …"
 
 
 def _lede_title(lines: list[str]) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import regex
 
 from ..records import ParsedArticle, Quote, Sentence, Span, Word
+from ..rulelang.rules import REGEX_TIMEOUT
 from ..rulelang.syntax import phrase
 from .view import END, START, TRIM, SentenceView, overlapping, trimmed
 
@@ -39,10 +40,13 @@ class QuotationMarks:
 
     def find(self, text: str) -> list[Span]:
         """Spans inside quotation marks, each opened by a mark of ``marks`` and closed by one of its closing
-        marks (a mark that closes nothing open is passed over); a quotation left open ends its paragraph."""
+        marks (a mark that closes nothing open is passed over). A quotation left open at the end of its
+        paragraph runs to that end only when the next paragraph opens with a quotation mark, as a quotation
+        of several paragraphs does; else the mark is a stray, which never hides what follows it."""
         spans: list[Span] = []
         offset = 0
-        for paragraph in text.split("\n"):
+        paragraphs = text.split("\n")
+        for number, paragraph in enumerate(paragraphs):
             opened: int | None = None
             closers: tuple[str, ...] = ()
             for mark in self.any.finditer(paragraph):
@@ -52,10 +56,15 @@ class QuotationMarks:
                 elif opened is not None and char in closers:
                     spans.append(Span(offset + opened, offset + mark.start(), paragraph[opened:mark.start()]))
                     opened = None
-            if opened is not None and paragraph[opened:].strip():
+            if opened is not None and paragraph[opened:].strip() and self.opens_with_quote(paragraphs, number + 1):
                 spans.append(Span(offset + opened, offset + len(paragraph), paragraph[opened:]))
             offset += len(paragraph) + 1
         return spans
+
+    def opens_with_quote(self, paragraphs: list[str], number: int) -> bool:
+        """Whether the first paragraph with text from ``paragraphs[number]`` on opens with a quotation mark."""
+        following = next((paragraph.lstrip() for paragraph in paragraphs[number:] if paragraph.strip()), "")
+        return following.startswith(tuple(self.closers))
 
 
 @dataclass
@@ -264,7 +273,7 @@ def content_quote(ctx: Context, spec: dict) -> Span | None:
         paragraph_start = text.rfind("\n", 0, quote.start) + 1
         opens = not text[max(paragraph_start, sentence_start(text, quote.start, settings)):quote.start].strip(TRIM)
         # “…,” she said | “….” ― Carla Sanchez (a signature)
-        handed_over = compiled(settings["handover"]).search(text[quote.start:clause.start]) \
+        handed_over = hands_over(settings["handover"], text, quote.start, clause.start) \
             or text[clause.start] in settings["signature_dashes"]
         ok = opens and not gap.strip(TRIM) and handed_over
     else:
@@ -277,6 +286,12 @@ def content_quote(ctx: Context, spec: dict) -> Span | None:
         ok = not gap.strip(TRIM) and closes or gap.rstrip(TRIM.replace(":", "")).endswith(":") \
             and len(gap.split()) <= settings["colon_gap_words"]
     return trimmed(quote, text) if ok and "\n" not in gap else None
+
+
+def hands_over(handover: str, text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` (a quotation up to its cue) matches the ``handover`` regex. It is searched from
+    the end, which it is about: linear in the quotation's length for a pattern anchored there."""
+    return compiled(handover, regex.REVERSE).search(text, start, end, timeout=REGEX_TIMEOUT) is not None
 
 
 def quote_sides(sentence: Sentence, quotes: list[Span], text: str) -> set[str]:

@@ -27,7 +27,7 @@ class SentenceView:
     children, subtree edges, words inside quotation marks, and which related words pass each ``WordTest``."""
 
     def __init__(self, sentence: Sentence, quotes: list[Span]):
-        """``quotes``: the quotations of the article, or those overlapping the sentence (``find_quotes``'s,
+        """``quotes``: the quotations of the article, or those overlapping the sentence (``QuotationMarks.find``'s,
         in text order)."""
         self.sentence, self.quotes = sentence, quotes
         self.links: dict[tuple[int, str, WordTest], list[int]] = {}
@@ -179,7 +179,7 @@ def frozen(constraints: dict) -> tuple[tuple[str, Hashable], ...]:
 
 
 def overlapping(quotes: list[Span], start: int, end: int) -> list[Span]:
-    """The quotations of ``quotes`` (``match.find_quotes``'s, in text order) that overlap start..end."""
+    """The quotations of ``quotes`` (``QuotationMarks.find``'s, in text order) that overlap start..end."""
     first = bisect.bisect_right(quotes, start, key=END)
     return quotes[first:bisect.bisect_left(quotes, end, lo=first, key=START)]
 

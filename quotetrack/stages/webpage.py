@@ -6,6 +6,10 @@ so every offset refers to the text that is stored, never to the HTML.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import regex
@@ -15,6 +19,13 @@ from .dates import iso_date
 MAX_HTML_BYTES = 5_000_000  # a larger page is no single news article: refused before parsing
 MIN_ARTICLE_WORDS = 60  # less main text than this is a front page, a gallery or an error page
 MAX_LINK_SHARE = 0.5  # main text that is mostly link text is a list of other stories
+# Parsing an element's attributes takes time quadratic in their number (lxml): 200,000 took 176 s. The most
+# attributes of one element in a news page are a few dozen.
+MAX_ELEMENT_ATTRIBUTES = 1_000
+MAX_EXTRACT_SECONDS = 30.0  # the time one page's extraction may take (the 5 MB pages we tried took under 5 s)
+_LONG_TAG_BYTES = 4 * MAX_ELEMENT_ATTRIBUTES  # a shorter start tag cannot hold more attributes: not counted
+_START_TAG = regex.compile(rb"<[A-Za-z][^<>]{%d,}>" % _LONG_TAG_BYTES)
+_ATTRIBUTE = regex.compile(rb"""[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?""")
 
 
 class NotAnArticle(Exception):
@@ -44,11 +55,13 @@ def extract(html: bytes | str, url: str | None = None) -> Page:
         raise NotAnArticle(f"page too large ({size:,} bytes, limit {MAX_HTML_BYTES:,})")
     if not (html.strip() if isinstance(html, str) else html.strip()):
         raise NotAnArticle("empty page")
+    _check_attributes(html.encode("utf-8", "replace") if isinstance(html, str) else html)
     try:
-        document = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-            favor_precision=True, deduplicate=False,
-        )
+        with _deadline(MAX_EXTRACT_SECONDS):
+            document = trafilatura.bare_extraction(
+                html, url=url, with_metadata=True, include_comments=False, include_tables=False,
+                favor_precision=True, deduplicate=False,
+            )
     except (ValueError, TypeError, RecursionError) as error:  # lxml's errors on broken markup
         raise NotAnArticle(f"unreadable HTML: {error}") from None
     if document is None or not (document.text or "").strip():
@@ -67,6 +80,41 @@ def extract(html: bytes | str, url: str | None = None) -> Page:
         language=_page_language(html),
         description=_clean(document.description),
     )
+
+
+def _check_attributes(html: bytes) -> None:
+    """Refuse a page with an element of more than ``MAX_ELEMENT_ATTRIBUTES`` attributes, in time linear in its size."""
+    for tag in _START_TAG.finditer(html):
+        if (count := sum(1 for _ in _ATTRIBUTE.finditer(tag.group(), 1)) - 1) > MAX_ELEMENT_ATTRIBUTES:  # less its name
+            raise NotAnArticle(f"an element with {count:,} attributes (the limit is {MAX_ELEMENT_ATTRIBUTES:,})")
+
+
+class _TimeUp(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise ``NotAnArticle`` when the block runs past ``seconds``: a SIGALRM timer, where one can be set (the main
+    thread of a Unix process); elsewhere the block runs unbounded. A timer already set is restored after."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def time_up(signum, frame):
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, time_up)
+    outer = signal.setitimer(signal.ITIMER_REAL, seconds)[0]
+    try:
+        yield
+    except _TimeUp:
+        raise NotAnArticle(f"extraction took over {seconds:g} s (the limit per page)") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, outer)
 
 
 def _paragraphs(text: str) -> str:
