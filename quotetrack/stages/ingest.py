@@ -3,8 +3,11 @@ about itself, and set aside what is not English.
 
 The cleaned ``Article.text`` is what every later offset refers to. It is the source
 text (for a page, the main text that ``webpage`` extracted) less whole boilerplate lines (``rules/boilerplate.yml``), a leading metadata
-field such as ``date 2023-05-23`` and outer whitespace; nothing inside the kept
+field such as ``date 2023-05-23``, outer whitespace and bidirectional formatting characters
+(a right-to-left override would show a name or a quote reversed); nothing inside the kept
 text is changed, and ``Article.segments`` maps every kept character back to the source.
+An article's url is kept only when it is an http(s) address; another is dropped, and
+its ``metadata`` says why (``url_dropped``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from urllib.parse import urlsplit
 
 import regex
 
-from ..records import Article
+from ..records import Article, web_url
 from ..rulelang.rules import Boilerplate, BoilerplateRule
 from ..versions import source_digest
 from . import language, webpage
@@ -40,6 +43,8 @@ MAX_JSONL_LINE_BYTES = 4 * MAX_ARTICLE_CHARS  # UTF-8 needs at most 4 bytes a ch
 ErrorHandler = Callable[[str, str], None]
 
 _LINE = regex.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line and its end, if any
+# Bidirectional formatting characters (embeddings, overrides, isolates, marks): removed from texts, titles and names.
+BIDI_CONTROLS = regex.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _PROSE_END = regex.compile(r"[.!?…][\"'”’)\]]*$")
 _LEADING_SPACE = regex.compile(r"[\s\ufeff]*")
 _LEADING_DATE = regex.compile(
@@ -352,7 +357,7 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
     """Clean ``text`` and read its title, date, dateline and outlet; the given ``fields`` win over what the text says."""
     _check_bounds(text)
     kept = _kept_spans(text, boilerplate)
-    cleaned, segments = _assemble(text, kept.spans)
+    cleaned, segments = _assemble(text, _around_bidi_controls(text, kept.spans))
     if not cleaned:
         raise _BadArticle("empty text")
     detected = language.identify(cleaned)
@@ -370,6 +375,12 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
         "outlet": kept.outlet or agency,
         "language": detected and detected.code,
     }
+    fields = {key: BIDI_CONTROLS.sub("", value) if isinstance(value, str) else value for key, value in fields.items()}
+    url = (fields.pop("url", None) or "").strip()
+    if web_url(url):
+        fields["url"] = url
+    elif url:
+        fields["metadata"] = {**fields.get("metadata", {}), "url_dropped": f"not an http(s) address: {url[:200]!r}"}
     title, title_source = (fields.pop("title"), "given") if fields.get("title") else (
         (headline, "headline") if headline else (_lede_title(lines), "lede"))
     return Article(
@@ -377,6 +388,19 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
         segments=segments, title=title, title_source=title_source, boilerplate=kept.removed,
         **{**{key: value for key, value in found.items() if value}, **fields},
     )
+
+
+def _around_bidi_controls(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches ``spans`` less every bidirectional formatting character."""
+    kept = []
+    for start, end in spans:
+        for control in BIDI_CONTROLS.finditer(text, start, end):
+            if control.start() > start:
+                kept.append((start, control.start()))
+            start = control.end()
+        if end > start:
+            kept.append((start, end))
+    return kept
 
 
 @dataclass
