@@ -418,5 +418,17 @@ def has_own_cue(sentence: Sentence, quotes: list[Span], rules: RuleSet) -> bool:
 
 def sentence_start(text: str, offset: int) -> int:
     """Where the sentence around ``offset`` starts, judged from the text alone (., ! or ? then space)."""
-    found = max(text.rfind(mark, 0, offset) for mark in (". ", "! ", "? ", "\n"))
-    return found + 1 if found >= 0 else 0
+    starts, ends = sentence_marks(text)
+    last = bisect.bisect_right(ends, offset) - 1
+    return starts[last] + 1 if last >= 0 else 0
+
+
+_SENTENCE_MARK = regex.compile(r"[.!?] |\n")
+
+
+@functools.lru_cache(maxsize=4)
+def sentence_marks(text: str) -> tuple[list[int], list[int]]:
+    """Where each mark that ends a sentence (., ! or ? then space, a line end) starts and ends in ``text``: found
+    once per article, so that ``sentence_start`` looks one up instead of searching the text before it."""
+    marks = [match.span() for match in _SENTENCE_MARK.finditer(text)]
+    return [start for start, _ in marks], [end for _, end in marks]
