@@ -67,7 +67,8 @@ def build(db_path: Path, source: Path) -> tuple[float, float, str]:
     child = subprocess.run(
         [sys.executable, "-c", "import resource, sys; from quotetrack.cli import cli\n"
          "try: cli()\nfinally: print(resource.getrusage(resource.RUSAGE_SELF).ru_utime, file=sys.stderr)",
-         "build", str(db_path), str(source), "--processes", "1"], capture_output=True, text=True)
+         "build", str(db_path), str(source), "--processes", "1"],
+        capture_output=True, text=True, cwd=db_path.parent)  # not the checkout: PYTHONPATH picks the code
     wall = time.perf_counter() - wall
     return float(child.stderr.strip().splitlines()[-1]), wall, child.stdout.strip().splitlines()[-1]
 
