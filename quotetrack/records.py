@@ -9,7 +9,25 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+# What a web address never holds: whitespace, control and bidirectional formatting characters (a browser drops
+# some, so "java\tscript:" would run as "javascript:").
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def web_url(value) -> str | None:
+    """``value`` when it is an http(s) address with a host, else None: what ``Article.url`` may hold and a page
+    links (never ``javascript:``, ``data:`` or ``file:``)."""
+    if not isinstance(value, str) or not value or len(value) > 8_000 or _NOT_IN_URL.search(value):
+        return None
+    try:
+        parts = urlsplit(value)
+        return value if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+    except ValueError:  # a bad port or IPv6 address
+        return None
 
 # The longest id kept as written (an article's, from its file name or JSON Lines id; a speaker's
 # slug): a longer one would be repeated in every sentence and quote row it has (a 100,000-character
@@ -36,7 +54,7 @@ class Article:
     content_hash: str
     title: str | None = None
     title_source: str | None = None  # given (JSON Lines), headline (the first line) or lede (its first words)
-    url: str | None = None
+    url: str | None = None  # an http(s) address (``web_url``): ingest drops any other, saying why in metadata
     published: str | None = None
     dateline_place: str | None = None
     dateline_agency: str | None = None

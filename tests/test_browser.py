@@ -248,3 +248,20 @@ def test_canned_query(page, name):
         href = link.get_attribute("href")
         assert page.request.get(href.split("#")[0]).ok, href
 
+
+
+def test_the_content_security_policy_keeps_a_script_link_from_running(browser, site):
+    """A javascript: link that reached a page anyway (written into it here) does nothing when clicked: the
+    Content-Security-Policy refuses it, and says so in the console."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=site)
+    tab = context.new_page()
+    refused = []
+    tab.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
+           else None)
+    tab.goto("/quotes/who_said_what")
+    tab.evaluate("""document.body.insertAdjacentHTML('afterbegin',
+        '<a id="attack" href="javascript:document.title=&quot;pwned&quot;">source</a>')""")
+    tab.click("#attack")
+    tab.wait_for_timeout(500)
+    assert tab.title() != "pwned" and refused
+    context.close()

@@ -3,10 +3,12 @@ about itself, and set aside what is not English.
 
 The cleaned ``Article.text`` is what every later offset refers to. It is the source
 text (for a page, the main text that ``webpage`` extracted) less whole boilerplate lines (``rules/boilerplate.yml``), a leading metadata
-field such as ``date 2023-05-23``, outer whitespace, the ``\r`` of each ``\r\n`` and control characters
-that are not white space (NUL, ...); a lone ``\r`` reads as ``\n``, so every line of the text ends in
+field such as ``date 2023-05-23``, outer whitespace, the ``\r`` of each ``\r\n``, control characters
+that are not white space (NUL, ...) and bidirectional formatting characters (a right-to-left override
+would show a name or a quote reversed); a lone ``\r`` reads as ``\n``, so every line of the text ends in
 ``\n`` alone, the one line end the parser splits paragraphs on. Nothing else inside the kept text is
-changed, and ``Article.segments`` maps every kept character back to the source.
+changed, and ``Article.segments`` maps every kept character back to the source. An article's url is
+kept only when it is an http(s) address; another is dropped, and its ``metadata`` says why (``url_dropped``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from urllib.parse import urlsplit
 import regex
 
 from ..errors import IngestError
-from ..records import Article, Span, bounded_id
+from ..records import Article, Span, bounded_id, web_url
 from ..rulelang.rules import Boilerplate, BoilerplateRule
 from ..versions import source_digest
 from . import dates, language, webpage
@@ -47,7 +49,10 @@ ErrorHandler = Callable[[str, str], None]
 
 _LINE = regex.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line and its end, if any, in a source text
 _LONE_CR = regex.compile(r"\r(?!\n)")
-_DROPPED = regex.compile(r"\r(?=\n)|[\x00-\x08\x0e-\x1b\x7f]+")  # left out of the text (see the module's docstring)
+# Bidirectional formatting characters (embeddings, overrides, isolates, marks): removed from texts, titles and names.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+BIDI_CONTROLS = regex.compile(f"[{_BIDI}]")
+_DROPPED = regex.compile(f"\r(?=\n)|[\x00-\x08\x0e-\x1b\x7f{_BIDI}]+")  # left out of the text (the module's docstring)
 _PROSE_END = regex.compile(r"[.!?…][\"'”’)\]]*$")
 _LEADING_SPACE = regex.compile(r"[\s\ufeff]*")
 _LEADING_DATE = regex.compile(
@@ -384,6 +389,12 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
         "outlet": kept.outlet or agency,
         "language": detected and detected.code,
     }
+    fields = {key: BIDI_CONTROLS.sub("", value) if isinstance(value, str) else value for key, value in fields.items()}
+    url = (fields.pop("url", None) or "").strip()
+    if web_url(url):
+        fields["url"] = url
+    elif url:
+        fields["metadata"] = {**fields.get("metadata", {}), "url_dropped": f"not an http(s) address: {url[:200]!r}"}
     title, title_source = (fields.pop("title"), "given") if fields.get("title") else (
         (headline, "headline") if headline else (_lede_title(lines), "lede"))
     title = _bounded_title(title)

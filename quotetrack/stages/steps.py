@@ -371,20 +371,23 @@ def untangle(scene: Scene, found: list[Quote]) -> list[Quote]:
     text, settings = scene.text, scene.rules.settings["untangle"]
     joining = regex.compile(r"(?:\W|\b(?:" + "|".join(map(regex.escape, settings["conjunctions"])) + r")\b)*$")
     dropped: set[int] = set()
+    by_sentence: dict[int, list[int]] = {}  # only quotes of one sentence are compared: linear in the article
     for i, q in enumerate(found):
-        for j, r in enumerate(found):
-            if i == j or q.sentence_index != r.sentence_index or i in dropped or j in dropped:
-                continue
-            if inside(r.cue, q.content) and inside(q.cue, r.content):
-                dropped.add(i if len(q.content.text) < len(r.content.text) else j)
-            elif inside(r.cue, q.content) and q.cue and q.content.end <= q.cue.start and r.cue \
-                    and r.content.end <= r.cue.start:
-                dropped.add(i)  # "“…,” the spokesman added, with the channel claiming …": not q's words
-            elif inside(r.cue, q.content) and r.content.start > r.cue.start and not inside(r.speaker_span, q.content):
-                cut = joining.sub("", text[q.content.start:r.cue.start])
-                if cut.strip():
-                    q.content = trimmed(Span(q.content.start, q.content.start + len(cut), ""), text) or q.content
-                    q.steps.append("untangle")
+        by_sentence.setdefault(q.sentence_index, []).append(i)
+    for i, j in ((i, j) for indexes in by_sentence.values() for i in indexes for j in indexes):
+        q, r = found[i], found[j]
+        if i == j or i in dropped or j in dropped:
+            continue
+        if inside(r.cue, q.content) and inside(q.cue, r.content):
+            dropped.add(i if len(q.content.text) < len(r.content.text) else j)
+        elif inside(r.cue, q.content) and q.cue and q.content.end <= q.cue.start and r.cue \
+                and r.content.end <= r.cue.start:
+            dropped.add(i)  # "“…,” the spokesman added, with the channel claiming …": not q's words
+        elif inside(r.cue, q.content) and r.content.start > r.cue.start and not inside(r.speaker_span, q.content):
+            cut = joining.sub("", text[q.content.start:r.cue.start])
+            if cut.strip():
+                q.content = trimmed(Span(q.content.start, q.content.start + len(cut), ""), text) or q.content
+                q.steps.append("untangle")
     return [q for i, q in enumerate(found) if i not in dropped]
 
 
@@ -393,16 +396,19 @@ def continue_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
     “A,” she said. “B.” and “A,” Tester said, referring to X, “B.” are one quote, A to B."""
     text, quotes = scene.text, scene.quotes
     starts = [s.start for s in scene.parsed.sentences]
+    contents = Contents(found)
+    cue_starts = sorted(q.cue.start for q in found if q.cue)
     for quote in found:
         if quote.cue is None:
             continue
         while True:
             clause_end = max(quote.content.end, quote.cue.end, quote.speaker_span.end if quote.speaker_span else 0)
-            following = next((q for q in quotes if q.start >= clause_end), None)
-            if following is None or not continues(scene, starts, clause_end, following.start) or any(
-                    other is not quote and (other.content.start < following.end and following.start < other.content.end
-                                            or other.cue and clause_end <= other.cue.start < following.start)
-                    for other in found):
+            next_index = bisect.bisect_left(quotes, clause_end, key=START)
+            following = quotes[next_index] if next_index < len(quotes) else None
+            # another quote's content holds the quotation, or another cue comes first
+            if following is None or not continues(scene, starts, clause_end, following.start) or contents.overlap(
+                    following.start, following.end, quote) or bisect.bisect_left(cue_starts, clause_end) \
+                    < bisect.bisect_left(cue_starts, following.start):
                 break
             end = trimmed(following, text)
             if end is None:
@@ -410,7 +416,27 @@ def continue_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
             quote.content_parts = [*quote.parts, end]
             quote.content = Span(quote.content.start, end.end, text[quote.content.start:end.end])
             quote.steps.append("continue")
+            contents.grew(quote)
     return found
+
+
+class Contents:
+    """The contents of an article's quotes by where they start, to ask in log time whether any overlaps a stretch
+    (a content may grow at its end, never at its start)."""
+
+    def __init__(self, found: list[Quote]):
+        self.quotes = sorted(found, key=lambda q: q.content.start)
+        self.starts = [q.content.start for q in self.quotes]
+        self.longest = max((q.content.end - q.content.start for q in found), default=0)
+
+    def grew(self, quote: Quote) -> None:
+        self.longest = max(self.longest, quote.content.end - quote.content.start)
+
+    def overlap(self, start: int, end: int, besides: Quote | None = None) -> bool:
+        """Does a content (but that of ``besides``) overlap start..end?"""
+        first = bisect.bisect_left(self.starts, start - self.longest)  # one starting earlier ends before ``start``
+        return any(q is not besides and start < q.content.end
+                   for q in self.quotes[first:bisect.bisect_left(self.starts, end)])
 
 
 def continues(scene: Scene, sentence_starts: list[int], clause_end: int, next_quote: int) -> bool:
@@ -435,11 +461,13 @@ def floating_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
         return found
     text, sentences = parsed.article.text, parsed.sentences
     attributed = {q.sentence_index for q in found if q.speaker_span is not None}
+    contents, starts = Contents(found), [s.start for s in sentences]
     floating: list[Quote] = []
     for quote in quotes:
-        if any(q.content.start < quote.end and quote.start < q.content.end for q in found):
+        if contents.overlap(quote.start, quote.end):
             continue
-        sentence = next((s for s in sentences if s.start <= quote.start < s.end), None)
+        around = bisect.bisect_right(starts, quote.start) - 1
+        sentence = sentences[around] if around >= 0 and quote.start < sentences[around].end else None
         content = trimmed(quote, text)
         if (sentence is None or content is None or len(content.text.split()) < rule.min_words
                 or text[text.rfind("\n", 0, quote.start) + 1:quote.start].strip(TRIM)
@@ -460,13 +488,22 @@ ARTICLE_STEPS: dict[str, Callable[[Scene, list[Quote]], list[Quote]]] = {
 
 def has_own_cue(sentence: Sentence, quotes: list[Span], rules: RuleSet) -> bool:
     """Does a cue word outside quotation marks say who speaks in this sentence, found by a pattern or not?"""
-    return any(rules.cue_word(w.lemma) and not any(q.start <= w.start < q.end for q in quotes)
-               for w in sentence.words)
+    return any(rules.cue_word(w.lemma) and not overlapping(quotes, w.start, w.start + 1) for w in sentence.words)
 
 
 # ------------------------------------------------------------------ text helpers
 
 def sentence_start(text: str, offset: int, settings: dict) -> int:
     """Where the sentence around ``offset`` starts, judged from the text alone (after one of ``sentence_breaks``)."""
-    found = max(text.rfind(mark, 0, offset) for mark in settings["sentence_breaks"])
-    return found + 1 if found >= 0 else 0
+    starts, ends = sentence_marks(text, tuple(settings["sentence_breaks"]))
+    last = bisect.bisect_right(ends, offset) - 1
+    return starts[last] + 1 if last >= 0 else 0
+
+
+@functools.lru_cache(maxsize=4)
+def sentence_marks(text: str, breaks: tuple[str, ...]) -> tuple[list[int], list[int]]:
+    """Where each of the ``breaks`` that end a sentence starts and ends in ``text``: found once per article, so
+    that ``sentence_start`` looks one up instead of searching the text before it."""
+    marks = [match.span() for match in compiled("|".join(map(regex.escape, breaks))).finditer(text)]
+    return [start for start, _ in marks], [end for _, end in marks]
+

@@ -165,7 +165,9 @@ TABLES = {
 
 # Indexes beyond those on foreign keys, which ensure_db_shape always creates.
 INDEXES = {"articles": [["input_hash"]], "quotes": [["speaker"], ["cue_lemma"], ["speaker_kind"]],
-           "speakers": [["name_key"]], "fetches": [["url"], ["fetched_at"]], "tracked_urls": [["state"], ["article_id"]]}
+           "speakers": [["name_key"]], "fetches": [["url"], ["fetched_at"]], "tracked_urls": [["state"], ["article_id"]],
+           # who_said_what's sentence of each quote: a lookup, not a scan of the article's sentences
+           "sentences": [["article_id", "start"]]}
 
 # Full-text search, kept in step with its table by triggers.
 FTS = {"quotes": ["content", "speaker", "speaker_mention"]}

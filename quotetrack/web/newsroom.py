@@ -6,7 +6,9 @@
   timeline, an article's text with every quote highlighted, a rule's finds and examples.
 
 Every query reads only the columns it needs and checks that optional ones exist, so
-the pages keep working on databases with more (or older) columns.
+the pages keep working on databases with more (or older) columns. What one page does is
+bounded: it lists at most ``PAGE_QUOTES`` quotes (an article's come in parts, a speaker's
+or a rule's link to the rest in the table), and only http(s) addresses become links.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from datasette.utils import tilde_encode, urlsafe_components
 from datasette_dashboards import replace_opts_in_query
 from markupsafe import Markup, escape
 
+from ..records import web_url
+
 # Columns a reader does not need first: offsets, row ids, rule details. The main view hides
 # them until "show all columns" is ticked; exports and the JSON API always carry them.
 INTERNAL_COLUMNS = frozenset({
@@ -32,6 +36,8 @@ MAIN_VIEW = "who_said_what"
 DASHBOARD = "newsroom"  # the datasette-dashboards dashboard of metadata.yml
 SPEAKER_CHART = "speaker-timeline"  # its chart of one speaker's statements over time
 MAIN_CHART = "quoted-over-time"  # its chart of the most quoted speakers, shown above the main view
+PAGE_QUOTES = 500  # quotes one page lists: an article's in parts (?part=2), a speaker's or rule's then in the table
+URL_COLUMNS = frozenset({"url", "article_url"})  # published as links only when they hold an http(s) address
 
 
 def row_url(datasette, database: str, table: str, key: str) -> str:
@@ -70,7 +76,7 @@ def render_cell(row, value, column, table, database, datasette):
         return link(row_url(datasette, database, "statements", row["id"]), preview(str(value)), "nr-quote")
     if column == "article" and "article_id" in keys:
         page = link(row_url(datasette, database, "articles", row["article_id"]), value, "nr-article")
-        url = row["article_url"] if "article_url" in keys else None
+        url = web_url(row["article_url"]) if "article_url" in keys else None
         return page + (Markup(' <a class="nr-source" href="{}" rel="noopener">source&nbsp;↗</a>').format(url)
                        if url else "")
     if column == "statement_articles" and "statement_id" in keys and row["statement_id"]:
@@ -82,8 +88,8 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "text" and table == "articles":
         return link(row_url(datasette, database, "articles", row["id"]), preview(str(value)), "nr-article",
                     "Read it with its quotes highlighted")
-    if column == "url" and table == "articles" and str(value).startswith(("http://", "https://")):
-        return Markup('<a href="{}" rel="noopener">{}</a>').format(value, value)
+    if column == "url" and table == "articles" and web_url(value):
+        return Markup('<a href="{}" rel="noopener">{}</a>').format(web_url(value), value)
     return None
 
 
@@ -99,7 +105,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 
     async def page_vars():
         key = urlsafe_components(request.url_vars["pks"])[0]
-        data = await page(datasette, datasette.get_database(database), database, key)
+        data = await page(datasette, datasette.get_database(database), database, key, request)
         if data and data["page"] == "speaker":
             data["chart"] = dashboard_chart(datasette, request, SPEAKER_CHART, height=220,
                                             title="Statements over time", speaker=key)
@@ -129,10 +135,28 @@ async def columns_of(db, table: str) -> set[str]:
 
 
 async def rows(db, sql: str, params=()) -> list[dict]:
-    return [dict(row) for row in (await db.execute(sql, params)).rows]
+    """The rows as dicts, a url column kept only where it holds an http(s) address (a page links it)."""
+    found = [dict(row) for row in (await db.execute(sql, params)).rows]
+    for row in found:
+        for column in URL_COLUMNS.intersection(row):
+            row[column] = web_url(row[column])
+    return found
 
 
-async def speaker_page(datasette, db, database: str, speaker_id: str) -> dict | None:
+def more(datasette, database: str, shown: int, total: int, table: str, **filters) -> dict | None:
+    """A link to every one of ``total`` rows, in ``table`` filtered, when a page shows only ``shown``."""
+    if total <= shown:
+        return None
+    return {"shown": shown, "total": total, "href": datasette.urls.table(database, table) + "?" + urlencode(filters)}
+
+
+def part_of(request) -> int:
+    """The part of a long list a page shows (``?part=2``), from 1."""
+    value = request.args.get("part", "") if request is not None else ""
+    return int(value) if value.isdigit() and 0 < int(value) < 10_000 else 1
+
+
+async def speaker_page(datasette, db, database: str, speaker_id: str, request=None) -> dict | None:
     [speaker] = await rows(db, "select * from speakers where id = ?", [speaker_id]) or [None]
     if speaker is None:
         return None
@@ -148,24 +172,29 @@ async def speaker_page(datasette, db, database: str, speaker_id: str) -> dict | 
     outlet = "articles.outlet" if "outlet" in await columns_of(db, "articles") else "null"
     outlets = await rows(db, f"select {outlet} as outlet, count(*) as n, count(distinct articles.id) as articles"
                              f" {quotes_where} group by 1 order by n desc", [speaker_id])
+    [[quote_count]] = (await db.execute("select count(*) from quotes where speaker_id = ?", [speaker_id])).rows
     copies = await rows(db, f"""select quotes.id as quote_id, quotes.statement_id, quotes.article_id, quotes.cue,
         quotes.content, quotes.type, articles.title, articles.published, articles.url, {outlet} as outlet
-        {quotes_where} order by articles.published is null, articles.published, quotes.article_id, quotes.content_start""",
-                        [speaker_id])
+        {quotes_where} order by articles.published is null, articles.published, quotes.article_id, quotes.content_start,
+        quotes.id limit {PAGE_QUOTES}""", [speaker_id])
     by_statement = defaultdict(list)
     for copy in copies:
         copy["href"] = quote_url(datasette, database, copy["article_id"], copy["quote_id"])
         by_statement[copy["statement_id"]].append(copy)
     statements = await rows(db, "select id, content, quote_count, article_count, first_published from statements"
-                                " where speaker_id = ? order by first_published is null, first_published, id",
-                            [speaker_id])
+                                " where id in (select statement_id from quotes where quotes.id in"
+                                f" ({', '.join('?' * len(copies))}))"
+                                " order by first_published is null, first_published, id",
+                            [copy["quote_id"] for copy in copies])
     for statement in statements:
         statement["copies"] = by_statement.pop(statement["id"], [])
         statement["href"] = row_url(datasette, database, "statements", statement["id"])
     unmerged = [copy for pending in by_statement.values() for copy in pending]  # a build that stopped before merging
+    [[statement_count]] = (await db.execute("select count(*) from statements where speaker_id = ?", [speaker_id])).rows
     return {
         "page": "speaker",
         "speaker": speaker,
+        "statement_count": statement_count,
         "mentions": mentions,
         "aliases_unseen": [alias for alias in json.loads(speaker.get("aliases") or "[]")
                            if alias not in {mention["name"] for mention in mentions}],
@@ -175,31 +204,42 @@ async def speaker_page(datasette, db, database: str, speaker_id: str) -> dict | 
         "outlets": outlets,
         "statements": statements,
         "unmerged": unmerged,
-        "quote_count": len(copies),
+        "quote_count": quote_count,
+        "more": more(datasette, database, len(copies), quote_count, MAIN_VIEW, speaker_id=speaker_id),
     }
 
 
-async def article_page(datasette, db, database: str, article_id: str) -> dict | None:
+async def article_page(datasette, db, database: str, article_id: str, request=None) -> dict | None:
     [article] = await rows(db, "select * from articles where id = ?", [article_id]) or [None]
     if article is None:
         return None
-    quotes = await rows(db, """select quotes.*, rules.file || ':' || rules.line as rule_location
+    [[quote_count]] = (await db.execute("select count(*) from quotes where article_id = ?", [article_id])).rows
+    parts = max(1, -(-quote_count // PAGE_QUOTES))
+    part = min(part_of(request), parts)
+    quotes = await rows(db, f"""select quotes.*, rules.file || ':' || rules.line as rule_location
         from quotes left join rules on rules.id = quotes.rule_id
-        where article_id = ? order by content_start, id""", [article_id])
+        where article_id = ? order by content_start, id limit {PAGE_QUOTES} offset ?""",
+                        [article_id, (part - 1) * PAGE_QUOTES])
     for quote in quotes:
         quote["speaker_href"] = quote["speaker_id"] and row_url(datasette, database, "speakers", quote["speaker_id"])
         quote["rule_href"] = row_url(datasette, database, "rules", quote["rule_id"])
+    page_url = row_url(datasette, database, "articles", article_id)
     return {
         "page": "article",
         "article": article,
         "text_html": highlighted(article["text"], quotes),
         "quotes": quotes,
+        "quote_count": quote_count,
+        # a long article's quotes come in parts: each highlights its own in the whole text
+        "parts": [{"number": number, "href": f"{page_url}?part={number}", "current": number == part,
+                   "first": (number - 1) * PAGE_QUOTES + 1, "last": min(number * PAGE_QUOTES, quote_count)}
+                  for number in range(1, parts + 1)] if parts > 1 else [],
         "boilerplate": json.loads(article.get("boilerplate") or "[]"),
         "metadata": json.loads(article.get("metadata") or "{}"),
     }
 
 
-async def statement_page(datasette, db, database: str, statement_id: str) -> dict | None:
+async def statement_page(datasette, db, database: str, statement_id: str, request=None) -> dict | None:
     [statement] = await rows(db, "select * from statements where id = ?", [statement_id]) or [None]
     if statement is None:
         return None
@@ -214,14 +254,15 @@ async def statement_page(datasette, db, database: str, statement_id: str) -> dic
     return {"page": "statement", "statement": statement, "copies": copies, "speaker_href": speaker_href}
 
 
-async def rule_page(datasette, db, database: str, rule_id: str) -> dict | None:
+async def rule_page(datasette, db, database: str, rule_id: str, request=None) -> dict | None:
     [rule] = await rows(db, "select * from rules where id = ?", [rule_id]) or [None]
     if rule is None:
         return None
-    found = await rows(db, """select quotes.id as quote_id, quotes.article_id, quotes.speaker, quotes.speaker_id,
+    [[found_count]] = (await db.execute("select count(*) from quotes where rule_id = ?", [rule_id])).rows
+    found = await rows(db, f"""select quotes.id as quote_id, quotes.article_id, quotes.speaker, quotes.speaker_id,
         quotes.cue, quotes.content, articles.title from quotes join articles on articles.id = quotes.article_id
         where quotes.rule_id = ? order by articles.published is null, articles.published, quotes.article_id,
-        quotes.content_start""", [rule_id])
+        quotes.content_start, quotes.id limit {PAGE_QUOTES}""", [rule_id])
     for quote in found:
         quote["href"] = quote_url(datasette, database, quote["article_id"], quote["quote_id"])
         quote["speaker_href"] = quote["speaker_id"] and row_url(datasette, database, "speakers", quote["speaker_id"])
@@ -237,6 +278,8 @@ async def rule_page(datasette, db, database: str, rule_id: str) -> dict | None:
         "rule": rule,
         "examples": json.loads(rule.get("examples") or "[]"),
         "found": found,
+        "found_count": found_count,
+        "more": more(datasette, database, len(found), found_count, MAIN_VIEW, rule_id=rule_id),
         "removed": removed,
     }
 
@@ -259,12 +302,19 @@ def highlighted(text: str, quotes: list[dict]) -> Markup:
             if quote.get(f"{prefix}_start") is not None and quote.get(f"{prefix}_end") is not None:
                 spans.append((quote[f"{prefix}_start"], quote[f"{prefix}_end"], kind, quote))
     cuts = sorted({0, len(text), *(offset for start, end, *_ in spans for offset in (start, end))})
-    anchored, pieces = set(), []
+    starting, ending = defaultdict(list), defaultdict(list)  # span numbers by where they start and end
+    for number, (start, end, *_) in enumerate(spans):
+        if start < end:
+            starting[start].append(number)
+            ending[end].append(number)
+    anchored, pieces, covering = set(), [], set()  # covering: the spans around the piece, kept in one sweep
     order = {"content": 0, "speaker": 1, "cue": 2}
     for start, end in zip(cuts, cuts[1:]):
+        covering.difference_update(ending[start])
+        covering.update(starting[start])
         piece = escape(text[start:end])
-        covering = sorted((s for s in spans if s[0] <= start and end <= s[1]), key=lambda s: order[s[2]])
-        for _, _, kind, quote in reversed(covering):
+        for number in sorted(covering, key=lambda number: (order[spans[number][2]], number), reverse=True):
+            _, _, kind, quote = spans[number]
             anchor = ""
             if kind == "content" and quote["id"] not in anchored:
                 anchored.add(quote["id"])

@@ -2,22 +2,31 @@
 
 The database is opened read-only but not immutable, so a build may change it while it
 is served: pages show the new rows. No request can take the server down: SQL runs under
-a time limit, returns a bounded number of rows, and no value (string or blob) may exceed
-``MAX_VALUE_BYTES``; the database file (which holds the parse cache) is not offered for
-download.
+a time limit, returns a bounded number of rows, no value (string or blob) may exceed
+``MAX_VALUE_BYTES``, the rows of one query may hold at most ``MAX_QUERY_BYTES`` and no
+response may exceed ``MAX_RESPONSE_MB`` (every bound is in docs/limits.md); the database
+file (which holds the parse cache) is not offered for download. Every response carries a
+Content-Security-Policy: scripts run only from this server or with the response's nonce,
+so no link or markup in the data can run a script.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import sqlite3
+import threading
+import weakref
 from pathlib import Path
 
 import uvicorn
 from datasette import hookimpl
 from datasette.app import Datasette
+from datasette.handle_exception import handle_exception as render_error
 from datasette.plugins import pm
 from datasette.utils import parse_metadata
+from datasette.utils.asgi import Request
 from datasette.views.base import DatasetteError
 
 from . import newsroom
@@ -34,17 +43,31 @@ METADATA_LOCATIONS = (PACKAGE_DIR / "metadata.yml", PACKAGE_DIR.parents[1] / "me
 # The database name metadata.yml describes: datasette names a database after its file.
 DATABASE_NAME = "quotes"
 
+# The largest response in MiB (as datasette counts max_csv_mb): a page, a JSON or CSV answer, a streamed CSV export.
+MAX_RESPONSE_MB = 50
 # datasette's limits on what one request may cost.
 SETTINGS = {
     "sql_time_limit_ms": 1000,  # any SQL statement
     "facet_time_limit_ms": 200,
     "max_returned_rows": 500,  # rows one query returns
-    "max_csv_mb": 50,  # a streamed CSV export
+    "max_csv_mb": MAX_RESPONSE_MB,  # a streamed CSV export stops there, saying so in its last line
     "allow_download": False,  # the .db file: the whole parse cache
 }
 # The largest string or blob SQLite may make for a request ("select randomblob(1000000000)" is refused):
 # the longest stored value, an article of 200,000 characters, fits in 800,000 bytes.
 MAX_VALUE_BYTES = 1_000_000
+# The most text and blob bytes (characters for text) the rows of one SQL query may hold: forty of the longest
+# articles. Rendering multiplies a value (JSON writes a control character in six), so this bounds the server's
+# memory, where the response budget alone would come after the response was made.
+MAX_QUERY_BYTES = 8_000_000
+# What a page may load and run: its own server's scripts, styles, images and data, and inline scripts that carry
+# the response's nonce (datasette's own); never a javascript: link or an injected inline script or handler. Vega,
+# which compiles chart expressions with Function(), may evaluate code on the pages that draw charts.
+CSP = ("default-src 'none'; script-src 'self' 'nonce-{nonce}'{eval}; style-src 'self' 'unsafe-inline';"
+       " img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none';"
+       " frame-ancestors 'none'")
+CHART_SCRIPT = b"/-/static-plugins/datasette_dashboards/vega"
+_SCRIPT_TAG = re.compile(rb"<script(?=[\s>])", re.IGNORECASE)
 
 
 def default_metadata_path() -> Path:
@@ -79,7 +102,7 @@ def datasette_instance(db_path: str | Path, metadata_path: str | Path | None = N
         pm.register(Guards, name="quotetrack-guards")
     if not pm.is_registered(newsroom):
         pm.register(newsroom, name="quotetrack-newsroom")
-    return Datasette(
+    return BoundedDatasette(
         files=[str(db_path)],
         metadata=load_metadata(db_path, metadata_path),
         settings=SETTINGS,
@@ -88,34 +111,134 @@ def datasette_instance(db_path: str | Path, metadata_path: str | Path | None = N
     )
 
 
+class QueryTooBig(Exception):
+    """A query asked for more than a bound allows: rows holding more than ``MAX_QUERY_BYTES``, or a value over
+    ``MAX_VALUE_BYTES``. Not an SQL error, so that no view of datasette's answers it its own way: every form of the
+    query (?sql=, a canned query, a table's filters or _where=; HTML, JSON or CSV) gets the same 400 and message."""
+
+    @staticmethod
+    def value_message(error: sqlite3.DataError) -> str:
+        return f"{error}: a value may hold at most {MAX_VALUE_BYTES:,} bytes (the limit)"
+
+
+class BoundedDatasette(Datasette):
+    """datasette, whose SQL-page queries that make a value over ``MAX_VALUE_BYTES`` raise ``QueryTooBig``."""
+
+    async def execute(self, *args, **kwargs):
+        try:
+            return await super().execute(*args, **kwargs)
+        except sqlite3.DataError as error:  # "string or blob too big": datasette's SQL page shows it as a 200 CSV
+            raise QueryTooBig(QueryTooBig.value_message(error)) from None
+
+
+_fetching = threading.local()  # per thread (datasette runs SQL in a pool of threads): the cursor read, bytes so far
+
+
+def budgeted_row(cursor: sqlite3.Cursor, values: tuple) -> sqlite3.Row:
+    """A row for datasette, counted against ``MAX_QUERY_BYTES`` with the rows its cursor gave before."""
+    size = sum(len(value) for value in values if isinstance(value, str | bytes))
+    if (reading := getattr(_fetching, "cursor", None)) is not None and reading() is cursor:
+        size += _fetching.size
+    else:
+        _fetching.cursor = weakref.ref(cursor)
+    if size > MAX_QUERY_BYTES:
+        raise QueryTooBig(f"too big: the rows asked for hold more than {MAX_QUERY_BYTES:,} bytes (the limit);"
+                          " ask for fewer rows (_size=, limit) or fewer columns (_col=, select)")
+    _fetching.size = size
+    return sqlite3.Row(cursor, values)
+
+
 class Guards:
-    """datasette plugin hooks: a bounded SQLite connection, and answers in 4xx where datasette 0.65 fails with 500."""
+    """datasette plugin hooks: a bounded SQLite connection, bounded responses under a Content-Security-Policy, and
+    answers in 4xx where datasette 0.65 fails with 500."""
 
     @staticmethod
     @hookimpl
     def prepare_connection(conn):
         conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+        conn.row_factory = budgeted_row
 
     @staticmethod
     @hookimpl(tryfirst=True)
-    def handle_exception(exception):
+    def handle_exception(datasette, request, exception):
         # "Cannot sort table by nosuchcolumn" is the client's mistake, not the server's
         if isinstance(exception, DatasetteError) and exception.status == 500 and exception.message.startswith(
                 ("Cannot sort table by", "Cannot use _sort")):
             exception.status = 400
+        if isinstance(exception, QueryTooBig | sqlite3.DataError):  # DataError: "string or blob too big" in _where=
+            message = str(exception) if isinstance(exception, QueryTooBig) else QueryTooBig.value_message(exception)
+            return render_error(datasette, request, DatasetteError(message, title="Too big", status=400))
+        return None
 
     @staticmethod
     @hookimpl
     def asgi_wrapper(datasette):
         def wrap(app):
             async def guarded(scope, receive, send):
-                if scope["type"] == "http" and scope["method"] == "POST" and _refuses_post(datasette, scope["path"]):
+                if scope["type"] != "http":
+                    await app(scope, receive, send)
+                elif scope["method"] == "POST" and _refuses_post(datasette, scope["path"]):
                     await _send_json(send, 405, {"ok": False, "status": 405,
                                                  "error": "this database is served read-only: use GET"})
-                    return
-                await app(scope, receive, send)
+                else:
+                    await app(scope, receive, GuardedResponse(datasette, scope, receive, send).send)
             return guarded
         return wrap
+
+
+class GuardedResponse:
+    """An ASGI ``send`` that adds the Content-Security-Policy, gives the response's nonce to the page's own inline
+    scripts, and holds every response to ``MAX_RESPONSE_MB``: one made whole is answered 400 instead, a streamed
+    one (a CSV export) ends with a last line saying why."""
+
+    def __init__(self, datasette: Datasette, scope, receive, send):
+        self.datasette, self.scope, self.receive, self.forward = datasette, scope, receive, send
+        self.nonce = secrets.token_urlsafe(16).encode()
+        self.start: dict | None = None  # held until the first part of the body shows what the response is
+        self.sent = 0
+        self.closed = False
+
+    async def send(self, message: dict) -> None:
+        if self.closed:
+            return
+        if message["type"] == "http.response.start":
+            self.start = message
+            return
+        if message["type"] != "http.response.body":
+            await self.forward(message)
+            return
+        body, more = message.get("body", b""), message.get("more_body", False)
+        if self.start is not None:
+            start, self.start = self.start, None
+            if not more and len(body) > MAX_RESPONSE_MB * 2**20:
+                self.closed = True
+                error = DatasetteError(response_too_big(), title="Too big", status=400)
+                response = await render_error(self.datasette, Request(self.scope, self.receive), error)()
+                await response.asgi_send(GuardedResponse(self.datasette, self.scope, self.receive, self.forward).send)
+                return
+            headers = [(name, value) for name, value in start.get("headers", [])
+                       if name.lower() != b"content-security-policy"]
+            # a page made whole (datasette's are): a streamed one keeps its inline scripts from running
+            html = not more and any(name.lower() == b"content-type" and value.startswith(b"text/html")
+                                    for name, value in headers)
+            if html:
+                body = _SCRIPT_TAG.sub(b'<script nonce="' + self.nonce + b'"', body)
+                headers = [(name, str(len(body)).encode() if name.lower() == b"content-length" else value)
+                           for name, value in headers]
+            policy = CSP.format(nonce=self.nonce.decode(), eval=" 'unsafe-eval'" if html and CHART_SCRIPT in body else "")
+            headers += [(b"content-security-policy", policy.encode()), (b"x-content-type-options", b"nosniff")]
+            await self.forward({**start, "headers": headers})
+        self.sent += len(body)
+        if self.sent > MAX_RESPONSE_MB * 2**20:
+            self.closed = True
+            await self.forward({"type": "http.response.body", "body": f"\n{response_too_big()}\n".encode()})
+            return
+        await self.forward({**message, "body": body})
+
+
+def response_too_big() -> str:
+    return (f"too big: the response would pass {MAX_RESPONSE_MB:,} MB (the limit);"
+            " ask for fewer rows (_size=, limit) or fewer columns (_col=, select)")
 
 
 def _refuses_post(datasette: Datasette, path: str) -> bool:
