@@ -20,7 +20,7 @@ from datasette.plugins import pm
 from datasette.utils import parse_metadata
 from datasette.views.base import DatasetteError
 
-from . import newsroom
+from . import newsroom, paging
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"  # the newsroom pages: datasette's templates, extended
@@ -79,6 +79,7 @@ def datasette_instance(db_path: str | Path, metadata_path: str | Path | None = N
         pm.register(Guards, name="quotetrack-guards")
     if not pm.is_registered(newsroom):
         pm.register(newsroom, name="quotetrack-newsroom")
+    paging.install()  # every sort gets a unique tie-breaker: exports hold each row once
     return Datasette(
         files=[str(db_path)],
         metadata=load_metadata(db_path, metadata_path),
