@@ -7,6 +7,7 @@ Set QUOTETRACK_SCREENSHOTS to a folder to save a screenshot of each page there (
 """
 
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -14,7 +15,9 @@ import sys
 import time
 import urllib.request
 from contextlib import closing
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 import pytest
 
@@ -248,3 +251,85 @@ def test_canned_query(page, name):
         href = link.get_attribute("href")
         assert page.request.get(href.split("#")[0]).ok, href
 
+
+
+# ----------------------------------------------------------------- the whole site, crawled
+
+RAW_LABEL = re.compile(r"""^\s*(\{\s*['"]|\[\s*['"{\[])""")  # {'value': …}, {"a": …}, ["…"], [[1, 2]], [{…}]
+QUERY_LINKS_PER_SHAPE = 2  # of links that differ only in their arguments' values, the first two are fetched
+
+
+class PageLinks(HTMLParser):
+    """A page's links, and the text of every link and table cell (where a raw dict or JSON would show)."""
+
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.labels: list[str] = []
+        self.open: list[list[str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and dict(attrs).get("href"):
+            self.hrefs.append(dict(attrs)["href"])
+        if tag in ("a", "td"):
+            self.open.append([])
+
+    def handle_endtag(self, tag):
+        if tag in ("a", "td") and self.open:
+            self.labels.append("".join(self.open.pop()))
+
+    def handle_data(self, data):
+        for text in self.open:
+            text.append(data)
+
+
+def shape(url: str) -> str:
+    """A link with its values left out: the same shape is the same code making the link."""
+    parts = urlsplit(url)
+    return parts.path + "?" + "&".join(sorted(name for name, _ in parse_qsl(parts.query, keep_blank_values=True)))
+
+
+def crawl(request, base: str) -> tuple[dict[str, str], list[str]]:
+    """Every same-site page reachable from ``/`` through pages without arguments (every row page of every
+    table), and the first links of each shape with arguments (sorts, facets, filters, exports), which are
+    fetched and read but not followed further. Returns one url per kind of page (for the browser) and what
+    went wrong."""
+    queue, seen, kinds, problems = ["/"], {"/"}, {}, []
+    shape_counts: dict[str, int] = {}
+    while queue:
+        url = queue.pop(0)
+        response = request.get(url)
+        if response.status >= 400:
+            problems.append(f"{response.status} {url}")
+            continue
+        if "text/html" not in response.headers.get("content-type", ""):
+            continue
+        kinds.setdefault(re.sub(r"/[^/?]+$", "/ID", urlsplit(url).path) + "?" + shape(url).split("?", 1)[1], url)
+        links = PageLinks()
+        links.feed(response.text())
+        problems += [f"raw label on {url}: {label[:80]!r}" for label in links.labels if RAW_LABEL.match(label)]
+        if urlsplit(url).query:
+            continue
+        for href in links.hrefs:
+            target = urldefrag(urljoin(base + url, href))[0]
+            path = target.removeprefix(base)
+            if not target.startswith(base + "/") or path in seen:
+                continue
+            if urlsplit(path).query:
+                shape_counts[shape(path)] = shape_counts.get(shape(path), 0) + 1
+                if shape_counts[shape(path)] > QUERY_LINKS_PER_SHAPE:
+                    continue
+            seen.add(path)
+            queue.append(path)
+    return kinds, problems
+
+
+def test_crawl_from_the_home_page_finds_no_broken_link_raw_label_or_script_error(page, site, db):
+    kinds, problems = crawl(page.request, site)
+    assert not problems, problems
+    visited = {urlsplit(url).path for url in kinds.values()}
+    for table in ("quotes", "statements", "speakers", "articles", "rules", "who_said_what"):
+        assert f"/quotes/{table}" in visited, table
+    for url in sorted(set(kinds.values())):  # each kind of page once in the browser: a script error fails (fixture)
+        page.goto(url)
+        page.wait_for_load_state("networkidle")

@@ -32,7 +32,8 @@ TABLES = {
     "settings": {"columns": {"key": str, "value": str}, "pk": "key"},
     "rules": {
         "columns": {"id": str, "kind": str, "description": str, "file": str, "line": int,
-                    "examples": str},  # JSON list of {"text", "match", ...}, as the rule file writes them
+                    "examples": str,  # JSON list of {"text", "match", ...}, as the rule file writes them
+                    "yaml": str},  # the rule as its file writes it (the rule page shows it)
         "pk": "id",
     },
     "speakers": {

@@ -41,6 +41,7 @@ SETTINGS = {
     "max_returned_rows": 500,  # rows one query returns
     "max_csv_mb": 50,  # a streamed CSV export
     "allow_download": False,  # the .db file: the whole parse cache
+    "suggest_facets": False,  # the facets metadata.yml names are the useful ones (suggested: raw JSON lists)
 }
 # The largest string or blob SQLite may make for a request ("select randomblob(1000000000)" is refused):
 # the longest stored value, an article of 200,000 characters, fits in 800,000 bytes.
