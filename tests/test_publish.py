@@ -10,6 +10,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import feedparser
 import pytest
 from test_store import hand_made_db  # noqa: F401  (fixture)
 
@@ -77,6 +78,9 @@ def test_every_canned_query_has_a_title_and_description():
         "unresolved_speakers",
         "unnamed_sources",
         "sources_by_kind",
+        "article_list",
+        "speaker_feed",
+        "search_feed",
     }
     for canned in CANNED_QUERIES.values():
         assert canned["title"] and canned["description"] and canned["sql"]
@@ -241,3 +245,41 @@ async def test_paged_json_and_streamed_csv_hold_every_row_exactly_once(ds, db_pa
 async def test_sorting_by_id_is_allowed(ds, table):
     for sort in ("_sort=id", "_sort_desc=id"):
         assert (await ds.client.get(f"/quotes/{table}?{sort}")).status_code == 200
+
+
+# ----------------------------------------------------------------- Atom feeds, read back by a feed reader's parser
+
+async def read_feed(ds, path: str):
+    response = await ds.client.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
+    feed = feedparser.parse(response.text)
+    assert not feed.bozo, feed.bozo_exception
+    return feed
+
+
+async def test_a_speakers_feed_holds_their_newest_dated_quotes(built_db):
+    ds, db_path = datasette_instance(built_db), built_db  # the example articles: some are dated
+    [top] = query(db_path, """select speaker_id from who_said_what where speaker_id is not null
+        and published is not null group by 1 order by count(*) desc, 1 limit 1""")
+    speaker_id = top["speaker_id"]
+    expected = query(db_path, f"""select quote_id, content, article_id from who_said_what
+        where speaker_id = '{speaker_id}' and published is not null order by published desc, quote_id limit 50""")
+    feed = await read_feed(ds, f"/quotes/speaker_feed.atom?speaker={speaker_id}")
+    assert [entry.id for entry in feed.entries] == [row["quote_id"] for row in expected]
+    for entry, row in zip(feed.entries, expected):
+        assert row["content"] in entry.content[0].value
+        assert entry.link.startswith("http") and entry.link.endswith(f"/quotes/articles/{row['article_id']}#q-{row['quote_id']}")
+        assert (await ds.client.get("/" + entry.link.split("#")[0].split("/", 3)[3])).status_code == 200
+
+
+async def test_a_search_feed_holds_the_quotes_with_the_words_and_an_empty_one_is_valid(built_db):
+    ds, db_path = datasette_instance(built_db), built_db
+    word = query(db_path, "select content from quotes join articles on articles.id = article_id"
+                          " where published is not null limit 1")[0]["content"].split()[0]
+    expected = query(db_path, f"""select quote_id from who_said_what where content like '%{word}%'
+        and published is not null order by published desc, quote_id limit 50""")
+    feed = await read_feed(ds, f"/quotes/search_feed.atom?words={word}")
+    assert [entry.id for entry in feed.entries] == [row["quote_id"] for row in expected]
+    empty = await read_feed(ds, "/quotes/search_feed.atom?words=xqzzyv+nobody+said+this")
+    assert empty.entries == [] and empty.feed.title == CANNED_QUERIES["search_feed"]["title"]
+    assert (await read_feed(ds, "/quotes/speaker_feed.atom?speaker=no-such-speaker")).entries == []
