@@ -387,6 +387,7 @@ async def article_page(datasette, db, database: str, article_id: str) -> dict | 
     for quote in quotes:
         quote["speaker_href"] = quote["speaker_id"] and row_url(datasette, database, "speakers", quote["speaker_id"])
         quote["rule_href"] = row_url(datasette, database, "rules", quote["rule_id"])
+        quote["who"] = quote["speaker"] or source_label(quote.get("speaker_kind"), quote.get("speaker_mention"))
     return {
         "page": "article",
         "article": article,
