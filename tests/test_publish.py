@@ -283,3 +283,14 @@ async def test_a_search_feed_holds_the_quotes_with_the_words_and_an_empty_one_is
     empty = await read_feed(ds, "/quotes/search_feed.atom?words=xqzzyv+nobody+said+this")
     assert empty.entries == [] and empty.feed.title == CANNED_QUERIES["search_feed"]["title"]
     assert (await read_feed(ds, "/quotes/speaker_feed.atom?speaker=no-such-speaker")).entries == []
+
+
+@pytest.mark.parametrize("path", ["/quotes/who_said_what.json?_shape=objects&_size=max",
+                                  "/quotes/who_said_what_about.json?_shape=objects&words=the",
+                                  "/quotes/unnamed_sources.json?_shape=objects&kind=generic"])
+async def test_quotes_are_listed_newest_first_undated_last(built_db, path):
+    rows = (await get_json(datasette_instance(built_db), path))["rows"]
+    published = [row["published"] for row in rows]
+    dated = [value for value in published if value]
+    assert dated and published == dated + [None] * (len(published) - len(dated))
+    assert dated == sorted(dated, reverse=True)

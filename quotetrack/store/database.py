@@ -219,7 +219,7 @@ join articles on articles.id = quotes.article_id
 join rules on rules.id = quotes.rule_id
 left join speakers on speakers.id = quotes.speaker_id
 left join statements on statements.id = quotes.statement_id
-order by articles.published is null, articles.published, quotes.article_id, quotes.content_start, quotes.id
+order by articles.published is null, articles.published desc, quotes.article_id, quotes.content_start, quotes.id
 """.strip(),
 }
 
