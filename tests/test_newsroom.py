@@ -304,3 +304,18 @@ async def test_the_site_is_read_only(ds, built_db):
     response = await ds.client.post("/quotes/quotes/-/insert", json={"row": {"id": "x"}})
     assert response.status_code in (403, 404, 405)
     assert query(built_db, "select count(*) as n from quotes")[0]["n"] == before
+
+
+async def test_rule_page_shows_its_yaml_and_measured_precision_where_known(built_db, tmp_path):
+    copy = tmp_path / "quotes.db"
+    copy.write_bytes(built_db.read_bytes())
+    with closing(sqlite3.connect(copy)) as conn, conn:
+        conn.execute("alter table quotes add column confidence real")  # as a build that measures its rules writes
+        conn.execute("update quotes set confidence = 0.8 where rule_id = 'subject-verb-clause'")
+    ds = datasette_instance(copy)
+    html = await page(ds, "/quotes/rules/subject-verb-clause")
+    assert "Measured precision: <b>0.80</b>" in html
+    assert "<code>- id: subject-verb-clause\n" in html
+    other = query(copy, "select id from rules where id != 'subject-verb-clause' and kind = 'pattern' limit 1")[0]["id"]
+    assert "Precision not measured" in await page(ds, f"/quotes/rules/{other}")
+    assert "Precision not measured" in await page(datasette_instance(built_db), "/quotes/rules/subject-verb-clause")

@@ -431,9 +431,14 @@ async def rule_page(datasette, db, database: str, rule_id: str) -> dict | None:
             where json_extract(line.value, '$.rule') = ? order by articles.id""", [rule_id])
         for line in removed:
             line["href"] = row_url(datasette, database, "articles", line["article_id"])
+    precision = None  # a build that measures its rules gives each quote its rule's precision as ``confidence``
+    if "confidence" in await columns_of(db, "quotes"):
+        [precision] = await rows(db, "select avg(confidence) as value, count(confidence) as quotes from quotes"
+                                     " where rule_id = ? and confidence is not null", [rule_id])
     return {
         "page": "rule",
         "rule": rule,
+        "precision": precision if precision and precision["quotes"] else None,
         "examples": json.loads(rule.get("examples") or "[]"),
         "found": found,
         "removed": removed,
