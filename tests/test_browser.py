@@ -6,7 +6,9 @@ words, links that lead somewhere, charts drawn, and no error in the browser's co
 Set QUOTETRACK_SCREENSHOTS to a folder to save a screenshot of each page there (docs/ holds some).
 """
 
+import csv
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -14,8 +16,11 @@ import sys
 import time
 import urllib.request
 from contextlib import closing
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
+import feedparser
 import pytest
 
 from quotetrack.web.publish import load_metadata
@@ -26,7 +31,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
 VIEWPORT = {"width": 1366, "height": 900}
 SCREENSHOTS = os.environ.get("QUOTETRACK_SCREENSHOTS")
 CANNED_QUERIES = load_metadata("quotes.db")["databases"]["quotes"]["queries"]
-QUERY_ARGUMENTS = {"who_said_what_about": "?words=drones", "quotes_by_speaker": "?speaker=podolyak"}
+QUERY_ARGUMENTS = {"who_said_what_about": "?words=drones", "quotes_by_speaker": "?speaker=podolyak",
+                   "speaker_feed": "?speaker=vyacheslav-gladkov", "search_feed": "?words=drones"}
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 if not Path(CHROMIUM).is_file():
@@ -112,24 +118,32 @@ def wait_for_chart(page, slug: str):
     return chart
 
 
-def test_index_leads_to_the_main_view_and_the_charts(page):
+def test_home_page_is_the_newsroom(page, db):
     page.goto("/")
     assert "quotetrack: who said what" in page.title()
-    page.get_by_role("link", name="Who said what").first.click()
-    page.wait_for_url("**/quotes/who_said_what")
-    page.goto("/")
-    page.get_by_role("link", name="Charts: who is quoted, outlets, cue verbs").click()
-    page.wait_for_url("**/-/dashboards/newsroom")
+    newest = db.execute("select content from who_said_what order by published is null, published desc, quote_id"
+                        " limit 1").fetchone()[0]
+    first = page.locator(".nr-latest a.nr-quote").first
+    assert first.inner_text().rstrip(" .…") in newest and in_first_screen(first), "who said what, newest first"
+    assert page.locator(".nr-home-speakers a.nr-speaker").count() > 3
+    assert page.locator("table.nr-articles tbody tr").count() == min(8, db.execute(
+        "select count(*) from articles").fetchone()[0])
+    assert page.locator(".nr-home-rules a.nr-rule").count() > 0
+    wait_for_chart(page, "quoted-over-time")
+    screenshot(page, "home")
+    page.get_by_role("link", name="the tables, views and queries").click()  # the raw tables, one click further
+    page.wait_for_url("**/quotes")
+    assert page.get_by_role("link", name="quotes", exact=True).count() > 0
 
 
 def test_main_view_first_screen_shows_who_said_what(page, db):
     page.goto("/quotes/who_said_what")
-    first = db.execute("select speaker, content from who_said_what where speaker is not null limit 1").fetchone()
+    first = db.execute("select speaker, content from who_said_what order by published desc, quote_id limit 1").fetchone()
     quote = page.locator("td.col-content a.nr-quote").first
     assert quote.inner_text() == first["content"]
     assert in_first_screen(quote), "the first quote is in the first screen"
-    assert in_first_screen(page.locator("td.col-speaker a.nr-speaker").first)
-    assert quote.bounding_box()["width"] >= 380, "the content column is wide enough to read"
+    assert in_first_screen(page.locator("td.col-speaker").first)
+    assert page.locator("td.col-content").first.bounding_box()["width"] >= 380, "the content column is wide enough to read"
     wait_for_chart(page, "quoted-over-time")
     screenshot(page, "main-view")
     assert not page.locator("th.col-quote_id").is_visible()  # internal columns wait until asked for
@@ -169,7 +183,6 @@ def test_speaker_page(page):
         assert heading in facts
     assert "Telegram" in facts and "Devdiscourse" in facts
     wait_for_chart(page, "speaker-timeline")
-    screenshot(page, "speaker-page")
     copy = page.locator("a.nr-copy").first
     copy.click()
     page.wait_for_url("**/quotes/articles/*#q-*")
@@ -217,9 +230,17 @@ def test_article_page_highlights_speaker_cue_and_content(page, db):
 
 def test_chart_page_draws_every_chart(page):
     page.goto("/-/dashboards/newsroom")
-    for slug in ("quoted-over-time", "quotes-per-outlet", "cue-verbs", "speaker-timeline"):
+    for slug in ("quoted-over-time", "quotes-per-outlet", "cue-verbs"):
         wait_for_chart(page, slug)
+    page.locator("#chart-speaker-timeline svg.marks").wait_for(state="visible", timeout=15_000)
+    assert page.locator("#chart-speaker-timeline .mark-rect path").count() == 0, "nothing until a speaker is picked"
+    axis = page.locator('#chart-quoted-over-time g[aria-label^="X-axis"]').get_attribute("aria-label")
+    labels = axis.split(" values: ", 1)[1].split(", ")  # Vega names the axis' values for screen readers
+    assert labels[-1] == "undated" and "date not stated" not in labels
+    assert all(re.fullmatch(r"\d{1,2} \w+ \d{4}|week of .+|\w+ \d{4}|undated", label) for label in labels), labels
     screenshot(page, "charts")
+    page.goto("/-/dashboards/newsroom?speaker=vyacheslav-gladkov")
+    wait_for_chart(page, "speaker-timeline")
 
 
 def test_rule_page_shows_what_the_rule_found(page, db):
@@ -229,6 +250,7 @@ def test_rule_page_shows_what_the_rule_found(page, db):
     found = db.execute("select count(*) from quotes where rule_id = 'subject-verb-clause'").fetchone()[0]
     assert page.locator("table.nr-found tbody tr").count() == found > 0
     assert page.locator(".nr-examples li").count() > 0
+    assert page.locator("pre.nr-yaml").inner_text().startswith("- id: subject-verb-clause\n")
     screenshot(page, "rule-page")
 
 
@@ -265,3 +287,187 @@ def test_the_content_security_policy_keeps_a_script_link_from_running(browser, s
     tab.wait_for_timeout(500)
     assert tab.title() != "pwned" and refused
     context.close()
+
+
+# ----------------------------------------------------------------- the whole site, crawled
+
+RAW_LABEL = re.compile(r"""^\s*(\{\s*['"]|\[\s*['"{\[])""")  # {'value': …}, {"a": …}, ["…"], [[1, 2]], [{…}]
+QUERY_LINKS_PER_SHAPE = 2  # of links that differ only in their arguments' values, the first two are fetched
+
+
+class PageLinks(HTMLParser):
+    """A page's links, and the text of every link and table cell (where a raw dict or JSON would show)."""
+
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.labels: list[str] = []
+        self.open: list[list[str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and dict(attrs).get("href"):
+            self.hrefs.append(dict(attrs)["href"])
+        if tag in ("a", "td"):
+            self.open.append([])
+
+    def handle_endtag(self, tag):
+        if tag in ("a", "td") and self.open:
+            self.labels.append("".join(self.open.pop()))
+
+    def handle_data(self, data):
+        for text in self.open:
+            text.append(data)
+
+
+def shape(url: str) -> str:
+    """A link with its values left out: the same shape is the same code making the link."""
+    parts = urlsplit(url)
+    return parts.path + "?" + "&".join(sorted(name for name, _ in parse_qsl(parts.query, keep_blank_values=True)))
+
+
+def crawl(request, base: str) -> tuple[dict[str, str], list[str]]:
+    """Every same-site page reachable from ``/`` through pages without arguments (every row page of every
+    table), and the first links of each shape with arguments (sorts, facets, filters, exports), which are
+    fetched and read but not followed further. Returns one url per kind of page (for the browser) and what
+    went wrong."""
+    queue, seen, kinds, problems = ["/"], {"/"}, {}, []
+    shape_counts: dict[str, int] = {}
+    while queue:
+        url = queue.pop(0)
+        response = request.get(url)
+        if response.status >= 400:
+            problems.append(f"{response.status} {url}")
+            continue
+        if "text/html" not in response.headers.get("content-type", ""):
+            continue
+        kinds.setdefault(re.sub(r"/[^/?]+$", "/ID", urlsplit(url).path) + "?" + shape(url).split("?", 1)[1], url)
+        links = PageLinks()
+        links.feed(response.text())
+        problems += [f"raw label on {url}: {label[:80]!r}" for label in links.labels if RAW_LABEL.match(label)]
+        if urlsplit(url).query:
+            continue
+        for href in links.hrefs:
+            target = urldefrag(urljoin(base + url, href))[0]
+            path = target.removeprefix(base)
+            if not target.startswith(base + "/") or path in seen:
+                continue
+            if urlsplit(path).query:
+                shape_counts[shape(path)] = shape_counts.get(shape(path), 0) + 1
+                if shape_counts[shape(path)] > QUERY_LINKS_PER_SHAPE:
+                    continue
+            seen.add(path)
+            queue.append(path)
+    return kinds, problems
+
+
+def test_crawl_from_the_home_page_finds_no_broken_link_raw_label_or_script_error(page, site, db):
+    kinds, problems = crawl(page.request, site)
+    assert not problems, problems
+    visited = {urlsplit(url).path for url in kinds.values()}
+    for table in ("quotes", "statements", "speakers", "articles", "rules", "who_said_what"):
+        assert f"/quotes/{table}" in visited, table
+    for url in sorted(set(kinds.values())):  # each kind of page once in the browser: a script error fails (fixture)
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+
+
+# ----------------------------------------------------------------- the journalist's tasks, from the home page
+
+def test_task_who_is_quoted_most_this_week(page, db):
+    page.goto("/")  # no click: the home page says it
+    [newest] = db.execute("select max(published) from articles").fetchone()
+    expected = [row[0] for row in db.execute(
+        """select quotes.speaker from quotes join articles on articles.id = quotes.article_id
+        where quotes.speaker_id is not null and articles.published >= date(?, '-6 days')
+        group by quotes.speaker_id order by count(*) desc, quotes.speaker limit 8""", [newest])]
+    assert expected
+    assert page.locator(".nr-home-week a.nr-speaker").all_inner_texts() == expected
+    assert in_first_screen(page.locator(".nr-home-week a.nr-speaker").first)
+
+
+def test_task_find_quotes_mentioning_a_word(page, db):
+    page.goto("/")
+    page.get_by_label("Find quotes mentioning").fill("drones")
+    page.get_by_role("button", name="Search").click()  # 1
+    page.wait_for_url("**/quotes/who_said_what?_search=drones")
+    shown = page.locator("td.col-content a.nr-quote").all_inner_texts()
+    found = db.execute("select count(*) from quotes_fts where quotes_fts match 'drones'").fetchone()[0]
+    assert found and len(shown) == found
+    assert page.locator("a.nr-feed", has_text="Follow this search").count() == 1
+
+
+def test_task_everything_a_speaker_said_exported(page, db):
+    page.goto("/")
+    page.locator(".nr-home-speakers a.nr-speaker", has_text="Vyacheslav Gladkov").click()  # 1
+    page.wait_for_url("**/quotes/speakers/vyacheslav-gladkov")
+    first = page.locator(".nr-statement blockquote").first
+    assert in_first_screen(first), "the first statement is in the first screen at 1366x900"
+    screenshot(page, "speaker-page")
+    expected = sorted(row[0] for row in db.execute("select id from quotes where speaker_id = 'vyacheslav-gladkov'"))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV", exact=True).click()  # 2
+    rows = list(csv.DictReader(Path(download.value.path()).read_text(encoding="utf-8").splitlines()))
+    assert sorted(row["quote_id"] for row in rows) == expected
+    response = page.request.get(page.get_by_role("link", name="JSON", exact=True).get_attribute("href"))
+    assert sorted(row["quote_id"] for row in response.json()["rows"]) == expected
+
+
+def test_task_open_a_quote_in_its_article(page, db):
+    page.goto("/")
+    quote = page.locator(".nr-latest a.nr-quote").first
+    quote.click()  # 1
+    page.wait_for_url("**/quotes/articles/*#q-*")
+    quote_id = page.url.rsplit("#q-", 1)[1]
+    mark = page.locator(f"#q-{quote_id}")
+    box = mark.bounding_box()
+    assert 60 <= box["y"] <= VIEWPORT["height"] - 40, "scrolled with a margin, not at the top edge"
+    assert mark.evaluate("m => getComputedStyle(m).outlineWidth") == "3px", "clearly marked"
+    [content] = db.execute("select content from quotes where id = ?", [quote_id]).fetchone()
+    assert content.split(" … ")[0] in "".join(page.locator(f'mark.nr-content[data-quote="{quote_id}"]').all_inner_texts())
+
+
+def test_task_see_the_yaml_of_the_rule_that_found_a_quote(page, db):
+    page.goto("/")
+    page.locator(".nr-latest a.nr-quote").first.click()  # 1
+    page.wait_for_url("**/quotes/articles/*#q-*")
+    quote_id = page.url.rsplit("#q-", 1)[1]
+    [rule_id, file, line] = db.execute("select rules.id, rules.file, rules.line from quotes join rules"
+                                       " on rules.id = quotes.rule_id where quotes.id = ?", [quote_id]).fetchone()
+    page.locator(f'.nr-quote-list a.nr-jump[href="#q-{quote_id}"] ~ .nr-meta a.nr-rule').click()  # 2
+    page.wait_for_url(f"**/quotes/rules/{rule_id}")
+    written = (Path(__file__).resolve().parents[1] / "rules" / file).read_text(encoding="utf-8").splitlines()
+    yaml = page.locator("pre.nr-yaml").inner_text()
+    assert written[line - 1].strip() == yaml.splitlines()[0].strip() == f"- id: {rule_id}"
+    assert len(yaml.splitlines()) > 3
+
+
+def test_task_subscribe_to_a_speakers_feed(page, db):
+    page.goto("/")
+    page.locator(".nr-home-speakers a.nr-speaker", has_text="Vyacheslav Gladkov").click()  # 1
+    link = page.get_by_role("link", name="follow (Atom feed)")  # 2: a feed reader takes this link
+    feed = feedparser.parse(page.request.get(link.get_attribute("href")).text())
+    dated = db.execute("""select count(*) from quotes join articles on articles.id = quotes.article_id
+        where speaker_id = 'vyacheslav-gladkov' and published is not null""").fetchone()[0]
+    assert not feed.bozo and len(feed.entries) == min(dated, 50) > 0
+    assert all(page.request.get(entry.link).ok for entry in feed.entries[:3])
+
+
+# ----------------------------------------------------------------- 800 px wide
+
+@pytest.mark.parametrize("path", ["/", "/quotes/who_said_what", "/quotes/speakers/vyacheslav-gladkov",
+                                  "/quotes/articles/002_b64cd32992bd66d3", "/quotes/rules/subject-verb-clause"])
+def test_pages_are_usable_at_800_px(browser, site, path):
+    context = browser.new_context(viewport={"width": 800, "height": 900}, base_url=site)
+    tab = context.new_page()
+    errors = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(path)
+    tab.wait_for_load_state("networkidle")
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 800, "no sideways scrolling of the page"
+    for cell in tab.locator("td.col-published, td.nr-date, td.col-outlet, td.col-article").all()[:12]:
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 800, f"cut at 800 px: {cell.inner_text()!r}"
+    if path == "/":
+        screenshot(tab, "home-800")
+    context.close()
+    assert not errors, errors

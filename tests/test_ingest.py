@@ -204,6 +204,9 @@ def test_dateline_forms(tmp_path, first_paragraph, place, agency):
     ("A destroyed house following a strike in the village of Tsirkuny\n\nDrones struck.", None),
     ("Drones Strike Russia’s Belgorod\nMOSCOW – Drones struck houses.", None),
     ("By John Smith And Jane Doe\n\nDrones struck houses.", None),
+    ("Russia says it routed fighters who crossed border from Ukraine\n\nMoscow: Russia said on Tuesday it had won.",
+     "Russia says it routed fighters who crossed border from Ukraine"),  # sentence case: a headline all the same
+    ("Drones strike Belgorod\n\nMore pictures from the region", None),  # no prose after it: it could be anything
 ])
 def test_title_only_when_it_can_be_told(tmp_path, text, title):
     (article,), _ = read_all(write(tmp_path, "a.txt", text))

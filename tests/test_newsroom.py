@@ -13,7 +13,13 @@ from urllib.parse import quote as urlquote
 
 import pytest
 
-from quotetrack.web.newsroom import INTERNAL_COLUMNS, highlighted
+from quotetrack.web.newsroom import (
+    INTERNAL_COLUMNS,
+    highlighted,
+    human_date,
+    period,
+    source_label,
+)
 from quotetrack.web.publish import datasette_instance, load_metadata
 
 DASHBOARD = load_metadata("quotes.db")["plugins"]["datasette-dashboards"]["newsroom"]
@@ -76,7 +82,7 @@ def hrefs(html: str, css_class: str) -> list[str]:
 
 def test_highlighting_nested_and_interrupted_quotes():
     text = '"A, B," she said. Putin has pledged to help, he said. <b>'
-    outer = {"id": "outer", "speaker": None, "rule_id": "r1", "content_start": 24, "content_end": 43,
+    outer = {"id": "outer", "speaker": None, "speaker_mention": "he", "rule_id": "r1", "content_start": 24, "content_end": 43,
              "content_parts": None, "cue_start": 48, "cue_end": 52, "speaker_start": 45, "speaker_end": 47}
     inner = {"id": "inner", "speaker": "Vladimir Putin", "rule_id": "r2", "content_start": 36, "content_end": 43,
              "content_parts": None, "cue_start": 28, "cue_end": 35, "speaker_start": 18, "speaker_end": 23}
@@ -90,7 +96,35 @@ def test_highlighting_nested_and_interrupted_quotes():
     assert marks.text[("parted", "content")] == "AB"  # only the quoted parts, not ", "
     assert marks.anchors == {"q-outer", "q-inner", "q-parted"}
     assert "&lt;b&gt;" in html and "<b>" not in html  # the article text is escaped
-    assert 'title="content · unresolved speaker · rule r1"' in html
+    assert 'title="content · unresolved: he · rule r1"' in html  # a pronoun nothing agrees with
+
+
+@pytest.mark.parametrize(("kind", "mention", "label"), [
+    ("generic", "officials", "generic source: officials"),
+    ("anonymous", "a source familiar with the talks", "anonymous source: a source familiar with the talks"),
+    ("organisation", "the ministry", "organisation: the ministry"), ("place", "Kyiv", "place: Kyiv"),
+    (None, "he", "unresolved: he"), (None, None, "no speaker found"),
+])
+def test_a_quote_without_a_named_speaker_says_what_its_source_is(kind, mention, label):
+    assert source_label(kind, mention) == label
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    ("2023-05-23", "23 May 2023"), ("2023-05-23T10:15:00+03:00", "23 May 2023, 10:15"),
+    ("2024-01-02T09:05:00Z", "2 January 2024, 09:05"), (None, "undated"),
+])
+def test_dates_read_as_people_write_them(value, text):
+    assert human_date(value) == text
+
+
+@pytest.mark.parametrize(("first", "last", "start", "label"), [
+    ("2023-05-01", "2023-05-30", "2023-05-23", "23 May 2023"),  # a month or less: days
+    ("2023-01-01", "2023-05-30", "2023-05-22", "week of 22 May 2023"),  # up to a year: weeks from Monday
+    ("2021-01-01", "2023-05-30", "2023-05-01", "May 2023"),  # longer: months
+])
+def test_charts_bucket_by_day_week_or_month_to_fit_the_range(first, last, start, label):
+    assert period("2023-05-23T10:00:00+03:00", first, last) == (start, label)
+    assert period(None, first, last)[1] == "undated"
 
 
 # ----------------------------------------------------------------- the data behind the pages
@@ -276,3 +310,18 @@ async def test_the_site_is_read_only(ds, built_db):
     response = await ds.client.post("/quotes/quotes/-/insert", json={"row": {"id": "x"}})
     assert response.status_code in (403, 404, 405)
     assert query(built_db, "select count(*) as n from quotes")[0]["n"] == before
+
+
+async def test_rule_page_shows_its_yaml_and_measured_precision_where_known(built_db, tmp_path):
+    copy = tmp_path / "quotes.db"
+    copy.write_bytes(built_db.read_bytes())
+    with closing(sqlite3.connect(copy)) as conn, conn:
+        conn.execute("alter table quotes add column confidence real")  # as a build that measures its rules writes
+        conn.execute("update quotes set confidence = 0.8 where rule_id = 'subject-verb-clause'")
+    ds = datasette_instance(copy)
+    html = await page(ds, "/quotes/rules/subject-verb-clause")
+    assert "Measured precision: <b>0.80</b>" in html
+    assert "<code>- id: subject-verb-clause\n" in html
+    other = query(copy, "select id from rules where id != 'subject-verb-clause' and kind = 'pattern' limit 1")[0]["id"]
+    assert "Precision not measured" in await page(ds, f"/quotes/rules/{other}")
+    assert "Precision not measured" in await page(datasette_instance(built_db), "/quotes/rules/subject-verb-clause")

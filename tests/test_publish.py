@@ -5,10 +5,12 @@ build: add "built_db" (a fixture giving the path of a database built by the
 pipeline) to ``PUBLISHED_DATABASES``.
 """
 
+import csv
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import feedparser
 import pytest
 from test_store import hand_made_db  # noqa: F401  (fixture)
 
@@ -76,6 +78,9 @@ def test_every_canned_query_has_a_title_and_description():
         "unresolved_speakers",
         "unnamed_sources",
         "sources_by_kind",
+        "article_list",
+        "speaker_feed",
+        "search_feed",
     }
     for canned in CANNED_QUERIES.values():
         assert canned["title"] and canned["description"] and canned["sql"]
@@ -204,3 +209,88 @@ async def test_quote_row_links_its_speaker_and_sentence(ds, db_path):
     speaker, sentence = page[0]["speaker_id"], page[0]["sentence_id"]
     assert speaker["label"] == page[0]["speaker"]
     assert sentence["value"] == quote["sentence_id"] and sentence["label"]
+
+
+# ----------------------------------------------------------------- exports hold every row exactly once
+
+KEYS = {"who_said_what": "quote_id", "sentences": "id", "rules": "id", "quotes": "id", "statements": "id",
+        "speakers": "id", "articles": "id"}
+TIED_SORTS = [  # (table, sort argument): each sorts on a column most rows share
+    ("statements", ""), ("quotes", ""), ("who_said_what", ""), ("statements", "_sort=speaker"),
+    ("quotes", "_sort_desc=type"), ("articles", "_sort=outlet"), ("who_said_what", "_sort=outlet"),
+    ("speakers", "_sort=id"), ("quotes", "_sort=id"), ("articles", "_sort_desc=id"), ("statements", "_sort=id"),
+]
+
+
+@pytest.mark.parametrize(("table", "sort"), TIED_SORTS)
+async def test_paged_json_and_streamed_csv_hold_every_row_exactly_once(ds, db_path, table, sort):
+    """Two rows a page, so ties cross page boundaries (statements: most have article_count 1)."""
+    key = KEYS[table]
+    expected = sorted(row[key] for row in query(db_path, f"select {key} from {table}"))
+    assert len(expected) > 2
+    seen, path = [], f"/quotes/{table}.json?_shape=objects&_size=2&{sort}"
+    while path:
+        page = await get_json(ds, path)
+        seen += [row[key] for row in page["rows"]]
+        path = page["next_url"] and page["next_url"].split("://", 1)[1].split("/", 1)[1]
+        path = path and "/" + path
+    assert sorted(seen) == expected
+    response = await ds.client.get(f"/quotes/{table}.csv?_stream=on&_size=2&_labels=off&{sort}")
+    assert response.status_code == 200
+    csv_rows = list(csv.DictReader(response.text.splitlines()))
+    assert sorted(row[key] for row in csv_rows) == expected
+
+
+@pytest.mark.parametrize("table", ["quotes", "speakers", "articles", "statements"])
+async def test_sorting_by_id_is_allowed(ds, table):
+    for sort in ("_sort=id", "_sort_desc=id"):
+        assert (await ds.client.get(f"/quotes/{table}?{sort}")).status_code == 200
+
+
+# ----------------------------------------------------------------- Atom feeds, read back by a feed reader's parser
+
+async def read_feed(ds, path: str):
+    response = await ds.client.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
+    feed = feedparser.parse(response.text)
+    assert not feed.bozo, feed.bozo_exception
+    return feed
+
+
+async def test_a_speakers_feed_holds_their_newest_dated_quotes(built_db):
+    ds, db_path = datasette_instance(built_db), built_db  # the example articles: some are dated
+    [top] = query(db_path, """select speaker_id from who_said_what where speaker_id is not null
+        and published is not null group by 1 order by count(*) desc, 1 limit 1""")
+    speaker_id = top["speaker_id"]
+    expected = query(db_path, f"""select quote_id, content, article_id from who_said_what
+        where speaker_id = '{speaker_id}' and published is not null order by published desc, quote_id limit 50""")
+    feed = await read_feed(ds, f"/quotes/speaker_feed.atom?speaker={speaker_id}")
+    assert [entry.id for entry in feed.entries] == [row["quote_id"] for row in expected]
+    for entry, row in zip(feed.entries, expected):
+        assert row["content"] in entry.content[0].value
+        assert entry.link.startswith("http") and entry.link.endswith(f"/quotes/articles/{row['article_id']}#q-{row['quote_id']}")
+        assert (await ds.client.get("/" + entry.link.split("#")[0].split("/", 3)[3])).status_code == 200
+
+
+async def test_a_search_feed_holds_the_quotes_with_the_words_and_an_empty_one_is_valid(built_db):
+    ds, db_path = datasette_instance(built_db), built_db
+    word = query(db_path, "select content from quotes join articles on articles.id = article_id"
+                          " where published is not null limit 1")[0]["content"].split()[0]
+    expected = query(db_path, f"""select quote_id from who_said_what where content like '%{word}%'
+        and published is not null order by published desc, quote_id limit 50""")
+    feed = await read_feed(ds, f"/quotes/search_feed.atom?words={word}")
+    assert [entry.id for entry in feed.entries] == [row["quote_id"] for row in expected]
+    empty = await read_feed(ds, "/quotes/search_feed.atom?words=xqzzyv+nobody+said+this")
+    assert empty.entries == [] and empty.feed.title == CANNED_QUERIES["search_feed"]["title"]
+    assert (await read_feed(ds, "/quotes/speaker_feed.atom?speaker=no-such-speaker")).entries == []
+
+
+@pytest.mark.parametrize("path", ["/quotes/who_said_what.json?_shape=objects&_size=max",
+                                  "/quotes/who_said_what_about.json?_shape=objects&words=the",
+                                  "/quotes/unnamed_sources.json?_shape=objects&kind=generic"])
+async def test_quotes_are_listed_newest_first_undated_last(built_db, path):
+    rows = (await get_json(datasette_instance(built_db), path))["rows"]
+    published = [row["published"] for row in rows]
+    dated = [value for value in published if value]
+    assert dated and published == dated + [None] * (len(published) - len(dated))
+    assert dated == sorted(dated, reverse=True)

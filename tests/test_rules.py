@@ -101,10 +101,10 @@ def test_docs_architecture_names_every_rule_file_and_its_example_runs():
     exec(example, {})
 
 
-def test_the_readme_pattern_passes_the_schema(tmp_path):
-    """The README's example of a new pattern is a valid pattern, with the examples it asks for."""
-    readme = (RULES_DIR.parent / "README.md").read_text(encoding="utf-8")
-    block = next(block.split("```", 1)[0] for block in readme.split("```yaml\n")[1:] if "id: subject-verb-clause" in block)
+def test_the_writing_rules_guide_pattern_passes_the_schema(tmp_path):
+    """docs/writing-rules.md's example of a new pattern is a valid pattern, with the examples it asks for."""
+    guide = (RULES_DIR.parent / "docs" / "writing-rules.md").read_text(encoding="utf-8")
+    block = next(block.split("```", 1)[0] for block in guide.split("```yaml\n")[1:] if "id: subject-verb-clause" in block)
     rules = Path(shutil.copytree(RULES_DIR, tmp_path / "rules"))
     (rules / "patterns.yml").write_text("patterns:\n" + block.replace("id: subject-verb-clause", "id: readme-pattern"))
     (pattern,) = load(rules).attribution.patterns

@@ -495,7 +495,6 @@ def test_the_parse_cache_is_a_file_of_its_own_beside_the_database(db, tmp_path):
     assert "parses" not in db.db.table_names()  # the published database holds only what is published
 
 
-OLD_LAYOUT_DB = Path("/work/scratch/base_seeds.db")  # built by the code before the parse cache moved out
 
 
 def old_layout_db(tmp_path, hand_made_db) -> Path:
@@ -540,18 +539,6 @@ def test_a_crash_while_moving_the_parses_loses_none(tmp_path, hand_made_db, monk
         assert old.execute("select count(*) from parses").fetchone()[0] == 50  # the move was undone as a whole
     with Store.open(path) as store:
         assert store.parses.count() == 50 and "parses" not in store.db.table_names()
-
-
-@pytest.mark.skipif(not OLD_LAYOUT_DB.is_file(), reason="needs a seeds database built by the previous code")
-def test_a_database_built_by_the_previous_code_is_migrated(tmp_path):
-    path = Path(shutil.copy(OLD_LAYOUT_DB, tmp_path / "quotes.db"))
-    with closing(sqlite3.connect(path)) as old:
-        parses = sorted(old.execute("select * from parses"))
-        quotes = sorted(old.execute("select * from quotes"))
-    with Store.open(path) as store:
-        assert sorted(store.parses.db.execute("select * from parses")) == parses
-        assert sorted(store.db.execute("select * from quotes")) == quotes
-    assert path.stat().st_size < OLD_LAYOUT_DB.stat().st_size  # the parses' space given back
 
 
 def test_a_parse_cache_is_refused_as_a_database_and_the_reverse(db, tmp_path):

@@ -406,9 +406,9 @@ def test_a_url_list_file_is_read_beside_the_sources_file(tmp_path):
     assert (source.name, source.urls) == ("morning", ("https://example.com/a", "https://example.com/b"))
 
 
-def test_the_readme_feeds_example_is_a_valid_sources_file_with_the_defaults(tmp_path):
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    example = readme.split("## Tracking feeds", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+def test_the_tracking_guide_feeds_example_is_a_valid_sources_file_with_the_defaults(tmp_path):
+    guide = (Path(__file__).parent.parent / "docs" / "tracking.md").read_text(encoding="utf-8")
+    example = guide.split("## Tracking feeds", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     (tmp_path / "feeds.yml").write_text(example, encoding="utf-8")
     (tmp_path / "urls.txt").write_text("https://www.example.net/a\n", encoding="utf-8")
     sources = read_sources(tmp_path / "feeds.yml")

@@ -40,6 +40,7 @@ def test_a_wire_story_page_gives_its_text_and_metadata():
     assert article.text.startswith("ROTTERDAM, March 12 (Harbour Wire) - Thousands of dock workers")
     assert article.text.endswith("each day of the stoppage delays about 40,000 containers.")  # the credit line goes
     assert (article.dateline_place, article.dateline_agency) == ("Rotterdam", "Harbour Wire")
+    assert article.outlet == "Harbour Wire"  # the site name of the page's metadata
     for furniture in ("More from Harbour Wire", "Oil prices rise", "All rights reserved", "World", "Editing by"):
         assert furniture not in article.text
     assert article.html is None
@@ -156,6 +157,7 @@ def test_the_seed_pages_give_the_seed_texts():
             lines = [line for line in lines if not line.startswith(CAPTIONS)]
         assert page.text.splitlines() == lines, page.id
         assert page.title and page.site_name and page.published and page.url.startswith("https://")
+        assert page.outlet == page.site_name  # the site that published it, not the agency its dateline names
 
 
 def quotes_by_seed(db_path):

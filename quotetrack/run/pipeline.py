@@ -6,6 +6,7 @@ import functools
 import hashlib
 import itertools
 import json
+import textwrap
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -218,8 +219,8 @@ class Pipeline:
     def rule_rows(self) -> list[dict]:
         """One row per rule, for the ``rules`` table: its file relative to the rules folder, its examples as JSON."""
         rules = {rule.id: rule for rule in [*self.rules.attributing(), *self.rules.boilerplate.rules]}
-        rows = [{**row, "examples": examples_json(rules[row["id"]].examples) if row["id"] in rules else None}
-                for row in self.rules.summary()]
+        rows = [{**row, "examples": examples_json(rules[row["id"]].examples) if row["id"] in rules else None,
+                 "yaml": yaml_block(row["file"], row["line"])} for row in self.rules.summary()]
         return [{**row, "file": self.rule_file(row["file"])} for row in rows]
 
     def rule_file(self, file: str | None) -> str | None:
@@ -359,6 +360,26 @@ def work_batches(articles: Iterable[Article], cache: ParseCache, model: str,
         batch.append((article, blob))
     if batch:
         yield batch
+
+
+def yaml_block(file: str | None, line: int | None) -> str | None:
+    """The YAML of the list item that starts on ``line`` (1-based) of ``file``: that line and every line indented
+    deeper after it, as the rule author wrote them (the rule page shows it)."""
+    if not file or not line:
+        return None
+    try:
+        lines = Path(file).read_text(encoding="utf-8").splitlines()[line - 1:]
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not lines:
+        return None
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    block = [lines[0]]
+    for text in lines[1:]:
+        if text.strip() and len(text) - len(text.lstrip()) <= indent:
+            break
+        block.append(text)
+    return textwrap.dedent("\n".join(block).rstrip()) + "\n"
 
 
 def examples_json(examples) -> str:

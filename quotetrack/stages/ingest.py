@@ -83,6 +83,7 @@ _TITLE_SMALL_WORDS = frozenset(
     "a an and as at but by for from in into nor of off on onto or over per the to up upon via vs vs. with".split()
 )
 _TITLE_MAX_WORDS = 25
+_CAPTION_OPENERS = frozenset({"A", "An", "The"})  # a sentence-case first line opening so is a caption
 _LEDE_MIN_WORDS = 20  # a "Place:" dateline opens a lede paragraph, not a short headline like "Sanders: ..."
 
 
@@ -268,7 +269,7 @@ def _page_article(source: str, html: bytes, boilerplate: Boilerplate, article_id
     except webpage.NotAnArticle as error:
         raise _BadArticle("QT305", str(error)) from None
     found = {"title": page.title, "url": page.url or url, "published": page.published, "author": page.author,
-             "site_name": page.site_name}
+             "site_name": page.site_name, "outlet": page.site_name}  # the site publishes it; a dateline names an agency
     metadata = {key: value for key, value in (("page_language", page.language), ("description", page.description))
                 if value}
     article = _article(source, page.text, boilerplate, article_id, metadata=metadata,
@@ -523,15 +524,20 @@ def _title_cased(line: str) -> bool:
 def _title(lines: list[str]) -> str | None:
     """The first line, when it is a headline: a few Title-Cased words followed by a blank line.
 
-    A final full stop is allowed (some exports add one). A sentence-case first line
-    may as well be a one-sentence lede or a photo caption, so it gives no title.
+    A final full stop is allowed (some exports add one). A first line in sentence case is a
+    headline too ("Russia says it routed fighters who crossed border") when it ends in no
+    punctuation, does not open with an article (photo captions do: "A destroyed house …")
+    and a paragraph of prose follows it.
     """
     first = lines[0].strip()
     if len(lines) < 3 or lines[1].strip() or not 3 <= len(first.split()) <= _TITLE_MAX_WORDS:
         return None
     if first[-1] in ",:;" or first.startswith("By "):  # a lead-in or a byline
         return None
-    return first if _title_cased(first) else None
+    if _title_cased(first):
+        return first
+    sentence_case = first[:1].isupper() and first.split()[0] not in _CAPTION_OPENERS and not _PROSE_END.search(first)
+    return first if sentence_case and _is_prose(lines, 2) else None
 
 
 def _bounded_title(title: str | None) -> str | None:

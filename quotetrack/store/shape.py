@@ -21,7 +21,8 @@ TABLES = {
     "settings": {"columns": {"key": str, "value": str}, "pk": "key"},
     "rules": {
         "columns": {"id": str, "kind": str, "description": str, "file": str, "line": int,
-                    "examples": str},  # JSON list of {"text", "match", ...}, as the rule file writes them
+                    "examples": str,  # JSON list of {"text", "match", ...}, as the rule file writes them
+                    "yaml": str},  # the rule as its file writes it (the rule page shows it)
         "pk": "id",
     },
     "speakers": {
@@ -209,7 +210,7 @@ join articles on articles.id = quotes.article_id
 join rules on rules.id = quotes.rule_id
 left join speakers on speakers.id = quotes.speaker_id
 left join statements on statements.id = quotes.statement_id
-order by articles.published is null, articles.published, quotes.article_id, quotes.content_start, quotes.id
+order by articles.published is null, articles.published desc, quotes.article_id, quotes.content_start, quotes.id
 """.strip(),
 }
 

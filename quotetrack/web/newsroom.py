@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
+import datasette_atom
 from datasette import hookimpl
 from datasette.utils import tilde_encode, urlsafe_components
+from datasette.utils.asgi import Response
 from datasette_dashboards import replace_opts_in_query
+from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
 from ..records import web_url
@@ -38,6 +42,64 @@ SPEAKER_CHART = "speaker-timeline"  # its chart of one speaker's statements over
 MAIN_CHART = "quoted-over-time"  # its chart of the most quoted speakers, shown above the main view
 PAGE_QUOTES = 500  # quotes one page lists: an article's in parts (?part=2), a speaker's or rule's then in the table
 URL_COLUMNS = frozenset({"url", "article_url"})  # published as links only when they hold an http(s) address
+SPEAKER_FEED, SEARCH_FEED = "speaker_feed", "search_feed"  # canned queries of metadata.yml, served as .atom
+HOME_LIST = 8  # rows of each list on the home page
+HOME_LINKS = {"main": MAIN_VIEW, "speakers": "most_quoted_speakers", "articles": "article_list",
+              "rules": "quotes_per_rule"}
+
+
+DATE_COLUMNS = frozenset({"published", "first_published", "fetched_at", "first_seen", "last_fetched", "entry_updated"})
+JSON_COLUMNS = frozenset({"aliases", "segments", "boilerplate", "examples", "content_parts", "metadata"})
+SOURCE_KINDS = {  # what a quote's speaker is when it names nobody in the speakers table
+    "generic": "generic source",  # "officials", "a spokesman"
+    "anonymous": "anonymous source",  # "a source familiar with the talks"
+    "organisation": "organisation",
+    "place": "place",
+    "person": "person",
+}
+
+
+def human_date(value: str | None) -> str:
+    """"23 May 2023, 10:15" (the time as the article states it), "23 May 2023", or "undated"."""
+    if not value:
+        return "undated"
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    day = f"{moment.day} {moment:%B %Y}"
+    return day if len(value) <= 10 else f"{day}, {moment:%H:%M}"
+
+
+def period(value: str | None, first: str | None, last: str | None) -> tuple[str, str]:
+    """The bucket of a chart's time axis that ``value`` falls in: (start date, label). Buckets are days when the
+    dated range (``first`` to ``last``) spans a month or less, weeks (from Monday) up to a year, else months."""
+    try:
+        moment, start, end = (datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+                              for text in (value, first or value, last or value))
+    except (AttributeError, ValueError):
+        return "9999-99-99", "undated"
+    span = (end - start).days
+    if span <= 31:
+        return moment.isoformat(), human_date(moment.isoformat())
+    if span <= 366:
+        monday = moment - timedelta(days=moment.weekday())
+        return monday.isoformat(), f"week of {human_date(monday.isoformat())}"
+    return moment.replace(day=1).isoformat(), f"{moment:%B %Y}"
+
+
+@hookimpl
+def prepare_connection(conn):
+    """``period_start(date, first, last)`` and ``period_label(…)``: the charts' time buckets (see ``period``)."""
+    conn.create_function("period_start", 3, lambda *args: period(*args)[0], deterministic=True)
+    conn.create_function("period_label", 3, lambda *args: period(*args)[1], deterministic=True)
+
+
+def source_label(kind: str | None, mention: str | None) -> str:
+    """Who speaks when no named speaker is known: "generic source: officials", "anonymous source: …",
+    "unresolved: he" (a pronoun nothing agrees with), "no speaker found"."""
+    what = SOURCE_KINDS.get(kind or "", "unresolved" if mention else "no speaker found")
+    return f"{what}: {mention}" if mention else what
 
 
 def row_url(datasette, database: str, table: str, key: str) -> str:
@@ -59,46 +121,102 @@ def preview(text: str) -> str:
     return text if len(text) <= CONTENT_PREVIEW else text[:CONTENT_PREVIEW].rsplit(" ", 1)[0] + " …"
 
 
+def plain(value):
+    """A cell's value: datasette hands a foreign-key cell of a table page over as ``{"value": …, "label": …}``."""
+    return value["value"] if isinstance(value, dict) and "value" in value else value
+
+
+def count_label(items, one: str, many: str) -> str:
+    return f"{len(items)} {one if len(items) == 1 else many}"
+
+
+def json_label(column: str, value) -> str | None:
+    """What a JSON column holds, in words (aliases listed, offsets and removed lines counted), never the raw JSON."""
+    try:
+        data = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if column == "aliases" and isinstance(data, list):
+        return ", ".join(map(str, data)) or "none"
+    if column == "segments" and isinstance(data, list):
+        return count_label(data, "stretch of the source kept", "stretches of the source kept")
+    if column == "boilerplate" and isinstance(data, list):
+        return count_label(data, "line removed", "lines removed")
+    if column == "examples" and isinstance(data, list):
+        return count_label(data, "example", "examples")
+    if column == "content_parts" and isinstance(data, list):
+        return "quoted parts at " + ", ".join(f"{start}–{end}" for start, end in data)
+    if column == "metadata" and isinstance(data, dict):
+        return "; ".join(f"{key}: {value}" for key, value in data.items() if value not in (None, "", [])) or "none"
+    return None
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     """Links: speaker → speaker page, quote → its article at the quote, article → its page (and source url),
-    copies → the statement, rule → the rule page."""
-    if value is None or not hasattr(row, "keys"):
+    copies → the statement, rule → the rule page; dates in words; JSON columns in words."""
+    value = plain(value)
+    if not hasattr(row, "keys"):
         return None
     keys = set(row.keys())
-    quote_id = row["quote_id"] if "quote_id" in keys else (row["id"] if table == "quotes" else None)
-    if column == "speaker" and "speaker_id" in keys and row["speaker_id"]:
-        return link(row_url(datasette, database, "speakers", row["speaker_id"]), value, "nr-speaker")
-    if column == "content" and "article_id" in keys and table != "statements":
-        return link(quote_url(datasette, database, row["article_id"], quote_id), preview(str(value)), "nr-quote",
+
+    def cell(name):
+        return plain(row[name]) if name in keys else None
+
+    if column == "speaker" and cell("speaker_id"):
+        return link(row_url(datasette, database, "speakers", cell("speaker_id")), value, "nr-speaker")
+    if column == "speaker" and keys & {"speaker_kind", "speaker_mention"}:
+        return Markup('<span class="nr-unnamed">{}</span>').format(source_label(cell("speaker_kind"),
+                                                                                cell("speaker_mention")))
+    if value is None:
+        return None
+    quote_id = cell("quote_id") or (cell("id") if table == "quotes" else None)
+    if column == "content" and cell("article_id") and table != "statements":
+        return link(quote_url(datasette, database, cell("article_id"), quote_id), preview(str(value)), "nr-quote",
                     "Read it in the article" if len(str(value)) <= CONTENT_PREVIEW else str(value))
     if column == "content" and table == "statements":
-        return link(row_url(datasette, database, "statements", row["id"]), preview(str(value)), "nr-quote")
-    if column == "article" and "article_id" in keys:
-        page = link(row_url(datasette, database, "articles", row["article_id"]), value, "nr-article")
-        url = web_url(row["article_url"]) if "article_url" in keys else None
+        return link(row_url(datasette, database, "statements", cell("id")), preview(str(value)), "nr-quote")
+    if column == "article" and cell("article_id"):
+        page = link(row_url(datasette, database, "articles", cell("article_id")), value, "nr-article")
+        url = web_url(cell("article_url"))
         return page + (Markup(' <a class="nr-source" href="{}" rel="noopener">source&nbsp;↗</a>').format(url)
                        if url else "")
-    if column == "statement_articles" and "statement_id" in keys and row["statement_id"]:
+    if column == "statement_articles" and cell("statement_id"):
         copies = f"{value} article{'s' if value != 1 else ''}"
-        return link(row_url(datasette, database, "statements", row["statement_id"]), copies, "nr-copies",
+        return link(row_url(datasette, database, "statements", cell("statement_id")), copies, "nr-copies",
                     "Every copy of this statement")
     if column == "rule_id" and table != "rules":
         return link(row_url(datasette, database, "rules", value), value, "nr-rule")
     if column == "text" and table == "articles":
-        return link(row_url(datasette, database, "articles", row["id"]), preview(str(value)), "nr-article",
+        return link(row_url(datasette, database, "articles", cell("id")), preview(str(value)), "nr-article",
                     "Read it with its quotes highlighted")
     if column == "url" and table == "articles" and web_url(value):
         return Markup('<a href="{}" rel="noopener">{}</a>').format(web_url(value), value)
+    if column in DATE_COLUMNS and isinstance(value, str):
+        return Markup('<time datetime="{}">{}</time>').format(value, human_date(value))
+    if column in JSON_COLUMNS:
+        return json_label(column, value)
     return None
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["human_date"] = human_date
 
 
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     """The data of the newsroom pages: the row pages of speakers, articles, statements and rules."""
+    if view_name == "index":
+        async def index_vars():
+            return {"newsroom_home": await home_page(datasette, request)}
+        return index_vars
     if view_name == "table" and table == MAIN_VIEW:
+        search = request.args.get("_search") if request is not None else None
         return {"newsroom_internal_columns": INTERNAL_COLUMNS,
-                "newsroom_chart": dashboard_chart(datasette, request, MAIN_CHART, height=140)}
+                "newsroom_chart": dashboard_chart(datasette, request, MAIN_CHART, height=140),
+                "newsroom_search_feed": search and datasette.urls.table(database, SEARCH_FEED, format="atom")
+                                        + "?" + urlencode({"words": search})}
     page = ROW_PAGES.get(table) if view_name == "row" and request is not None else None
     if page is None:
         return {}
@@ -112,6 +230,32 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         return {"newsroom": data}
 
     return page_vars
+
+
+@hookimpl(trylast=True)  # the last renderer of an extension wins: this one wraps datasette-atom's
+def register_output_renderer(datasette):
+    return {"extension": "atom", "render": render_feed, "can_render": datasette_atom.can_render_atom}
+
+
+def render_feed(datasette, request, sql, columns, rows, database, table, query_name, view_name, data):
+    """datasette-atom's feed, with each entry linking to its quote in the article (an absolute url) and an empty
+    feed (a speaker not quoted yet, a word nobody said) a valid feed rather than an error."""
+    rows = [dict(row) for row in rows]
+    if {"article_id", "quote_id"} <= set(columns):
+        columns = [*columns, "atom_link"]
+        for row in rows:
+            row["atom_link"] = datasette.absolute_url(
+                request, quote_url(datasette, database, row["article_id"], row["quote_id"]))
+    if rows or not datasette_atom.REQUIRED_COLUMNS <= set(columns):
+        return datasette_atom.render_atom(datasette, request, sql, columns, rows, database, table, query_name,
+                                          view_name, data)
+    feed = FeedGenerator()
+    feed.id(request.url)
+    feed.link(href=request.url, rel="self")
+    feed.title(((datasette.metadata("queries", database=database) or {}).get(query_name) or {}).get("title")
+               or query_name or table or "quotes")
+    feed.updated(datetime.now(timezone.utc))
+    return Response(feed.atom_str(pretty=True), content_type="application/xml; charset=utf-8")
 
 
 def dashboard_chart(datasette, request, slug: str, height: int, title: str | None = None, **filters) -> dict | None:
@@ -156,6 +300,52 @@ def part_of(request) -> int:
     return int(value) if value.isdigit() and 0 < int(value) < 10_000 else 1
 
 
+async def home_page(datasette, request) -> dict | None:
+    """The newsroom first: newest quotes, who is quoted most in the newest week and overall, newest articles, rules."""
+    db = datasette.get_database()
+    if not await db.table_exists("quotes") or not await db.table_exists("articles"):
+        return None
+    name = db.name
+    latest = await rows(db, f"""select speaker, speaker_id, speaker_kind, speaker_mention, content, cue, published,
+        outlet, article, article_id, quote_id from who_said_what
+        order by published is null, published desc, quote_id limit {HOME_LIST}""")
+    [newest] = await rows(db, "select max(published) as day from articles")
+    week = await rows(db, f"""select quotes.speaker, quotes.speaker_id, count(*) as quotes,
+        count(distinct quotes.statement_id) as statements from quotes join articles on articles.id = quotes.article_id
+        where quotes.speaker_id is not null and articles.published >= date(:day, '-6 days')
+        group by quotes.speaker_id order by quotes desc, quotes.speaker limit {HOME_LIST}""", newest)
+    speakers = await rows(db, f"""select speakers.id, speakers.name, speakers.type, count(*) as quotes
+        from speakers join quotes on quotes.speaker_id = speakers.id
+        group by speakers.id order by quotes desc, speakers.name limit {HOME_LIST * 2}""")
+    outlet = "outlet" if "outlet" in await columns_of(db, "articles") else "null"
+    articles = await rows(db, f"""select id, title, published, {outlet} as outlet,
+        (select count(*) from quotes where quotes.article_id = articles.id) as quotes
+        from articles order by published is null, published desc, id limit {HOME_LIST}""")
+    rules = await rows(db, f"""select rule_id as id, count(*) as quotes from quotes
+        group by rule_id order by quotes desc, rule_id limit {HOME_LIST}""")
+    for quote in latest:
+        quote["href"] = quote_url(datasette, name, quote["article_id"], quote["quote_id"])
+        quote["speaker_href"] = quote["speaker_id"] and row_url(datasette, name, "speakers", quote["speaker_id"])
+        quote["who"] = quote["speaker"] or source_label(quote["speaker_kind"], quote["speaker_mention"])
+        quote["when"] = human_date(quote["published"])
+    for speaker in [*week, *speakers]:
+        speaker["href"] = row_url(datasette, name, "speakers", speaker.get("speaker_id") or speaker.get("id"))
+    for article in articles:
+        article["href"] = row_url(datasette, name, "articles", article["id"])
+        article["when"] = human_date(article["published"])
+    for rule in rules:
+        rule["href"] = row_url(datasette, name, "rules", rule["id"])
+    counts = (await rows(db, "select (select count(*) from quotes) as quotes, (select count(*) from articles)"
+                             " as articles, (select count(*) from speakers) as speakers"))[0]
+    return {
+        "database": name, "counts": counts, "latest": latest, "week": week, "speakers": speakers,
+        "articles": articles, "rules": rules,
+        "week_label": newest["day"] and f"the 7 days to {human_date(newest['day'][:10])}",
+        "chart": dashboard_chart(datasette, request, MAIN_CHART, height=160),
+        "urls": {key: datasette.urls.table(name, table) for key, table in HOME_LINKS.items()},
+    }
+
+
 async def speaker_page(datasette, db, database: str, speaker_id: str, request=None) -> dict | None:
     [speaker] = await rows(db, "select * from speakers where id = ?", [speaker_id]) or [None]
     if speaker is None:
@@ -175,8 +365,8 @@ async def speaker_page(datasette, db, database: str, speaker_id: str, request=No
     [[quote_count]] = (await db.execute("select count(*) from quotes where speaker_id = ?", [speaker_id])).rows
     copies = await rows(db, f"""select quotes.id as quote_id, quotes.statement_id, quotes.article_id, quotes.cue,
         quotes.content, quotes.type, articles.title, articles.published, articles.url, {outlet} as outlet
-        {quotes_where} order by articles.published is null, articles.published, quotes.article_id, quotes.content_start,
-        quotes.id limit {PAGE_QUOTES}""", [speaker_id])
+        {quotes_where} order by articles.published is null, articles.published desc, quotes.article_id,
+        quotes.content_start, quotes.id limit {PAGE_QUOTES}""", [speaker_id])
     by_statement = defaultdict(list)
     for copy in copies:
         copy["href"] = quote_url(datasette, database, copy["article_id"], copy["quote_id"])
@@ -184,17 +374,24 @@ async def speaker_page(datasette, db, database: str, speaker_id: str, request=No
     statements = await rows(db, "select id, content, quote_count, article_count, first_published from statements"
                                 " where id in (select statement_id from quotes where quotes.id in"
                                 f" ({', '.join('?' * len(copies))}))"
-                                " order by first_published is null, first_published, id",
+                                " order by first_published is null, first_published desc, id",
                             [copy["quote_id"] for copy in copies])
     for statement in statements:
         statement["copies"] = by_statement.pop(statement["id"], [])
         statement["href"] = row_url(datasette, database, "statements", statement["id"])
     unmerged = [copy for pending in by_statement.values() for copy in pending]  # a build that stopped before merging
     [[statement_count]] = (await db.execute("select count(*) from statements where speaker_id = ?", [speaker_id])).rows
+    table = datasette.urls.table(database, MAIN_VIEW)
+    only = urlencode({"speaker_id": speaker_id})
     return {
         "page": "speaker",
         "speaker": speaker,
         "statement_count": statement_count,
+        "exports": {"csv": f"{datasette.urls.table(database, MAIN_VIEW, format='csv')}?{only}&_stream=on&_size=max",
+                    "json": f"{datasette.urls.table(database, MAIN_VIEW, format='json')}?{only}&_shape=objects&_size=max",
+                    "atom": f"{datasette.urls.table(database, SPEAKER_FEED, format='atom')}?"
+                            + urlencode({"speaker": speaker_id}),
+                    "table": f"{table}?{only}"},
         "mentions": mentions,
         "aliases_unseen": [alias for alias in json.loads(speaker.get("aliases") or "[]")
                            if alias not in {mention["name"] for mention in mentions}],
@@ -223,6 +420,7 @@ async def article_page(datasette, db, database: str, article_id: str, request=No
     for quote in quotes:
         quote["speaker_href"] = quote["speaker_id"] and row_url(datasette, database, "speakers", quote["speaker_id"])
         quote["rule_href"] = row_url(datasette, database, "rules", quote["rule_id"])
+        quote["who"] = quote["speaker"] or source_label(quote.get("speaker_kind"), quote.get("speaker_mention"))
     page_url = row_url(datasette, database, "articles", article_id)
     return {
         "page": "article",
@@ -247,7 +445,7 @@ async def statement_page(datasette, db, database: str, statement_id: str, reques
     copies = await rows(db, f"""select quotes.id as quote_id, quotes.article_id, quotes.cue, quotes.content,
         quotes.speaker_mention, articles.title, articles.published, articles.url, {outlet} as outlet
         from quotes join articles on articles.id = quotes.article_id where quotes.statement_id = ?
-        order by articles.published is null, articles.published, quotes.article_id""", [statement_id])
+        order by articles.published is null, articles.published desc, quotes.article_id, quotes.id""", [statement_id])
     for copy in copies:
         copy["href"] = quote_url(datasette, database, copy["article_id"], copy["quote_id"])
     speaker_href = statement["speaker_id"] and row_url(datasette, database, "speakers", statement["speaker_id"])
@@ -261,7 +459,7 @@ async def rule_page(datasette, db, database: str, rule_id: str, request=None) ->
     [[found_count]] = (await db.execute("select count(*) from quotes where rule_id = ?", [rule_id])).rows
     found = await rows(db, f"""select quotes.id as quote_id, quotes.article_id, quotes.speaker, quotes.speaker_id,
         quotes.cue, quotes.content, articles.title from quotes join articles on articles.id = quotes.article_id
-        where quotes.rule_id = ? order by articles.published is null, articles.published, quotes.article_id,
+        where quotes.rule_id = ? order by articles.published is null, articles.published desc, quotes.article_id,
         quotes.content_start, quotes.id limit {PAGE_QUOTES}""", [rule_id])
     for quote in found:
         quote["href"] = quote_url(datasette, database, quote["article_id"], quote["quote_id"])
@@ -273,9 +471,14 @@ async def rule_page(datasette, db, database: str, rule_id: str, request=None) ->
             where json_extract(line.value, '$.rule') = ? order by articles.id""", [rule_id])
         for line in removed:
             line["href"] = row_url(datasette, database, "articles", line["article_id"])
+    precision = None  # a build that measures its rules gives each quote its rule's precision as ``confidence``
+    if "confidence" in await columns_of(db, "quotes"):
+        [precision] = await rows(db, "select avg(confidence) as value, count(confidence) as quotes from quotes"
+                                     " where rule_id = ? and confidence is not null", [rule_id])
     return {
         "page": "rule",
         "rule": rule,
+        "precision": precision if precision and precision["quotes"] else None,
         "examples": json.loads(rule.get("examples") or "[]"),
         "found": found,
         "found_count": found_count,
@@ -319,7 +522,8 @@ def highlighted(text: str, quotes: list[dict]) -> Markup:
             if kind == "content" and quote["id"] not in anchored:
                 anchored.add(quote["id"])
                 anchor = Markup(' id="q-{}"').format(quote["id"])
-            hover = f"{kind} · {quote['speaker'] or 'unresolved speaker'} · rule {quote['rule_id']}"
+            who = quote["speaker"] or source_label(quote.get("speaker_kind"), quote.get("speaker_mention"))
+            hover = f"{kind} · {who} · rule {quote['rule_id']}"
             piece = Markup('<mark class="nr-{}" data-quote="{}" title="{}"{}>{}</mark>').format(
                 kind, quote["id"], hover, anchor, piece)
         pieces.append(piece)

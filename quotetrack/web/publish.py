@@ -29,7 +29,7 @@ from datasette.utils import parse_metadata
 from datasette.utils.asgi import Request
 from datasette.views.base import DatasetteError
 
-from . import newsroom
+from . import newsroom, paging
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"  # the newsroom pages: datasette's templates, extended
@@ -52,6 +52,7 @@ SETTINGS = {
     "max_returned_rows": 500,  # rows one query returns
     "max_csv_mb": MAX_RESPONSE_MB,  # a streamed CSV export stops there, saying so in its last line
     "allow_download": False,  # the .db file: the whole parse cache
+    "suggest_facets": False,  # the facets metadata.yml names are the useful ones (suggested: raw JSON lists)
 }
 # The largest string or blob SQLite may make for a request ("select randomblob(1000000000)" is refused):
 # the longest stored value, an article of 200,000 characters, fits in 800,000 bytes.
@@ -102,6 +103,7 @@ def datasette_instance(db_path: str | Path, metadata_path: str | Path | None = N
         pm.register(Guards, name="quotetrack-guards")
     if not pm.is_registered(newsroom):
         pm.register(newsroom, name="quotetrack-newsroom")
+    paging.install()  # every sort gets a unique tie-breaker: exports hold each row once
     return BoundedDatasette(
         files=[str(db_path)],
         metadata=load_metadata(db_path, metadata_path),
