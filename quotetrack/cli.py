@@ -353,6 +353,38 @@ def rules_docs(check, output):
     click.echo(f"wrote {path}")
 
 
+@cli.command()
+@click.argument("target", metavar="TEXT | FILE[:LINE]")
+@click.option("--rule", "rule_id", help="Trace this pattern only (even where its anchor takes no word).")
+@rules_option
+@models_option
+@one_line_errors
+def explain(target, rule_id, rules_dir, model_dir):
+    """Why a sentence was or was not attributed: its parse (a table and a tree), its cue candidates, and for
+    each pattern anchored in it the quote it found or the first node or constraint that failed.
+
+    \b
+    Examples:
+      quotetrack explain '"We will appeal," the lawyer retorted.'
+      quotetrack explain article.txt:12 --rule quote-then-subject-verb
+    """
+    from .evaluation.explain import explain as explain_text, read_target, render
+
+    try:
+        source, text, line = read_target(target)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    if not text.strip():
+        raise click.ClickException(f"{source}: nothing to explain (empty text)")
+    pipeline = load_pipeline(rules_dir, model_dir)
+    if rule_id is not None and rule_id not in {p.id for p in pipeline.rules.patterns}:
+        raise click.ClickException(f"no pattern {rule_id!r} in {rules_dir}")
+    explanations = explain_text(pipeline, text, line, rule_id, source)
+    if not explanations:
+        raise click.ClickException(f"{source}: no sentence on line {line}")
+    click.echo("\n".join(map(render, explanations)), nl=False)
+
+
 @cli.group()
 def models():
     """Stanza models: the embedded GloVe set or the official ones."""
