@@ -334,6 +334,63 @@ def rules_test(rule_id, verbose, rules_dir, model_dir):
         raise SystemExit(1)
 
 
+@rules.command("learn")
+@click.argument("gold_paths", metavar="GOLD...", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the candidates (YAML, for review).")
+@click.option("--articles", "articles_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Articles of a gold.yml (default: articles/ beside it).")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
+              default="db/eval-cache.db", show_default=True, help="Parse cache (the one `quotetrack eval` uses).")
+@click.option("--min-support", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Gold attributions a candidate must find.")
+@click.option("--min-precision", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+              help="Share of a candidate's quotes that must match gold.")
+@click.option("--min-articles", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Different articles a candidate must find gold attributions in.")
+@click.option("--min-lemma-support", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Gold attributions each lemma of a learned lemma list must find.")
+@click.option("--min-cue-count", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Times a word must be annotated as a cue to be proposed for cues.yml.")
+@click.option("--extend", "extend", multiple=True, metavar="RULE",
+              help="Also propose the anchor lemmas this pattern lacks (repeatable).")
+@rules_option
+@models_option
+@one_line_errors
+def rules_learn(gold_paths, out_path, articles_dir, cache_path, min_support, min_precision, min_articles,
+                min_lemma_support, min_cue_count, extend, rules_dir, model_dir):
+    """Learn candidate patterns and cue words from annotated attributions, for a person to review.
+
+    GOLD is a PolNeAR split folder (text/ + attributions/) or a gold.yml; give the
+    training split(s), never the one you choose on. Candidates are patterns of the
+    rule language, measured on GOLD (fires and right / fires) and ranked by the gold
+    attributions they add to what the rules find; nothing in the rules folder is
+    written. See docs/learning-rules.md.
+
+    \b
+    Example: quotetrack rules learn ../shared/eval/polnear/data/train --out learned.yml
+    """
+    from .evaluation.learn import LearnError, Settings, learn, read_corpus, write
+
+    settings = Settings(min_support, min_precision, min_articles, min_lemma_support, min_cue_count, tuple(extend))
+    pipeline = load_pipeline(rules_dir, model_dir)
+    unknown = [rule for rule in extend if rule not in {p.id for p in pipeline.rules.patterns}]
+    if unknown:
+        raise click.ClickException(f"no pattern {unknown[0]!r} to extend in {rules_dir}")
+    try:
+        with progressbar(0, "Parsing") as bar:
+            corpus = read_corpus(pipeline, gold_paths, cache_path, articles_dir, bar.update,
+                                 lambda where, why: click.echo(f"skipped {where}: {why}", err=True))
+        learned = learn(pipeline, corpus, settings)
+    except LearnError as error:
+        raise click.ClickException(str(error)) from None
+    write(learned, out_path, [str(path) for path in gold_paths], settings)
+    click.echo(f"{len(learned.candidates)} candidate patterns and {len(learned.cue_words)} cue words from "
+               f"{learned.configurations} of {sum(len(d.attributions) for d in corpus.documents)} attributions in "
+               f"{len(corpus.documents)} articles written to {out_path}")
+
+
 @rules.command("docs")
 @click.option("--check", is_flag=True, help="Exit 1 if docs/rules.md is not what the code would write.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),

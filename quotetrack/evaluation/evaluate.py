@@ -232,6 +232,23 @@ def _without(fragments: Fragments, holes: list[tuple[int, int]]) -> Fragments:
     return tuple(kept)
 
 
+def attribution_matches(text: str, gold: list[Attribution], predicted: list[Attribution], one_to_one: bool = False
+                        ) -> list[tuple[int, int]]:
+    """(gold index, predicted index) pairs meeting the README's attribution criterion in one article's source
+    ``text``: one to one as scores count them, or each prediction with the gold it fits best."""
+    spans = _Text(text)
+    gold_items, predicted_items = ([_scorable(spans, a, ()) for a in items] for items in (gold, predicted))
+    if one_to_one:
+        return [(g, p) for g, p, _ in _match(gold_items, predicted_items, _attribution_weight)]
+    pairs = []
+    for p, item in enumerate(predicted_items):
+        weights = [(weight, g) for g, gold_item in enumerate(gold_items)
+                   if (weight := _attribution_weight(gold_item, item)) is not None]
+        if weights:
+            pairs.append((max(weights)[1], p))
+    return pairs
+
+
 def _match(gold: list, predicted: list, weigh: Callable[[Any, Any], Any]) -> list[tuple[int, int, Any]]:
     """One-to-one (gold index, predicted index, weight) pairs.
 
