@@ -334,6 +334,47 @@ def rules_test(rule_id, verbose, rules_dir, model_dir):
         raise SystemExit(1)
 
 
+@rules.command("score")
+@click.argument("gold_path", metavar="GOLD", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
+              default="db/eval-cache.db", show_default=True, help="Parse cache (the one `quotetrack eval` uses).")
+@click.option("--write", is_flag=True,
+              help="Write the precisions to the rules folder's precision.yml: each quote's confidence. "
+                   "Only from training data: a split folder named dev or test is refused.")
+@rules_option
+@models_option
+@one_line_errors
+def rules_score(gold_path, cache_path, write, rules_dir, model_dir):
+    """Each attribution rule's precision and recall contribution on a PolNeAR split folder GOLD.
+
+    precision: its quotes that match an annotated attribution; recall: the annotated
+    attributions it finds, of all (the rules together find the sum). With --write the
+    precisions become rules/precision.yml, the confidence stored with every quote.
+
+    \b
+    Example: quotetrack rules score ../shared/eval/polnear/data/train --write
+    """
+    from .evaluation.evaluate import score_rules
+    from .rulelang.precision import PRECISION_FILE, write_precision
+
+    if write and gold_path.resolve().name in ("dev", "test"):
+        raise click.ClickException(f"{gold_path}: precision.yml is measured on training data, never on the split "
+                                   "rules are chosen on (dev) or tested on")
+    if not (gold_path / "text").is_dir() or not (gold_path / "attributions").is_dir():
+        raise click.ClickException(f"{gold_path}: not a PolNeAR split folder (text/ and attributions/)")
+    pipeline, report, articles = read_articles(rules_dir, model_dir, gold_path / "text")
+    with progressbar(len(articles), "Attributing") as bar:
+        predictions = pipeline.predict(articles, cache_path, progress=bar.update, report=report)
+    table, figures = score_rules(gold_path, predictions, [p.id for p in pipeline.rules.patterns] +
+                                 ([pipeline.rules.floating.id] if pipeline.rules.floating else []))
+    click.echo(table)
+    if write:
+        path = write_precision(rules_dir, gold_path.as_posix(), figures)
+        click.echo(f"wrote {path} ({len(figures)} rules); rebuild to store the new confidences")
+    elif not (rules_dir / PRECISION_FILE).is_file():
+        click.echo(f"no {PRECISION_FILE} in {rules_dir}: quotes carry no confidence (write it with --write)")
+
+
 @rules.command("learn")
 @click.argument("gold_paths", metavar="GOLD...", nargs=-1, required=True,
                 type=click.Path(exists=True, path_type=Path))

@@ -464,6 +464,24 @@ def score_brat(
     )
 
 
+def score_rules(gold_path: str | Path, predictions: Predictions, rule_ids: list[str]
+                ) -> tuple[str, dict[str, tuple[int, int]]]:
+    """Each rule's precision and recall contribution on a PolNeAR split: a table, and rule id → (quotes,
+    correct) for ``precision.yml``. Rules that gave no quote are listed with none."""
+    report = score_brat(read_brat(gold_path), predictions)
+    gold = int(report.subsets["ALL"].attribution.gold)
+    rows = {row.key: row for row in report.precision_by_rule}
+    figures = {rule: (rows[rule].total, rows[rule].correct) if rule in rows else (0, 0)
+               for rule in [*rule_ids, *(key for key in rows if key not in rule_ids)]}
+    ranked = sorted(figures.items(), key=lambda item: (-item[1][1], item[0]))
+    table = _table(["rule", "quotes", "correct", "precision", "recall"], [
+        [rule, quotes, correct, f"{correct / quotes:.3f}" if quotes else "—", f"{correct / gold:.3f}" if gold else "—"]
+        for rule, (quotes, correct) in ranked])
+    total = report.subsets["ALL"].attribution
+    return (f"{report.documents} articles, {gold} annotated attributions; all rules: precision {total.precision:.3f}, "
+            f"recall {total.recall:.3f}\n\n{table}"), figures
+
+
 def _unparsed(doc: GoldDocument) -> ParsedArticle:
     """A stand-in for an article nobody predicted on: its text, no sentences."""
     return ParsedArticle(Article(doc.id, str(doc.path), doc.text, ""), "", [])

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..records import Article, ParsedArticle, Quote
 from ..rulelang.lexicon import load_lexicon
+from ..rulelang.precision import load_precision
 from ..rulelang.rules import DEFAULT_RULES_DIR, REGEX_TIMEOUT, load_rules
 from ..stages import ingest
 from ..stages.match import Matcher, SentenceView
@@ -90,6 +91,7 @@ class Pipeline:
         self.statements = load_statement_rules(self.rules_dir, self.rules)
         self.screen = Screen(self.rules, self.statements)
         self.resolver = Resolver(self.rules, load_lexicon(self.rules_dir))
+        self.precision = load_precision(self.rules_dir)
 
     def attribute(self, parsed: ParsedArticle, timings: dict[str, float] | None = None) -> list[Quote]:
         """Match the patterns in one parsed article, screen out non-statements, resolve the speakers."""
@@ -103,6 +105,8 @@ class Pipeline:
                 "'regex' of a pattern node or the 'pattern' of a channel") from None
         matched = time.perf_counter()
         quotes = self.resolver.resolve(parsed, quotes)
+        for quote in quotes:
+            quote.confidence = self.precision.get(quote.rule_id)
         if timings is not None:
             timings["match"] += matched - started
             timings["resolve"] += time.perf_counter() - matched

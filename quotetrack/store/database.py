@@ -151,6 +151,7 @@ TABLES = {
             "sentence_id": str,
             "speaker_id": str,
             "rule_id": str,
+            "confidence": float,
             "statement_id": str,
             "content_start": int,
             "content_end": int,
@@ -202,6 +203,7 @@ select
   quotes.speaker_kind,
   quotes.cue_lemma,
   quotes.rule_id,
+  quotes.confidence,
   rules.file || ':' || rules.line as rule_location,
   (select sentences.text from sentences where sentences.article_id = quotes.article_id
      and sentences.start <= quotes.content_start order by sentences.start desc limit 1) as sentence,
@@ -850,6 +852,7 @@ def quote_row(article_id: str, quote: Quote) -> dict:
         "sentence_id": sentence_id(article_id, quote.sentence_index),
         "speaker_id": speaker_id(quote.speaker) if quote.speaker else None,
         "rule_id": quote.rule_id,
+        "confidence": quote.confidence,
         **span_columns("content", "content", quote.content),
         **content_parts_columns(quote),
         **span_columns("cue", "cue", quote.cue),
