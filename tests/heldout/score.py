@@ -91,10 +91,10 @@ def speaker_key(name: str) -> str:
     return speaker_id(name)
 
 
-def predict(cache: str | None, models: str | None = None) -> dict[str, list]:
+def predict(cache: str | None, models: str | None = None, stories: Path = STORIES) -> dict[str, list]:
     from quotetrack.run.pipeline import BuildReport, Pipeline
     pipeline = Pipeline(model_dir=models)
-    articles = pipeline.read(STORIES, BuildReport())
+    articles = pipeline.read(stories, BuildReport())
     return {article_id: quotes for article_id, (_, quotes) in pipeline.predict(articles, cache).items()}
 
 
@@ -103,8 +103,11 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", default="db/heldout-cache.db", help="parse cache database")
     parser.add_argument("--models", default=None, help="Stanza models folder (default: the embedded ones)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the misses")
+    parser.add_argument("--set", dest="folder", type=Path, default=HERE,
+                        help="a folder of stories/ and expected.yml (default: the speaker set; recall/: the recall set)")
     args = parser.parse_args(argv)
-    result = score(predict(args.cache, args.models), yaml.safe_load(EXPECTED.read_text(encoding="utf-8")))
+    result = score(predict(args.cache, args.models, args.folder / "stories"),
+                   yaml.safe_load((args.folder / "expected.yml").read_text(encoding="utf-8")))
     if not args.verbose:
         result = {k: v for k, v in result.items() if k not in ("misses", "non_statements")}
     json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
