@@ -163,6 +163,10 @@ def why_not(node: Node, view: SentenceView, indexes) -> str:
     failed = {}  # word index → the position of its first failed check
     for index in indexes:
         failed[index] = next((n for n, test in enumerate(tests) if not test.sieve(view, [index])), len(tests))
+    furthest = max(failed.values(), default=0)
+    if failed and furthest < len(tests) and all(n == furthest for n in failed.values()):  # all fail one check
+        key, wanted, kept = checks[furthest]
+        return f"{'every' if kept else 'no'} word {'fails' if kept else 'meets'} {key}: {show_values(wanted)}"
     reasons = []
     for index in sorted(failed, key=lambda i: -failed[i])[:SHOWN_CANDIDATES]:  # the words that got furthest
         if failed[index] < len(tests):
