@@ -341,10 +341,11 @@ def rules_test(rule_id, verbose, rules_dir, model_dir):
 @click.option("--write", is_flag=True,
               help="Write the precisions to the rules folder's precision.yml: each quote's confidence. "
                    "Only from training data: a split folder named dev or test is refused.")
+@click.option("--name", "gold_name", help="What precision.yml calls GOLD (default: its path).")
 @rules_option
 @models_option
 @one_line_errors
-def rules_score(gold_path, cache_path, write, rules_dir, model_dir):
+def rules_score(gold_path, cache_path, write, gold_name, rules_dir, model_dir):
     """Each attribution rule's precision and recall contribution on a PolNeAR split folder GOLD.
 
     precision: its quotes that match an annotated attribution; recall: the annotated
@@ -368,8 +369,12 @@ def rules_score(gold_path, cache_path, write, rules_dir, model_dir):
     table, figures = score_rules(gold_path, predictions, [p.id for p in pipeline.rules.patterns] +
                                  ([pipeline.rules.floating.id] if pipeline.rules.floating else []))
     click.echo(table)
+    if pipeline.rules.floating:  # its quotes have no cue, which the attribution criterion needs
+        figures.pop(pipeline.rules.floating.id, None)
+        click.echo(f"{pipeline.rules.floating.id}: its quotes have no cue, which an annotated attribution must "
+                   "share: not measured")
     if write:
-        path = write_precision(rules_dir, gold_path.as_posix(), figures)
+        path = write_precision(rules_dir, gold_name or gold_path.as_posix(), figures)
         click.echo(f"wrote {path} ({len(figures)} rules); rebuild to store the new confidences")
     elif not (rules_dir / PRECISION_FILE).is_file():
         click.echo(f"no {PRECISION_FILE} in {rules_dir}: quotes carry no confidence (write it with --write)")

@@ -38,6 +38,8 @@ def test_each_rule_gets_its_precision_and_recall(scored):
     assert int(quotes) > 0 and float(precision) == pytest.approx(int(correct) / int(quotes), abs=5e-4)
     written = yaml.safe_load((rules / "precision.yml").read_text(encoding="utf-8"))
     assert written["measured_on"].endswith("polnear-mini/train")
+    assert "floating-quote" not in written["rules"]  # its quotes have no cue: unmeasurable by the criterion
+    assert "floating-quote: its quotes have no cue" in output
     assert written["rules"]["subject-verb-clause"] == {"precision": round(int(correct) / int(quotes), 3),
                                                        "quotes": int(quotes), "correct": int(correct)}
 
