@@ -38,6 +38,7 @@ def test_candidates_are_patterns_of_the_rule_language_with_figures_and_real_exam
         figures = candidate["figures"]
         assert figures["precision"] >= 0.7 and figures["gold_found"] >= 2 and figures["articles"] >= 2
         assert figures["precision"] == round(figures["right"] / figures["fires"], 3)
+        assert figures["held_out_precision"] is None or 0 <= figures["held_out_precision"] <= 1
         assert candidate["pattern"]["examples"], candidate
     rules = compile_patterns(RULES_DIR, [c["pattern"] for c in document["candidates"]])
     assert [p.id for p in rules.patterns] == [c["pattern"]["id"] for c in document["candidates"]]

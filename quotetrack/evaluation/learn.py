@@ -329,6 +329,7 @@ class Candidate:
     corpus: Corpus
     level: str  # "any" | "class" | "lemmas" | "extend"
     examples: tuple[list[dict], list[str]] = ((), ())  # set by ``verify``
+    held_out: list[Firing] = field(default_factory=list)  # set by ``checked``
 
     @property
     def right(self) -> list[Firing]:
@@ -368,7 +369,10 @@ class Candidate:
     def figures(self) -> dict:
         return {"gold_found": len(self.found), "new": len(self.new), "fires": len(self.firings),
                 "right": len(self.right), "precision": round(self.precision, 3), "articles": self.articles,
-                "added_fires": len(self.added), "added_precision": round(self.added_precision, 3)}
+                "added_fires": len(self.added), "added_precision": round(self.added_precision, 3),
+                "held_out_fires": len(self.held_out),
+                "held_out_precision": round(sum(f.gold is not None for f in self.held_out) / len(self.held_out), 3)
+                if self.held_out else None}
 
     def offers(self) -> tuple[list[Firing], list[str]]:
         """Sentences that may serve as examples: right firings, one per article first; wrong ones' sentences,
@@ -385,6 +389,36 @@ class Candidate:
         return {"figures": self.figures(), "pattern": {**self.pattern, "examples": positives, "not": negatives}}
 
 
+def fold(article: str) -> int:
+    """Which half of the training articles an article is in: lemma lists are chosen on half 0 and checked on
+    half 1, to tell a list that generalises from one that memorises the articles it was learned on."""
+    return hashlib.sha256(article.encode()).digest()[0] % 2
+
+
+def good_lemmas(firings: list[Firing], settings: Settings, leave_out: Iterable[str] = ()) -> list[str]:
+    """The cue lemmas whose firings find ``min_lemma_support`` gold attributions at ``min_precision``."""
+    by_lemma: dict[str, list[Firing]] = defaultdict(list)
+    for firing in firings:
+        by_lemma[firing.lemma].append(firing)
+    left_out = set(leave_out)
+    return sorted(lemma for lemma, some in by_lemma.items() if lemma not in left_out and " " not in lemma
+                  and sum(f.gold is not None for f in some) >= settings.min_lemma_support
+                  and sum(f.gold is not None for f in some) / len(some) >= settings.min_precision)
+
+
+def checked(candidate: Candidate, firings: list[Firing], settings: Settings, leave_out: Iterable[str] = ()
+            ) -> Candidate:
+    """``candidate`` with its held-out figures: for a lemma list, the list chosen again on half 0 of the articles
+    and measured on half 1; otherwise its own firings on half 1."""
+    if candidate.level in ("lemmas", "extend"):
+        lemmas = set(good_lemmas([f for f in firings if fold(f.article) == 0], settings, leave_out))
+        firings = [f for f in firings if f.lemma in lemmas]
+    else:
+        firings = candidate.firings
+    candidate.held_out = [f for f in firings if fold(f.article) == 1]
+    return candidate
+
+
 def choose(shape: dict, firings: list[Firing], rules: RuleSet, corpus: Corpus, settings: Settings,
            name: str) -> list[Candidate]:
     """The candidates of one shape: its cue free when that keeps the precision, else the cue lexicons that keep it,
@@ -397,23 +431,18 @@ def choose(shape: dict, firings: list[Firing], rules: RuleSet, corpus: Corpus, s
         return found if found.keeps(settings) else None
 
     if whole := candidate({}, firings, "any", "any"):
-        return [whole]
+        return [checked(whole, firings, settings)]
     chosen, covered = [], set()
     for lexicon, words in rules.lexicons.items():
         subset = [f for f in firings if f.lemma in words]
         if found := candidate({"lemma": f"@{lexicon}"}, subset, "class", lexicon):
             chosen.append(found)
             covered |= set(words)
-    by_lemma: dict[str, list[Firing]] = defaultdict(list)
-    for firing in firings:
-        by_lemma[firing.lemma].append(firing)
-    lemmas = sorted(lemma for lemma, some in by_lemma.items() if lemma not in covered and " " not in lemma
-                    and sum(f.gold is not None for f in some) >= settings.min_lemma_support
-                    and sum(f.gold is not None for f in some) / len(some) >= settings.min_precision)
+    lemmas = good_lemmas(firings, settings, covered)
     if lemmas and (found := candidate({"lemma": lemmas}, [f for f in firings if f.lemma in lemmas], "lemmas",
                                       "lemmas")):
         chosen.append(found)
-    return chosen
+    return [checked(found, firings, settings, covered) for found in chosen]
 
 
 def describe(shape: dict, level: str, tag: str) -> str:
@@ -478,18 +507,13 @@ def extensions(rules: RuleSet, corpus: Corpus, settings: Settings, rules_dir: Pa
                  **({"speaker": str(pattern.speaker)} if pattern.speaker else {}), "content": plain(pattern.content if len(pattern.content) > 1 else pattern.content[0]),
                  "min_words": pattern.min_words}
         firings = measure(rules, [shape], corpus, rules_dir).get(0, [])
-        by_lemma: dict[str, list[Firing]] = defaultdict(list)
-        for firing in firings:
-            by_lemma[firing.lemma].append(firing)
-        new = sorted(lemma for lemma, some in by_lemma.items() if lemma not in old
-                     and sum(f.gold is not None for f in some) >= settings.min_lemma_support
-                     and sum(f.gold is not None for f in some) / len(some) >= settings.min_precision)
+        new = good_lemmas(firings, settings, old)
         nodes[0] = Flow({"id": nodes[0]["id"], "lemma": new, **{k: v for k, v in nodes[0].items() if k != "id"}})
         found = Candidate({"id": f"{rule_id}-extended", "description": f"{pattern.description} "
                            f"(extended by rules learn: {', '.join(new)})", **shape, "nodes": nodes},
                           [f for f in firings if f.lemma in new], corpus, "extend")
         if new and found.keeps(settings):
-            chosen.append(found)
+            chosen.append(checked(found, firings, settings, old))
     return chosen
 
 
@@ -632,7 +656,11 @@ def write(learned: Learned, out: Path, sources: list[str], settings: Settings) -
     header = ("# Candidate attribution patterns learned by `quotetrack rules learn`, for review.\n"
               "# figures: gold_found = gold attributions it finds, new = those the current rules miss,\n"
               "# fires = quotes it gives, right = those matching gold, precision = right / fires,\n"
-              "# articles = different articles with a right quote. Copy what earns its place into\n"
+              "# articles = different articles with a right quote, added_fires = its quotes at a cue no\n"
+              "# current rule has (what merging it adds), added_precision = the share of those right,\n"
+              "# held_out_fires, held_out_precision = a lemma list chosen again on half the articles and\n"
+              "# measured on the other half (others: their quotes in that half): a list that memorises\n"
+              "# the articles it was learned on falls there. Copy what earns its place into\n"
               "# rules/patterns.yml (and cue words into rules/cues.yml), then `quotetrack rules test`.\n")
     body = yaml.safe_dump(learned.document(sources, settings), sort_keys=False, allow_unicode=True, width=120)
     out.write_text(header + body, encoding="utf-8")
