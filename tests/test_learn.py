@@ -99,3 +99,19 @@ def test_bad_gold_gets_one_line(tmp_path, make, message):
                                       "--cache", str(tmp_path / "c.db")])
     assert result.exit_code == 1 and message in result.output, result.output
     assert "Traceback" not in result.output and not (tmp_path / "out.yml").exists()
+
+
+def test_a_candidate_the_held_out_half_refutes_is_left_out():
+    from quotetrack.evaluation.learn import Candidate, Firing, Settings
+
+    def firings(right, wrong):
+        return [Firing("say", "a", 0, None, "") for _ in range(right)] + \
+            [Firing("say", "a", None, None, "") for _ in range(wrong)]
+
+    candidate = Candidate({"id": "x"}, firings(10, 0), None, "lemmas")
+    candidate.held_out = firings(2, 4)
+    assert not candidate.generalises(Settings())  # 6 quotes there, 1 in 3 right
+    candidate.held_out = firings(1, 3)
+    assert candidate.generalises(Settings())  # too few quotes to refute it
+    candidate.held_out = firings(5, 1)
+    assert candidate.generalises(Settings())

@@ -40,6 +40,7 @@ MAX_LINKS = 2  # links from the cue to the source's or the content's head
 LEVELS = ("tags", "relations")  # how much a node other than the cue keeps: relation and tag, or relation alone
 POSITIVES, NEGATIVES = 3, 2  # examples written per candidate
 OFFERED = 5  # sentences of each kind tried as examples
+HELD_OUT_EVIDENCE = 5  # quotes on the held-out half that can refute a candidate
 SHOWN_CUE_EXAMPLES = 2
 
 
@@ -366,6 +367,11 @@ class Candidate:
         return (self.precision >= settings.min_precision and len(self.found) >= settings.min_support
                 and self.articles >= settings.min_articles)
 
+    def generalises(self, settings: Settings) -> bool:
+        """Not refuted by the held-out half: fewer than ``HELD_OUT_EVIDENCE`` quotes there, or precise there too."""
+        right = sum(f.gold is not None for f in self.held_out)
+        return len(self.held_out) < HELD_OUT_EVIDENCE or right / len(self.held_out) >= settings.min_precision
+
     def figures(self) -> dict:
         return {"gold_found": len(self.found), "new": len(self.new), "fires": len(self.firings),
                 "right": len(self.right), "precision": round(self.precision, 3), "articles": self.articles,
@@ -565,13 +571,15 @@ class Learned:
     cue_words: list[dict]
     corpus: Corpus
     configurations: int
+    memorised: list[str]  # candidates left out: precise where learned, not on the held-out half
 
     def document(self, sources: list[str], settings: Settings) -> dict:
         attributions = sum(len(doc.attributions) for doc in self.corpus.documents)
         return {
             "learned_from": {"gold": sources, "articles": len(self.corpus.documents),
                              "attributions": attributions, "configurations": self.configurations,
-                             "not_learned_from": dict(self.corpus.problems.most_common())},
+                             "not_learned_from": dict(self.corpus.problems.most_common()),
+                             "left_out_as_memorised": self.memorised},
             "settings": {"min_support": settings.min_support, "min_precision": settings.min_precision,
                          "min_articles": settings.min_articles, "min_lemma_support": settings.min_lemma_support,
                          "min_cue_count": settings.min_cue_count, "extend": list(settings.extend)},
@@ -604,9 +612,11 @@ def learn(pipeline: Pipeline, corpus: Corpus, settings: Settings) -> Learned:
     candidates = [candidate for n, key in enumerate(measured)
                   for candidate in choose(shapes[key], firings.get(n, []), rules, corpus, settings, f"learned-{n + 1}")]
     candidates += extensions(rules, corpus, settings, pipeline.rules_dir)
-    candidates = best_per_gold(candidates)
+    memorised = [c for c in candidates if not c.generalises(settings)]
+    candidates = best_per_gold([c for c in candidates if c.generalises(settings)])
     verify(pipeline, candidates)
-    return Learned(candidates, cue_words(rules, corpus, settings), corpus, learned_from)
+    return Learned(candidates, cue_words(rules, corpus, settings), corpus, learned_from,
+                   [c.pattern["id"] for c in memorised])
 
 
 def verify(pipeline: Pipeline, candidates: list[Candidate]) -> None:
