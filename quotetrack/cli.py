@@ -333,6 +333,109 @@ def rules_test(rule_id, verbose, rules_dir, model_dir):
         raise SystemExit(1)
 
 
+@rules.command("score")
+@click.argument("gold_path", metavar="GOLD", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
+              default="db/eval-cache.db", show_default=True, help="Parse cache (the one `quotetrack eval` uses).")
+@click.option("--write", is_flag=True,
+              help="Write the precisions to the rules folder's precision.yml: each quote's confidence. "
+                   "Only from training data: a split folder named dev or test is refused.")
+@click.option("--name", "gold_name", help="What precision.yml calls GOLD (default: its path).")
+@rules_option
+@models_option
+@one_line_errors
+def rules_score(gold_path, cache_path, write, gold_name, rules_dir, model_dir):
+    """Each attribution rule's precision and recall contribution on a PolNeAR split folder GOLD.
+
+    precision: its quotes that match an annotated attribution; recall: the annotated
+    attributions it finds, of all (the rules together find the sum). With --write the
+    precisions become rules/precision.yml, the confidence stored with every quote.
+
+    \b
+    Example: quotetrack rules score ../shared/eval/polnear/data/train --write
+    """
+    from .evaluation.evaluate import score_rules
+    from .rulelang.precision import PRECISION_FILE, write_precision
+
+    if write and gold_path.resolve().name in ("dev", "test"):
+        raise click.ClickException(f"{gold_path}: precision.yml is measured on training data, never on the split "
+                                   "rules are chosen on (dev) or tested on")
+    if not (gold_path / "text").is_dir() or not (gold_path / "attributions").is_dir():
+        raise click.ClickException(f"{gold_path}: not a PolNeAR split folder (text/ and attributions/)")
+    pipeline, report, articles = read_articles(rules_dir, model_dir, gold_path / "text")
+    with progressbar(len(articles), "Attributing") as bar:
+        predictions = pipeline.predict(articles, cache_path, progress=bar.update, report=report)
+    table, figures = score_rules(gold_path, predictions, [rule.id for rule in pipeline.rules.attributing()])
+    click.echo(table)
+    floating = pipeline.rules.attribution.floating
+    if floating:  # its quotes have no cue, which the attribution criterion needs
+        figures.pop(floating.id, None)
+        click.echo(f"{floating.id}: its quotes have no cue, which an annotated attribution must "
+                   "share: not measured")
+    if write:
+        path = write_precision(rules_dir, gold_name or gold_path.as_posix(), figures)
+        click.echo(f"wrote {path} ({len(figures)} rules); rebuild to store the new confidences")
+    elif not (rules_dir / PRECISION_FILE).is_file():
+        click.echo(f"no {PRECISION_FILE} in {rules_dir}: quotes carry no confidence (write it with --write)")
+
+
+@rules.command("learn")
+@click.argument("gold_paths", metavar="GOLD...", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the candidates (YAML, for review).")
+@click.option("--articles", "articles_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Articles of a gold.yml (default: articles/ beside it).")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
+              default="db/eval-cache.db", show_default=True, help="Parse cache (the one `quotetrack eval` uses).")
+@click.option("--min-support", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Gold attributions a candidate must find.")
+@click.option("--min-precision", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+              help="Share of a candidate's quotes that must match gold.")
+@click.option("--min-articles", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Different articles a candidate must find gold attributions in.")
+@click.option("--min-lemma-support", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Gold attributions each lemma of a learned lemma list must find.")
+@click.option("--min-cue-count", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Times a word must be annotated as a cue to be proposed for cues.yml.")
+@click.option("--extend", "extend", multiple=True, metavar="RULE",
+              help="Also propose the anchor lemmas this pattern lacks (repeatable).")
+@rules_option
+@models_option
+@one_line_errors
+def rules_learn(gold_paths, out_path, articles_dir, cache_path, min_support, min_precision, min_articles,
+                min_lemma_support, min_cue_count, extend, rules_dir, model_dir):
+    """Learn candidate patterns and cue words from annotated attributions, for a person to review.
+
+    GOLD is a PolNeAR split folder (text/ + attributions/) or a gold.yml; give the
+    training split(s), never the one you choose on. Candidates are patterns of the
+    rule language, measured on GOLD (fires and right / fires) and ranked by the gold
+    attributions they add to what the rules find; nothing in the rules folder is
+    written. See docs/learning-rules.md.
+
+    \b
+    Example: quotetrack rules learn ../shared/eval/polnear/data/train --out learned.yml
+    """
+    from .evaluation.learn import LearnError, Settings, learn, read_corpus, write
+
+    settings = Settings(min_support, min_precision, min_articles, min_lemma_support, min_cue_count, tuple(extend))
+    pipeline = load_pipeline(rules_dir, model_dir)
+    unknown = [rule for rule in extend if rule not in {p.id for p in pipeline.rules.attribution.patterns}]
+    if unknown:
+        raise click.ClickException(f"no pattern {unknown[0]!r} to extend in {rules_dir}")
+    try:
+        with progressbar(0, "Parsing") as bar:
+            corpus = read_corpus(pipeline, gold_paths, cache_path, articles_dir, bar.update,
+                                 lambda where, why: click.echo(f"skipped {where}: {why}", err=True))
+        learned = learn(pipeline, corpus, settings)
+    except LearnError as error:
+        raise click.ClickException(str(error)) from None
+    write(learned, out_path, [str(path) for path in gold_paths], settings)
+    click.echo(f"{len(learned.candidates)} candidate patterns and {len(learned.cue_words)} cue words from "
+               f"{learned.configurations} of {sum(len(d.attributions) for d in corpus.documents)} attributions in "
+               f"{len(corpus.documents)} articles written to {out_path}")
+
+
 @rules.command("docs")
 @click.option("--check", is_flag=True, help="Exit 1 if docs/rules.md is not what the code would write.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -350,6 +453,39 @@ def rules_docs(check, output):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("target", metavar="TEXT | FILE[:LINE]")
+@click.option("--rule", "rule_id", help="Trace this pattern only (even where its anchor takes no word).")
+@rules_option
+@models_option
+@one_line_errors
+def explain(target, rule_id, rules_dir, model_dir):
+    """Why a sentence was or was not attributed: its parse (a table and a tree), its cue candidates, and for
+    each pattern anchored in it the quote it found or the first node or constraint that failed.
+
+    \b
+    Examples:
+      quotetrack explain '"We will appeal," the lawyer retorted.'
+      quotetrack explain article.txt:12 --rule quote-then-subject-verb
+    """
+    from .evaluation.explain import explain as explain_text
+    from .evaluation.explain import read_target, render
+
+    try:
+        source, text, line = read_target(target)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    if not text.strip():
+        raise click.ClickException(f"{source}: nothing to explain (empty text)")
+    pipeline = load_pipeline(rules_dir, model_dir)
+    if rule_id is not None and rule_id not in {p.id for p in pipeline.rules.attribution.patterns}:
+        raise click.ClickException(f"no pattern {rule_id!r} in {rules_dir}")
+    explanations = explain_text(pipeline, text, line, rule_id, source)
+    if not explanations:
+        raise click.ClickException(f"{source}: no sentence on line {line}")
+    click.echo("\n".join(map(render, explanations)), nl=False)
 
 
 @cli.group()

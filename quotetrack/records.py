@@ -162,6 +162,8 @@ class Quote:
     # an interrupted quotation's quoted parts, in order ("“A,” she said. “B.”" → A, B); ``content``
     # runs from the first to the last. Empty when the content is one piece.
     content_parts: list[Span] = field(default_factory=list)
+    # the measured precision of the rule that found it (rules/precision.yml), None where unmeasured
+    confidence: float | None = None
     # the engine steps that made the spans, in order ("mention", "content:quote", "continue", …): provenance
     # for rule tests and diagnosis
     steps: list[str] = field(default_factory=list)

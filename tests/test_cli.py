@@ -12,7 +12,8 @@ from quotetrack.cli import cli
 from quotetrack.stages import ingest
 from quotetrack.stages.parse import Parser
 
-COMMANDS = [[], ["build"], ["serve"], ["eval"], ["rules"], ["rules", "check"], ["rules", "test"],
+COMMANDS = [[], ["build"], ["serve"], ["eval"], ["explain"], ["rules"], ["rules", "check"], ["rules", "test"],
+            ["rules", "learn"], ["rules", "score"],
             ["models"], ["models", "download"]]
 
 

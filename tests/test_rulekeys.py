@@ -134,9 +134,11 @@ def applied(pipeline, seed_articles, tmp_path_factory):
     return asked, read
 
 
-# Keys read by the test suite, not the engine: speakers.yml's examples are run by
-# tests/test_speaker_examples.py (not yet by `quotetrack rules test`).
-READ_BY_TESTS = ("speakers.yml:examples",)
+# Keys read by people or tests, not the engine: speakers.yml's examples are run by
+# tests/test_speaker_examples.py (not yet by `quotetrack rules test`); precision.yml's counts and
+# where they were measured are the provenance of each precision, for the reader.
+READ_BY_TESTS = ("speakers.yml:examples", "precision.yml:measured_on", "precision.yml:rules.*.quotes",
+                 "precision.yml:rules.*.correct")
 
 
 def unread(asked: set[tuple]) -> list[str]:

@@ -155,14 +155,14 @@ def explain_miss(gold: Mapping[str, Fragments], parse: ParsedText, anchors: CueA
     if not anchored:
         return _uncovered_cue(gold["cue"], parse, anchors)
     sentence = anchored[0].sentence
-    cue = _words_in(sentence, located_cue, ())
-    source = _words_in(sentence, parse.under(gold["source"]), _indexes(cue))
-    content = _words_in(sentence, parse.under(gold["content"]), _indexes(cue + source))
+    cue = words_in(sentence, located_cue, ())
+    source = words_in(sentence, parse.under(gold["source"]), _indexes(cue))
+    content = words_in(sentence, parse.under(gold["content"]), _indexes(cue + source))
     if gold["source"] and not source:
         return Diagnosis("rule", "source in another sentence")
     if not content:
         return Diagnosis("rule", "content in another sentence")
-    anchor = _top(sentence, [located.word for located in anchored if located.sentence is sentence])
+    anchor = top(sentence, [located.word for located in anchored if located.sentence is sentence])
     if problem := _parse_problem(sentence, anchor, cue, source, content):
         return Diagnosis("parse", problem)
     return Diagnosis("rule", _configuration(sentence, anchor, source, content))
@@ -177,7 +177,7 @@ def _uncovered_cue(cue: Fragments, parse: ParsedText, anchors: CueAnchor) -> Dia
     for word in words:
         if anchors(replace(word, upos="VERB")) and _inflected(word):
             return Diagnosis("parse", f"{word.text!r} tagged {word.upos}, not VERB")
-    head = _top(parse.under(cue)[0].sentence, words)
+    head = top(parse.under(cue)[0].sentence, words)
     return Diagnosis("no-cue", f"{head.lemma} ({head.upos})")
 
 
@@ -204,7 +204,7 @@ def _indexes(words: list[Word]) -> set[int]:
     return {word.index for word in words}
 
 
-def _words_in(sentence: Sentence, located: list[_Located], taken: Collection[int]) -> list[Word]:
+def words_in(sentence: Sentence, located: list[_Located], taken: Collection[int]) -> list[Word]:
     return [item.word for item in located if item.sentence is sentence and item.word.index not in taken]
 
 
@@ -218,7 +218,7 @@ def _tops(sentence: Sentence, words: list[Word]) -> list[Word]:
     return sorted((word for word in words if word.head not in inside), key=lambda word: _depth(sentence, word))
 
 
-def _top(sentence: Sentence, words: list[Word]) -> Word:
+def top(sentence: Sentence, words: list[Word]) -> Word:
     return _tops(sentence, words)[0]
 
 
@@ -232,9 +232,9 @@ def _parse_problem(sentence: Sentence, anchor: Word, cue: list[Word], source: li
     if anchor.text.lower() in PREPOSITIONAL_CUES:
         return _according_to_problem(sentence, anchor, source, content)
     if source and not any(_source_fits(sentence, word, source) for word in cue):
-        return f"source {_describe(sentence, _top(sentence, source))}, not the subject of {anchor.text!r}"
+        return f"source {_describe(sentence, top(sentence, source))}, not the subject of {anchor.text!r}"
     if not any(_content_fits(sentence, word, content) for word in cue):
-        return f"content {_describe(sentence, _top(sentence, content))}, not joined to {anchor.text!r}"
+        return f"content {_describe(sentence, top(sentence, content))}, not joined to {anchor.text!r}"
     if split := _subject_taken_for_object(sentence, cue, content):
         subject, verb = split
         return f"content split: {subject.text!r} obj and {verb.text!r} conj of {sentence.words[verb.head].text!r}"
@@ -259,7 +259,7 @@ def _has_dependent(sentence: Sentence, word: Word, deprels: Collection[str]) -> 
 
 def _according_to_problem(sentence: Sentence, cue: Word, source: list[Word], content: list[Word]) -> str | None:
     """"According to S, C": the cue is the case marker of a nominal S, and S an oblique of C."""
-    if not source or cue.deprel != "case" or cue.head != _top(sentence, source).index:
+    if not source or cue.deprel != "case" or cue.head != top(sentence, source).index:
         return f"{_describe(sentence, cue)}, not case of the source"
     holder = sentence.words[cue.head]
     if holder.upos not in NOMINAL:
@@ -271,7 +271,7 @@ def _according_to_problem(sentence: Sentence, cue: Word, source: list[Word], con
 
 def _source_fits(sentence: Sentence, cue: Word, source: list[Word]) -> bool:
     """The source's head, or the word it restates ("the spokesman, Sean Spicer"), is where UD puts a source."""
-    head, inside = _top(sentence, source), _indexes(source)
+    head, inside = top(sentence, source), _indexes(source)
     for _ in sentence.words:  # bounded: an odd parse may hold a cycle
         if _names_source(sentence, cue, head, inside):
             return True
@@ -320,6 +320,6 @@ def _configuration(sentence: Sentence, cue: Word, source: list[Word], content: l
     """How the parse joins the parts, for a rule author: ``say/VERB root; source nsubj; content ccomp``."""
     parts = [f"{cue.lemma}/{cue.upos} {cue.deprel}"]
     if source:
-        parts.append(f"source {_top(sentence, source).deprel}")
-    parts.append(f"content {_top(sentence, content).deprel}")
+        parts.append(f"source {top(sentence, source).deprel}")
+    parts.append(f"content {top(sentence, content).deprel}")
     return "; ".join(parts)

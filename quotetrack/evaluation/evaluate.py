@@ -232,6 +232,23 @@ def _without(fragments: Fragments, holes: list[tuple[int, int]]) -> Fragments:
     return tuple(kept)
 
 
+def attribution_matches(text: str, gold: list[Attribution], predicted: list[Attribution], one_to_one: bool = False
+                        ) -> list[tuple[int, int]]:
+    """(gold index, predicted index) pairs meeting the README's attribution criterion in one article's source
+    ``text``: one to one as scores count them, or each prediction with the gold it fits best."""
+    spans = _Text(text)
+    gold_items, predicted_items = ([_scorable(spans, a, ()) for a in items] for items in (gold, predicted))
+    if one_to_one:
+        return [(g, p) for g, p, _ in _match(gold_items, predicted_items, _attribution_weight)]
+    pairs = []
+    for p, item in enumerate(predicted_items):
+        weights = [(weight, g) for g, gold_item in enumerate(gold_items)
+                   if (weight := _attribution_weight(gold_item, item)) is not None]
+        if weights:
+            pairs.append((max(weights)[1], p))
+    return pairs
+
+
 def _match(gold: list, predicted: list, weigh: Callable[[Any, Any], Any]) -> list[tuple[int, int, Any]]:
     """One-to-one (gold index, predicted index, weight) pairs.
 
@@ -445,6 +462,24 @@ def score_brat(
         precision_by_rule=[Breakdown(rule, total, rule_correct[rule]) for rule, total in rule_totals.most_common()],
         errors=errors,
     )
+
+
+def score_rules(gold_path: str | Path, predictions: Predictions, rule_ids: list[str]
+                ) -> tuple[str, dict[str, tuple[int, int]]]:
+    """Each rule's precision and recall contribution on a PolNeAR split: a table, and rule id → (quotes,
+    correct) for ``precision.yml``. Rules that gave no quote are listed with none."""
+    report = score_brat(read_brat(gold_path), predictions)
+    gold = int(report.subsets["ALL"].attribution.gold)
+    rows = {row.key: row for row in report.precision_by_rule}
+    figures = {rule: (rows[rule].total, rows[rule].correct) if rule in rows else (0, 0)
+               for rule in [*rule_ids, *(key for key in rows if key not in rule_ids)]}
+    ranked = sorted(figures.items(), key=lambda item: (-item[1][1], item[0]))
+    table = _table(["rule", "quotes", "correct", "precision", "recall"], [
+        [rule, quotes, correct, f"{correct / quotes:.3f}" if quotes else "—", f"{correct / gold:.3f}" if gold else "—"]
+        for rule, (quotes, correct) in ranked])
+    total = report.subsets["ALL"].attribution
+    return (f"{report.documents} articles, {gold} annotated attributions; all rules: precision {total.precision:.3f}, "
+            f"recall {total.recall:.3f}\n\n{table}"), figures
 
 
 def _unparsed(doc: GoldDocument) -> ParsedArticle:

@@ -33,6 +33,7 @@ from .yamlfile import load_yaml
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_RULES_DIR = next((path for path in (_PACKAGE_DIR / "default_rules", _PACKAGE_DIR.parent / "rules")
                           if path.is_dir()), _PACKAGE_DIR.parent / "rules")
+OPTIONAL_FILES = ("precision.yml",)  # measured figures (`quotetrack rules score --write`): a folder may lack them
 RULE_FILES = tuple(SCHEMAS)  # every file of a rules folder, each with its schema
 
 
@@ -45,6 +46,7 @@ class Rules:
     lexicon: SpeakerLexicon
     statements: StatementRules
     boilerplate: Boilerplate
+    precision: dict[str, float]  # rule id → its measured precision (precision.yml), each quote's confidence
 
     def attributing(self) -> list[Pattern | FloatingRule]:
         """The rules that find quotes: the patterns, then the floating rule."""
@@ -78,10 +80,13 @@ def compiled(folder: Path, documents: dict[str, dict]) -> Rules:
         statements=statement_rules(paths["statements.yml"], documents["statements.yml"], attribution.lexicons,
                                    documents["patterns.yml"].get("templates", {})),
         boilerplate=boilerplate_rules(paths["boilerplate.yml"], documents["boilerplate.yml"]),
+        precision={str(rule): float(figures["precision"])
+                   for rule, figures in documents.get("precision.yml", {}).get("rules", {}).items()},
     )
 
 
 def load(folder: str | Path = DEFAULT_RULES_DIR) -> Rules:
     """Read and check every rule file of ``folder``; any mistake raises ``RuleError``."""
     folder = Path(folder)
-    return compiled(folder, {name: load_file(folder / name) for name in RULE_FILES})
+    return compiled(folder, {name: load_file(folder / name) for name in RULE_FILES
+                             if name not in OPTIONAL_FILES or (folder / name).is_file()})

@@ -343,6 +343,18 @@ SCHEMAS = {
                       "not": {**NEGATIVES, "description": "lines the rule must keep"},
                   }, ("id", "description", "pattern", "examples"))},
     }, ("rules",), "site furniture that ingest removes, line by line"),
+    "precision.yml": _closed({
+        "measured_on": _text("the annotated articles the figures were measured on (training data, never the "
+                             "split rules are chosen on)"),
+        "rules": {"type": "object", "description": "each attribution rule's figures, by rule id",
+                  "additionalProperties": _closed({
+                      "precision": {"type": "number", "minimum": 0, "maximum": 1,
+                                    "description": "the share of its quotes that matched an annotated attribution"},
+                      "quotes": {"type": "integer", "minimum": 0, "description": "the quotes it gave"},
+                      "correct": {"type": "integer", "minimum": 0, "description": "those that matched"},
+                  }, ("precision", "quotes", "correct"), "one rule's figures")},
+    }, ("measured_on", "rules"), "each attribution rule's measured precision, written by `quotetrack rules score "
+                                 "GOLD --write`: the confidence stored with each quote it finds (optional)"),
 }
 
 

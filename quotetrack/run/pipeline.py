@@ -175,6 +175,8 @@ class Pipeline:
                 f"a rule's regular expression took over {REGEX_TIMEOUT}s on one word or phrase: simplify the "
                 "'regex' of a pattern node, the 'pattern' of a channel, the 'handover' setting or a "
                 "'transliteration' of speakers.yml") from None
+        for quote in quotes:
+            quote.confidence = self.rules.precision.get(quote.rule_id)
         if timings is not None:
             timings["match"] += matched - started
             timings["resolve"] += time.perf_counter() - matched

@@ -140,7 +140,10 @@ class Matcher:
             last += 1
         return list(range(first, indexes[0])) + indexes + list(range(indexes[-1] + 1, last + 1))
 
-    def sentence_quotes(self, article_id: str, view: SentenceView, quotes: list[Span], text: str) -> list[Quote]:
+    def sentence_quotes(self, article_id: str, view: SentenceView, quotes: list[Span], text: str,
+                        claim: bool = True) -> list[Quote]:
+        """The quotes of every pattern in one sentence; with ``claim``, a cue word belongs to the first pattern
+        that takes it (without, each pattern finds its own, as ``rules learn`` measures them)."""
         found: list[Quote] = []
         claimed: set[int] = set()
         words = view.sentence.words
@@ -193,7 +196,8 @@ class Matcher:
                 cue_lemma = cue_nodes[0].lemma.lower() if len(cue_nodes) == 1 else \
                     " ".join(w.text.lower() for w in cue_nodes)  # "according to"
                 cue_word = self.rules.cue_word(words[anchor].lemma)
-                claimed.update(cue_indexes)
+                if claim:
+                    claimed.update(cue_indexes)
                 found.append(Quote(
                     article_id=article_id,
                     sentence_index=view.sentence.index,

@@ -81,6 +81,7 @@ def quote_row(article_id: str, quote: Quote) -> dict:
         "sentence_id": sentence_id(article_id, quote.sentence_index),
         "speaker_id": speaker_id(quote.speaker) if quote.speaker else None,
         "rule_id": quote.rule_id,
+        "confidence": quote.confidence,
         **span_columns("content", "content", quote.content),
         **content_parts_columns(quote),
         **span_columns("cue", "cue", quote.cue),

@@ -141,6 +141,7 @@ TABLES = {
             "sentence_id": str,
             "speaker_id": str,
             "rule_id": str,
+            "confidence": float,  # the measured precision of its rule (rules/precision.yml)
             "statement_id": str,
             "content_start": int,
             "content_end": int,
@@ -194,6 +195,7 @@ select
   quotes.speaker_kind,
   quotes.cue_lemma,
   quotes.rule_id,
+  quotes.confidence,
   rules.file || ':' || rules.line as rule_location,
   (select sentences.text from sentences where sentences.article_id = quotes.article_id
      and sentences.start <= quotes.content_start order by sentences.start desc limit 1) as sentence,
