@@ -5,7 +5,7 @@ is served: pages show the new rows. No request can take the server down: SQL run
 a time limit, returns a bounded number of rows, no value (string or blob) may exceed
 ``MAX_VALUE_BYTES``, the rows of one query may hold at most ``MAX_QUERY_BYTES`` and no
 response may exceed ``MAX_RESPONSE_MB`` (every bound is in docs/limits.md); the database
-file (which holds the parse cache) is not offered for download. Every response carries a
+file is not offered for download (the parse cache is a file of its own, never served). Every response carries a
 Content-Security-Policy: scripts run only from this server or with the response's nonce,
 so no link or markup in the data can run a script.
 """
@@ -51,7 +51,7 @@ SETTINGS = {
     "facet_time_limit_ms": 200,
     "max_returned_rows": 500,  # rows one query returns
     "max_csv_mb": MAX_RESPONSE_MB,  # a streamed CSV export stops there, saying so in its last line
-    "allow_download": False,  # the .db file: the whole parse cache
+    "allow_download": False,  # the .db file: the whole corpus in one request
     "suggest_facets": False,  # the facets metadata.yml names are the useful ones (suggested: raw JSON lists)
 }
 # The largest string or blob SQLite may make for a request ("select randomblob(1000000000)" is refused):
