@@ -13,9 +13,11 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+# Bidirectional formatting characters (embeddings, overrides, isolates, marks): ingest removes them.
+BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # What a web address never holds: whitespace, control and bidirectional formatting characters (a browser drops
 # some, so "java\tscript:" would run as "javascript:").
-_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NOT_IN_URL = re.compile(f"[\\s\\x00-\\x1f\\x7f{BIDI}]")
 
 
 def web_url(value) -> str | None:

@@ -301,7 +301,7 @@ def measure(rules: RuleSet, shapes: list[dict], corpus: Corpus, rules_dir: Path)
     for doc in corpus.documents:
         parsed = corpus.parsed[doc.id]
         text = parsed.article.text
-        quotes_marks = QuotationMarks(rules.settings["quotations"]).find(text)
+        quotes_marks = matcher.marks.find(text)
         for sentence in parsed.sentences:
             found = matcher.sentence_quotes(doc.id, SentenceView(sentence, quotes_marks), quotes_marks, text,
                                             claim=False)
@@ -556,9 +556,10 @@ def cue_words(rules: RuleSet, corpus: Corpus, settings: Settings) -> list[dict]:
                     examples[key].append(" ".join(corpus.parsed[doc.id].article.text[sentence.start:sentence.end].split()))
     wanted = {key for key, count in annotated.items() if count >= settings.min_cue_count}
     written: Counter = Counter()
+    quotations = QuotationMarks(rules.settings["quotations"])
     for doc in corpus.documents:
         parsed = corpus.parsed[doc.id]
-        marks = QuotationMarks(rules.settings["quotations"]).find(parsed.article.text)
+        marks = quotations.find(parsed.article.text)
         for sentence in parsed.sentences:
             view = None
             for word in sentence.words:

@@ -18,11 +18,6 @@ def ancestors(sentence: Sentence, index: int) -> list[int]:
     return found
 
 
-def within(sentence: Sentence, index: int, top: int) -> bool:
-    """Is word ``index`` in the subtree of word ``top`` (itself included)?"""
-    return index == top or top in ancestors(sentence, index)
-
-
 def phrase(sentence: Sentence, children: list[list[int]], head: int, deprels) -> tuple[int, int]:
     """First and last word of ``head`` with its dependents over ``deprels`` (not the head's own case/mark)."""
     words = sentence.words

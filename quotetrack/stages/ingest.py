@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import regex
 
 from ..errors import IngestError
-from ..records import Article, Span, bounded_id, web_url
+from ..records import BIDI, Article, Span, bounded_id, web_url
 from ..rulelang.rules import Boilerplate, BoilerplateRule
 from ..versions import source_digest
 from . import dates, language, webpage
@@ -49,10 +49,8 @@ ErrorHandler = Callable[[str, str], None]
 
 _LINE = regex.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line and its end, if any, in a source text
 _LONE_CR = regex.compile(r"\r(?!\n)")
-# Bidirectional formatting characters (embeddings, overrides, isolates, marks): removed from texts, titles and names.
-_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-BIDI_CONTROLS = regex.compile(f"[{_BIDI}]")
-_DROPPED = regex.compile(f"\r(?=\n)|[\x00-\x08\x0e-\x1b\x7f{_BIDI}]+")  # left out of the text (the module's docstring)
+BIDI_CONTROLS = regex.compile(f"[{BIDI}]")  # removed from texts, titles and names
+_DROPPED = regex.compile(f"\r(?=\n)|[\x00-\x08\x0e-\x1b\x7f{BIDI}]+")  # left out of the text (the module's docstring)
 _PROSE_END = regex.compile(r"[.!?…][\"'”’)\]]*$")
 _LEADING_SPACE = regex.compile(r"[\s\ufeff]*")
 _LEADING_DATE = regex.compile(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -63,7 +64,8 @@ class QuotationMarks:
 
     def opens_with_quote(self, paragraphs: list[str], number: int) -> bool:
         """Whether the first paragraph with text from ``paragraphs[number]`` on opens with a quotation mark."""
-        following = next((paragraph.lstrip() for paragraph in paragraphs[number:] if paragraph.strip()), "")
+        following = next((paragraph.lstrip() for paragraph in itertools.islice(paragraphs, number, None)
+                          if paragraph.strip()), "")
         return following.startswith(tuple(self.closers))
 
 

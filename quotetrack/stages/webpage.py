@@ -18,7 +18,6 @@ from .dates import iso_date
 
 MAX_HTML_BYTES = 5_000_000  # a larger page is no single news article: refused before parsing
 MIN_ARTICLE_WORDS = 60  # less main text than this is a front page, a gallery or an error page
-MAX_LINK_SHARE = 0.5  # main text that is mostly link text is a list of other stories
 # Parsing an element's attributes takes time quadratic in their number (lxml): 200,000 took 176 s. The most
 # attributes of one element in a news page are a few dozen.
 MAX_ELEMENT_ATTRIBUTES = 1_000
