@@ -9,7 +9,10 @@ from conftest import RULES_DIR, SEEDS_GOLD
 
 from quotetrack.cli import cli
 from quotetrack.evaluation.evaluate import Attribution
-from quotetrack.evaluation.learn import compile_patterns, locate
+from quotetrack.evaluation.diagnose import ParsedText
+from quotetrack.evaluation.learn import compile_patterns, configuration, locate
+from quotetrack.records import Article, ParsedArticle, Sentence, Word
+from quotetrack.stages.steps import QuotationMarks
 
 
 def digest(folder):
@@ -115,3 +118,19 @@ def test_a_candidate_the_held_out_half_refutes_is_left_out():
     assert candidate.generalises(Settings())  # too few quotes to refute it
     candidate.held_out = firings(5, 1)
     assert candidate.generalises(Settings())
+
+
+def test_a_source_the_parse_hangs_under_the_content_is_no_shape():
+    """The content's head on the path from the cue to the source would name a node the shape never makes."""
+    text = "Officials said Smith won."
+    rows = [("Officials", "NOUN", 1, "nsubj"), ("said", "VERB", -1, "root"), ("Smith", "PROPN", 3, "nsubj"),
+            ("won", "VERB", 1, "ccomp"), (".", "PUNCT", 1, "punct")]
+    words, start = [], 0
+    for index, (word, upos, head, deprel) in enumerate(rows):
+        start = text.index(word, start)
+        words.append(Word(index, word, word.lower(), upos, upos, "", head, deprel, start, start + len(word)))
+    parsed = ParsedArticle(Article("a", "a.txt", text, ""), "m", [Sentence(0, 0, len(text), 0, words)])
+    gold = Attribution("E1", ((10, 14),), ((15, 20),), ((15, 24),))  # cue said, source Smith, content Smith won
+    marks = QuotationMarks({"marks": {'"': ['"']}})
+    assert configuration(ParsedText(parsed, text), text, gold, "a", 0, marks) == \
+        "content's head on the path from the cue to the source"

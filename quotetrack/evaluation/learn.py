@@ -223,6 +223,8 @@ def configuration(parse: ParsedText, text: str, attribution: Attribution, articl
             side = "speaker" if speaker.index < cue.index else "cue"
             spec = Flow({"left_of": side, "separator": ","}) if said.index < cue.index else Flow({"right_of": "cue"})
         else:
+            if said.index in nodes.nodes:
+                return "content's head on the path from the cue to the source"
             if not nodes.reach(said.index, "content"):
                 return "content more than 2 links from the cue"
             spec = {"subtree": "content"}
