@@ -20,6 +20,13 @@ def attribute(pipeline):
         "apposition": "Sen. Claire McCaskill (D-Mo.) said the hearing was a waste of time.",
         "possessive": "Police said Scott's family had seen the video of the shooting.",
         "unnamed": "He said the bridge was safe.",
+        "split": 'He wrote that the mayor "has built the strongest political machine the city has ever seen. Such '
+                 'machines, to put it mildly, have never been good for the voters."',
+        "later": "“We will rebuild the school,” said Ana Ruiz, 44, a nurse from Leeds. She moved there in 2010. "
+                 "“Nobody here will give up on this town.”",
+        "later-cue": "“We will rebuild the school,” said Ana Ruiz. Her neighbour Tom Reed warned against haste. "
+                     "“Nobody here will stay for long.”",
+        "scare": "“We will rebuild the school,” said Ana Ruiz. The plan is only “a start” for the town.",
     }
     articles = [Article(name, name, text, hashlib.sha256(text.encode()).hexdigest()) for name, text in texts.items()]
     return {parsed.article.id: (parsed, quotes) for parsed, quotes in pipeline.run(articles)}
@@ -81,3 +88,20 @@ def test_a_stray_opening_mark_hides_no_attribution_after_it(pipeline):
     [(_, quotes)] = list(pipeline.run([article]))
     assert len(quotes) == 50
     assert [q.content.text for q in quotes][:2] == ["the plan number 0 would fail", "the plan number 1 would fail"]
+
+
+def test_a_content_stopping_inside_a_quotation_takes_all_of_it(attribute):
+    _, quotes = attribute["split"]
+    assert [q.content.text for q in quotes] == [
+        'that the mayor "has built the strongest political machine the city has ever seen. Such machines, to put '
+        'it mildly, have never been good for the voters']
+
+
+def test_a_later_quotation_of_the_paragraph_goes_on_the_quote_when_no_cue_comes_between(attribute):
+    _, quotes = attribute["later"]
+    assert [[part.text for part in q.parts] for q in quotes] == [
+        ["We will rebuild the school", "Nobody here will give up on this town"]]
+    for name in ("later-cue", "scare"):  # another cue word between; a phrase set off in quotation marks
+        _, quotes = attribute[name]
+        assert [[part.text for part in q.parts] for q in quotes if q.speaker == "Ana Ruiz"] == [
+            ["We will rebuild the school"]]

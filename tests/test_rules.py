@@ -143,7 +143,7 @@ def test_article_steps_are_chosen_in_defaults_yml(pipeline, rules_copy):
     article = Article("x", "x", text, hashlib.sha256(text.encode()).hexdigest())
     assert "floating" in {q.rule_id.split("-")[0] for _, quotes in pipeline.run([article]) for q in quotes}
     defaults = rules_copy / "defaults.yml"
-    defaults.write_text(defaults.read_text().replace("[untangle, continue, floating]", "[untangle, continue]"))
+    defaults.write_text(defaults.read_text().replace("[untangle, complete, continue, floating]", "[untangle, complete, continue]"))
     changed = Pipeline(rules_copy)
     changed.parser = pipeline.parser
     assert [q.rule_id for _, quotes in changed.run([article]) for q in quotes] == ["quote-then-subject-verb"]
@@ -200,8 +200,8 @@ BROKEN = [
      "mention.parenthesis_reach must be a whole number, not the text 'six'"),
     ("defaults.yml", "  direct_share: 0.9\n", "  direct_share: 0.9\n  indirect_share: 0.1\n", "QT103",
      "unknown key 'indirect_share'"),
-    ("defaults.yml", "article_steps: [untangle, continue, floating]", "article_steps: [untangle, float]", "QT103",
-     "'float' is not one of untangle, continue, floating"),
+    ("defaults.yml", "article_steps: [untangle, complete, continue, floating]", "article_steps: [untangle, float]", "QT103",
+     "'float' is not one of untangle, complete, continue, floating"),
     ("defaults.yml", "quote_type:\n", "quote_types:\n", "QT103", "unknown key 'quote_types'"),
     ("cues.yml", "channels:\n", "chanels: []\nchannels:\n", "QT103", "unknown key 'chanels'"),
     ("speakers.yml", "speakers:\n", "speakerz: []\nspeakers:\n", "QT103", "unknown key 'speakerz'"),

@@ -126,8 +126,17 @@ STEPS: dict[str, Step] = {
                          "conjunctions": _words("words cut with the content's end before the second cue "
                                                 "(\"said … *but* claimed …\")"),
                      }, stage="article"),
+    "complete": Step("A content that starts or stops inside a quotation takes the whole quotation, up to its "
+                     "marks, when no other quote holds the rest: \"he wrote that Trump “has built … movement. Such "
+                     "movements … free market.”\" is one content though the parser ends the sentence inside it.",
+                     stage="article"),
     "continue": Step("An interrupted quotation goes on after its attribution, in the same paragraph: "
-                     "“A,” she said. “B.” is one quote of two parts.", stage="article"),
+                     "“A,” she said. “B.” is one quote of two parts, and so is “A,” said X, an economist. She "
+                     "advised three governors. “B.” when no sentence between has a cue word of its own.", {
+                         "later_words": _number("the fewest words of a quotation that goes on the quote from a "
+                                                "later sentence than the next (a shorter one is a phrase set off "
+                                                "in quotation marks, not the speaker's words going on)"),
+                     }, stage="article"),
     "floating": Step("A quotation opening a paragraph right after an attributed sentence, with no cue of its "
                      "own, continues that speaker (the `floating` rule of patterns.yml).", stage="article"),
     "statements": Step(

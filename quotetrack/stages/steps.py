@@ -393,6 +393,46 @@ def untangle(scene: Scene, found: list[Quote]) -> list[Quote]:
     return [q for i, q in enumerate(found) if i not in dropped]
 
 
+def complete_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
+    """Contents that start or stop inside a quotation take the whole of it, unless another quote's content or a
+    cue lies in what they would take."""
+    text, quotes = scene.text, scene.quotes
+    contents, cues = Contents(found), Cues(found)
+    for quote in found:
+        content = quote.content
+        start, end = content.start, content.end
+        opened = overlapping(quotes, start, start + 1)
+        if opened and opened[0].start < start and text[opened[0].start:start].strip(TRIM):
+            start = opened[0].start
+        closed = overlapping(quotes, end - 1, end)
+        if closed and end < closed[-1].end and text[end:closed[-1].end].strip(TRIM):
+            end = trimmed(Span(end, closed[-1].end, ""), text).end
+        taken = [stretch for stretch in ((start, content.start), (content.end, end)) if stretch[0] < stretch[1]]
+        if not taken or any(contents.overlap(*stretch, quote) or cues.overlap(*stretch) for stretch in taken):
+            continue
+        parts = list(quote.parts)
+        parts[0] = Span(start, parts[0].end, text[start:parts[0].end])
+        parts[-1] = Span(parts[-1].start, end, text[parts[-1].start:end])
+        quote.content_parts = parts if len(parts) > 1 else []
+        quote.content = Span(start, end, text[start:end])
+        quote.steps.append("complete")
+        contents.grew(quote)
+    return found
+
+
+class Cues:
+    """The cues of an article's quotes, to ask in log time whether any overlaps a stretch."""
+
+    def __init__(self, found: list[Quote]):
+        self.spans = sorted((q.cue.start, q.cue.end) for q in found if q.cue)
+        self.starts = [start for start, _ in self.spans]
+        self.longest = max((end - start for start, end in self.spans), default=0)
+
+    def overlap(self, start: int, end: int) -> bool:
+        first = bisect.bisect_left(self.starts, start - self.longest)
+        return any(cue_end > start for _, cue_end in self.spans[first:bisect.bisect_left(self.starts, end)])
+
+
 def continue_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
     """A quotation interrupted by its attribution goes on after it, in the same paragraph:
     “A,” she said. “B.” and “A,” Tester said, referring to X, “B.” are one quote, A to B."""
@@ -408,7 +448,7 @@ def continue_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
             next_index = bisect.bisect_left(quotes, clause_end, key=START)
             following = quotes[next_index] if next_index < len(quotes) else None
             # another quote's content holds the quotation, or another cue comes first
-            if following is None or not continues(scene, starts, clause_end, following.start) or contents.overlap(
+            if following is None or not continues(scene, starts, clause_end, following) or contents.overlap(
                     following.start, following.end, quote) or bisect.bisect_left(cue_starts, clause_end) \
                     < bisect.bisect_left(cue_starts, following.start):
                 break
@@ -441,19 +481,24 @@ class Contents:
                    for q in self.quotes[first:bisect.bisect_left(self.starts, end)])
 
 
-def continues(scene: Scene, sentence_starts: list[int], clause_end: int, next_quote: int) -> bool:
-    """Does the quotation at ``next_quote`` go on the one attributed up to ``clause_end``? Only the
-    rest of the attribution sentence lies between (", referring to the excuse, " or ", an economist
-    at the institute. "), in the same paragraph: the next quotation opens the following sentence
-    or carries on in this one."""
+def continues(scene: Scene, sentence_starts: list[int], clause_end: int, quotation: Span) -> bool:
+    """Does ``quotation`` go on the one attributed up to ``clause_end``? In the same paragraph, with no quotation
+    mark between, it is in the attribution sentence (", referring to the excuse, “…”"), opens the next one, or
+    holds at least ``later_words`` words in a later one; and no sentence from the attribution's to the
+    quotation's has a cue word of its own (", an economist at the institute. She has advised three governors.
+    “…”")."""
     text = scene.text
-    gap = text[clause_end:next_quote]
+    gap = text[clause_end:quotation.start]
     if "\n" in gap or scene.marks.any.search(gap.strip(TRIM)):
         return False
     attribution = bisect.bisect_right(sentence_starts, clause_end - 1) - 1
-    following = bisect.bisect_right(sentence_starts, next_quote) - 1
-    lead = text[sentence_starts[following]:next_quote]
-    return following == attribution or following == attribution + 1 and not lead.strip(TRIM)
+    following = bisect.bisect_right(sentence_starts, quotation.start) - 1
+    if following == attribution:
+        return True
+    opens_next = following == attribution + 1 and not text[sentence_starts[following]:quotation.start].strip(TRIM)
+    return (opens_next or len(quotation.text.split()) >= scene.rules.settings["continue"]["later_words"]) and not any(
+        has_own_cue(sentence, scene.quotes, scene.rules)
+        for sentence in scene.parsed.sentences[attribution + 1:following + 1])
 
 
 def floating_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
@@ -483,6 +528,7 @@ def floating_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
 
 ARTICLE_STEPS: dict[str, Callable[[Scene, list[Quote]], list[Quote]]] = {
     "untangle": untangle,
+    "complete": complete_quotes,
     "continue": continue_quotes,
     "floating": floating_quotes,
 }
