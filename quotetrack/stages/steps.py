@@ -228,10 +228,11 @@ def separated(view: SentenceView, first: int, last: int, spec: dict, ctx: Contex
 
 
 def content_around(ctx: Context, spec: dict) -> Span | None:
-    # "The museum, Mr. Obama said, would make visitors ...": the whole sentence, clause set off by commas
+    # "The museum, Mr. Obama said, would make visitors ..." or "At the heart of it, according to Ross, was ...":
+    # the whole sentence, speaker and cue set off by commas
     view, words, mention_words = ctx.view, ctx.view.sentence.words, ctx.mention
     node, mark = ctx.bound[spec["around"]], ctx.settings["set_off_by"]
-    first, last = mention_words[0] if mention_words else node, max(node, mention_words[1] if mention_words else 0)
+    first, last = min(node, mention_words[0]) if mention_words else node, max(node, mention_words[1] if mention_words else 0)
     last = max([last] + [c for c in view.children[node] if words[c].deprel in ctx.settings["reach"] and c > node])
     last = view.right[last] if last != node else last
     before, after = words[first - 1] if first > 0 else None, words[last + 1] if last + 1 < len(words) else None
