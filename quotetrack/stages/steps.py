@@ -282,9 +282,13 @@ def content_quote(ctx: Context, spec: dict) -> Span | None:
     else:
         after = bisect.bisect_left(quotes, clause.end, key=START)
         quote = quotes[after] if after < len(quotes) else None
-        if quote is None or quote.start >= sentence.end:  # "Graham asked. “Neither do I.”": the next sentence's
+        if quote is None:
             return None
         gap = text[clause.end:quote.start]
+        if ":" in gap and not gap.strip(TRIM) and text[clause.end:sentence.end].strip() == ":":  # "Cruz said:\n“…”"
+            return trimmed(quote, text)
+        if quote.start >= sentence.end:  # "Graham asked. “Neither do I.”": the next sentence's
+            return None
         closes = quote.end >= sentence.end or not text[quote.end:sentence.end].strip(TRIM)
         ok = not gap.strip(TRIM) and closes or gap.rstrip(TRIM.replace(":", "")).endswith(":") \
             and len(gap.split()) <= settings["colon_gap_words"]
@@ -306,7 +310,8 @@ def quote_sides(sentence: Sentence, quotes: list[Span], text: str) -> set[str]:
                    or not text[quotes[before - 1].end:sentence.start].strip(TRIM)):
         sides.add("before")
     after = bisect.bisect_left(quotes, sentence.start, key=START)
-    if after < len(quotes) and quotes[after].start < sentence.end:
+    if after < len(quotes) and (quotes[after].start < sentence.end or text[sentence.start:sentence.end].rstrip()
+                                .endswith(":") and not text[sentence.end:quotes[after].start].strip(TRIM)):
         sides.add("after")
     return sides
 
