@@ -275,9 +275,10 @@ def content_quote(ctx: Context, spec: dict) -> Span | None:
         gap = text[quote.end:clause.start]
         paragraph_start = text.rfind("\n", 0, quote.start) + 1
         opens = not text[max(paragraph_start, sentence_start(text, quote.start, settings)):quote.start].strip(TRIM)
-        # “…,” she said | “….” ― Carla Sanchez (a signature)
+        # “…,” she said | “….” ― Carla Sanchez (a signature) | “…” the union's president said. (the comma left out,
+        # the attribution closing the sentence)
         handed_over = hands_over(settings["handover"], text, quote.start, clause.start) \
-            or text[clause.start] in settings["signature_dashes"]
+            or text[clause.start] in settings["signature_dashes"] or not text[clause.end:sentence.end].strip(TRIM)
         ok = opens and not gap.strip(TRIM) and handed_over
     else:
         after = bisect.bisect_left(quotes, clause.end, key=START)
