@@ -32,11 +32,15 @@ def attribute(pipeline):
     return {parsed.article.id: (parsed, quotes) for parsed, quotes in pipeline.run(articles)}
 
 
-def test_an_interrupted_quotation_goes_on_after_an_abbreviation(attribute):
-    _, quotes = attribute["abbreviation"]
-    assert [q.content.text for q in quotes] == [
-        "My name may not be on the ballot,” Mr. Obama said at the gala, where Mrs. Clinton also spoke. "
-        "“Tolerance is on the ballot"]
+@pytest.mark.parametrize("name,content", [
+    ("abbreviation", "My name may not be on the ballot,” Mr. Obama said at the gala, where Mrs. Clinton also spoke. "
+                     "“Tolerance is on the ballot"),  # an interrupted quotation goes on after an abbreviation
+    ("split", 'that the mayor "has built the strongest political machine the city has ever seen. Such machines, to '
+              'put it mildly, have never been good for the voters'),  # a content stopping inside a quotation
+])
+def test_a_quotation_is_taken_whole(attribute, name, content):
+    _, quotes = attribute[name]
+    assert [q.content.text for q in quotes] == [content]
 
 
 def test_a_quotation_with_its_own_speech_verb_never_floats_to_the_previous_speaker(attribute):
@@ -88,13 +92,6 @@ def test_a_stray_opening_mark_hides_no_attribution_after_it(pipeline):
     [(_, quotes)] = list(pipeline.run([article]))
     assert len(quotes) == 50
     assert [q.content.text for q in quotes][:2] == ["the plan number 0 would fail", "the plan number 1 would fail"]
-
-
-def test_a_content_stopping_inside_a_quotation_takes_all_of_it(attribute):
-    _, quotes = attribute["split"]
-    assert [q.content.text for q in quotes] == [
-        'that the mayor "has built the strongest political machine the city has ever seen. Such machines, to put '
-        'it mildly, have never been good for the voters']
 
 
 def test_a_later_quotation_of_the_paragraph_goes_on_the_quote_when_no_cue_comes_between(attribute):
