@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 from conftest import RULES_DIR
 
-from quotetrack.records import Sentence, Word
+from quotetrack.records import Article, ParsedArticle, Quote, Sentence, Span, Word
 from quotetrack.rulelang import load
 from quotetrack.rulelang.rules import Node
 from quotetrack.rulelang.steptable import STEPS
@@ -20,6 +20,8 @@ from quotetrack.stages.steps import (
     ARTICLE_STEPS,
     CONTENT_STEPS,
     QuotationMarks,
+    Scene,
+    complete_quotes,
     hands_over,
 )
 
@@ -163,3 +165,24 @@ def test_the_default_handover_is_linear_in_the_quotation(quotation, handed_over)
     timeout at a few thousand characters); searched from the end it is linear, and never times out."""
     text = f"{quotation}” Smith said."
     assert hands_over(DEFAULT_HANDOVER, text, 0, text.index(" Smith")) is handed_over
+
+
+def span(text: str, part: str) -> Span:
+    start = text.index(part)
+    return Span(start, start + len(part), part)
+
+
+@pytest.mark.parametrize("text,content,other_cue,completed", [
+    ('Critics said the budget "is a failure. Nobody will defend it."', "the budget \"is a failure", None,
+     'the budget "is a failure. Nobody will defend it'),
+    ('"It failed. Ask anyone," he said of the budget.', "Ask anyone", None, "It failed. Ask anyone"),
+    # another quote's cue lies in what it would take: left as it is
+    ('Critics said the budget "is a failure, the mayor admitted in May."', "the budget \"is a failure", "admitted",
+     'the budget "is a failure'),
+])
+def test_a_content_stopping_inside_a_quotation_takes_it_whole(text, content, other_cue, completed):
+    scene = Scene(ParsedArticle(Article("a", "a", text, ""), "m", []), MARKS.find(text), MARKS, None)
+    found = [Quote("a", 0, "rule", "indirect", span(text, "said"), "say", span(text, content), None)]
+    if other_cue:
+        found.append(Quote("a", 0, "rule", "indirect", span(text, other_cue), "admit", span(text, "in May"), None))
+    assert complete_quotes(scene, found)[0].content.text == completed
