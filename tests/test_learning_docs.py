@@ -13,7 +13,7 @@ from quotetrack.cli import cli
 
 DOC = (ROOT / "docs" / "learning-rules.md").read_text(encoding="utf-8")
 COMMANDS = re.findall(r"^\$ (quotetrack .+)$", DOC, re.MULTILINE)
-EXPLAIN = '"That plan will never work," the senator scoffed.'
+EXPLAIN = '"That plan will never work," the senator fumed.'
 
 
 def quoted_lines(block: int) -> list[str]:
@@ -44,7 +44,7 @@ def test_the_walkthrough_prints_what_the_doc_shows(tmp_path):
     for line in quoted_lines(0):
         assert line in before.output.splitlines()
     cues = my_rules / "cues.yml"
-    cues.write_text(cues.read_text(encoding="utf-8").replace("  speech:\n", "  speech:\n    - scoff\n", 1),
+    cues.write_text(cues.read_text(encoding="utf-8").replace("  speech:\n", "  speech:\n    - fume\n", 1),
                     encoding="utf-8")
     after = CliRunner().invoke(cli, args)
     assert quoted_lines(1) and all(line in after.output.splitlines() for line in quoted_lines(1)), after.output
