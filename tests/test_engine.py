@@ -181,8 +181,11 @@ def span(text: str, part: str) -> Span:
      'the budget "is a failure'),
 ])
 def test_a_content_stopping_inside_a_quotation_takes_it_whole(text, content, other_cue, completed):
-    scene = Scene(ParsedArticle(Article("a", "a", text, ""), "m", []), MARKS.find(text), MARKS, None)
+    rules = load(RULES_DIR).attribution
+    scene = Scene(ParsedArticle(Article("a", "a", text, ""), "m", []), MARKS.find(text), MARKS, rules)
     found = [Quote("a", 0, "rule", "indirect", span(text, "said"), "say", span(text, content), None)]
     if other_cue:
         found.append(Quote("a", 0, "rule", "indirect", span(text, other_cue), "admit", span(text, "in May"), None))
-    assert complete_quotes(scene, found)[0].content.text == completed
+    completed_quote = complete_quotes(scene, found)[0]
+    assert completed_quote.content.text == completed
+    assert completed_quote.type == ("indirect" if other_cue else "direct" if text.startswith('"') else "mixed")

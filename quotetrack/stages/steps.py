@@ -232,7 +232,8 @@ def content_around(ctx: Context, spec: dict) -> Span | None:
     # the whole sentence, speaker and cue set off by commas
     view, words, mention_words = ctx.view, ctx.view.sentence.words, ctx.mention
     node, mark = ctx.bound[spec["around"]], ctx.settings["set_off_by"]
-    first, last = min(node, mention_words[0]) if mention_words else node, max(node, mention_words[1] if mention_words else 0)
+    first = min(node, mention_words[0]) if mention_words else node
+    last = max(node, mention_words[1] if mention_words else 0)
     last = max([last] + [c for c in view.children[node] if words[c].deprel in ctx.settings["reach"] and c > node])
     last = view.right[last] if last != node else last
     before, after = words[first - 1] if first > 0 else None, words[last + 1] if last + 1 < len(words) else None
@@ -422,6 +423,7 @@ def complete_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
         parts[-1] = Span(parts[-1].start, end, text[parts[-1].start:end])
         quote.content_parts = parts if len(parts) > 1 else []
         quote.content = Span(start, end, text[start:end])
+        quote.type = quote_type(quote.content, quotes, scene.rules.settings["quote_type"])
         quote.steps.append("complete")
         contents.grew(quote)
     return found
