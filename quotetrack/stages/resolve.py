@@ -37,7 +37,6 @@ from ..records import ParsedArticle, Quote, Sentence, Span, Word
 from ..rulelang.lexicon import SpeakerLexicon
 from ..rulelang.rules import RuleSet, Speaker
 from ..rulelang.syntax import phrase
-from .ingest import dateline_span
 
 POSSESSIVE = regex.compile(r"^['’]s?$")
 ROLE_WORD = regex.compile(r"\w+")
@@ -501,7 +500,7 @@ class Resolver:
         if all(q.speaker_span is None for q in quotes):
             return quotes  # no mention to resolve, no speaker to carry over
         self._runs = {}
-        self._dateline = dateline_span(parsed.article) or Span(0, 0, "")
+        self._dateline = parsed.article.dateline or Span(0, 0, "")
         text = parsed.article.text
         title = parsed.article.title
         skip_before = len(title) if title and text.startswith(title) else 0
