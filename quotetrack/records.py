@@ -60,6 +60,7 @@ class Article:
     published: str | None = None
     dateline_place: str | None = None
     dateline_agency: str | None = None
+    dateline: Span | None = None  # where the text writes the dateline ("MOSCOW (AFP) -"): found by ingest, not stored
     outlet: str | None = None  # who published it: the JSON Lines source or url host, a notice in the text, the agency
     author: str | None = None
     site_name: str | None = None

@@ -28,7 +28,9 @@ from quotetrack.run import track as track_module
 from quotetrack.run.fetch import Fetcher, Settings, SourcesError, read_sources
 from quotetrack.run.pipeline import BuildReport, Pipeline
 from quotetrack.run.track import Tracker, TrackReport
+from quotetrack.stages.ingest import dateline_span
 from quotetrack.stages.parse import Parser
+from quotetrack.stages.screen import Screen
 
 WEB = Path(__file__).parent / "data" / "web"
 FETCH_SETTINGS = ("fetch: {rate_limit: 0, backoff: 0.01, timeout: 1, retries: 1, max_bytes: 1000000, "
@@ -427,9 +429,15 @@ def test_after_a_rule_edit_a_run_reattributes_what_is_stored_without_parsing(tmp
     patterns.write_text(text[:start] + (text[end:] if end > 0 else ""), encoding="utf-8")  # the most used rule goes
     assert used > 1
     monkeypatch.setattr(Parser, "parse", lambda self, articles: pytest.fail("parsed although the cache has it"))
+    screened = []  # the articles as the screen gets them: the database keeps no dateline span, it is found again
+    screen = Screen.screen
+    monkeypatch.setattr(Screen, "screen", lambda self, parsed, *args: screened.append(parsed.article) or
+                        screen(self, parsed, *args))
     edited = Pipeline(rules)
     report = run_track(db, tracked.sources, edited, yes=True)  # yes: the rule may hold most of these quotes
     assert report.fetched == 0 and report.build.parsed == 0
+    assert "ROTTERDAM, March 12 (Harbour Wire) - " in [article.dateline.text for article in screened if article.dateline]
+    assert all(article.dateline == dateline_span(article) for article in screened)
     assert table(db, "select count(*) from quotes where rule_id = ?", [rule_id]) == [(0,)]
     assert table(db, "select value from settings where key = 'rules_fingerprint'") == [(edited.fingerprint(),)]
     assert {row[0] for row in table(db, "select id from articles")} == {

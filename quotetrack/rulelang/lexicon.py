@@ -7,6 +7,7 @@ The speaker sieve in ``stages.resolve`` reads only this; every word list is data
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +61,9 @@ class SpeakerLexicon:
         return " ".join(keyed[:-1] + [phonetic(keyed[-1])])
 
 
+@functools.lru_cache(maxsize=65536)
 def _rewritten(word: str, rewrites: tuple[tuple[regex.Pattern, str], ...]) -> str:
+    """``word`` after each rewrite in turn; remembered, as a name comes back in quote after quote."""
     for pattern, replacement in rewrites:
         word = pattern.sub(replacement, word, timeout=REGEX_TIMEOUT)
     return word

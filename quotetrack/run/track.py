@@ -97,7 +97,8 @@ class Tracker:
         """Attribute every stored article again (from cached parses) when the rules or parser changed since
         the last build: the batches below would otherwise mark the database current with only themselves redone."""
         if self.store.needs_reattribution(self.pipeline.fingerprint()):
-            self.pipeline.build(self.db_path, list(self.store.stored_articles()), self.report.build, yes=self.yes)
+            stored = [ingest.with_dateline(article) for article in self.store.stored_articles()]
+            self.pipeline.build(self.db_path, stored, self.report.build, yes=self.yes)
 
     def _problem(self, url: str, reason: str) -> None:
         self.report.problems.append((url, reason))

@@ -119,9 +119,10 @@ class Inputs:
         """The article of the input ``raw`` read at ``source``: the known one, else the one ``make`` makes."""
         input_hash = hashlib.sha256(self.prefix + source.encode("utf-8", "surrogateescape") + b"\0" + raw).hexdigest()
         article = self.known(input_hash) if self.known else None
-        if article is None:
-            article = make()
-            article.input_hash = input_hash
+        if article is not None:
+            return with_dateline(article)
+        article = make()
+        article.input_hash = input_hash
         return article
 
 
@@ -397,11 +398,11 @@ def _article(source: str, text: str, boilerplate: Boilerplate, article_id: str |
     title, title_source = (fields.pop("title"), "given") if fields.get("title") else (
         (headline, "headline") if headline else (_lede_title(lines), "lede"))
     title = _bounded_title(title)
-    return Article(
+    return with_dateline(Article(
         id=bounded_id(article_id) if article_id else content_hash[:16], source=source, text=cleaned, content_hash=content_hash,
         segments=segments, title=title, title_source=title_source, boilerplate=kept.removed,
         **{**{key: value for key, value in found.items() if value}, **fields},
-    )
+    ))
 
 
 @dataclass
@@ -588,6 +589,13 @@ def _dateline(lines: list[str]) -> tuple[str | None, str | None]:
     """
     paragraphs = [line.strip() for index, line in enumerate(lines) if _is_prose(lines, index)]
     return next(filter(None, map(_dateline_of, paragraphs[:2])), (None, None))
+
+
+def with_dateline(article: Article) -> Article:
+    """``article`` with its ``dateline`` span, found once for every later stage (an article read back from
+    the database comes without it)."""
+    article.dateline = dateline_span(article)
+    return article
 
 
 def dateline_span(article: Article) -> Span | None:

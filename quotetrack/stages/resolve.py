@@ -37,7 +37,6 @@ from ..records import ParsedArticle, Quote, Sentence, Span, Word
 from ..rulelang.lexicon import SpeakerLexicon
 from ..rulelang.rules import RuleSet, Speaker
 from ..rulelang.syntax import phrase
-from .ingest import dateline_span
 
 POSSESSIVE = regex.compile(r"^['’]s?$")
 ROLE_WORD = regex.compile(r"\w+")
@@ -105,7 +104,7 @@ class Registry:
         return [e for k, e in self.by_first.get((word,), {}).items() if len(k) > 1]
 
 
-@dataclass
+@dataclass(slots=True)
 class Occurrence:
     """One place an entity (or a generic group, for "they") is mentioned."""
 
@@ -128,13 +127,22 @@ class Resolution:
     plural: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
     """A stretch of name words in a sentence ("Jan van der Linden", "Bank of Japan")."""
 
     words: list[Word]
     possessive: bool
     titles: list[Word] = field(default_factory=list)  # title words that opened it ("Deputy Mayor")
+
+    @property
+    def head(self) -> Word:
+        """The word whose head is outside the run, its titles included ("Rep." of "Rep. Ruben Gallego")."""
+        if not self.titles and len(self.words) == 1:
+            return self.words[0]
+        words = self.titles + self.words
+        inside = {w.index for w in words}
+        return next((w for w in words if w.head not in inside), words[-1])
 
 
 @dataclass
@@ -179,8 +187,11 @@ class Resolver:
         self.not_named = self.lex.titles | self.lex.organisation_words  # words no person's name after a title has
         self.passes = [self.PASSES[name] for name in self.lex.passes]
         self.role_heads = (self.person_words | self.lex.role_nouns) - self.lex.never_roles
-        # classes of bodies' head nouns: those shared with organisation words ("ministry", "company", "court")
-        self.body_classes = self.lex.classes(self.lex.organisation_words)
+        # the head nouns of a body's description: organisation words and the nouns sharing a class with one
+        # ("ministry", "company", "court" → "utility", "miner")
+        body_classes = self.lex.classes(self.lex.organisation_words)
+        self.body_nouns = self.lex.organisation_words | {
+            noun for noun, classes in self.lex.description_classes.items() if classes & body_classes}
 
     def spelling_key(self, name: str | None, kind: str | None) -> str | None:
         """A person's full name as a key shared by its transliterations ("al-Rashidi" = "Al Rashidi"); None
@@ -205,21 +216,21 @@ class Resolver:
                   and not self.in_dateline(w) for w in words]
         if not any(proper):  # a run holds a proper word
             return []
+        proper += (False, False)  # no name word past the last word: proper[i + 2] is always there
         for i, w in enumerate(words):
             if proper[i]:
                 current.append(w)
                 continue
-            f = fold(w.text)
             if not current:  # a lowercase particle before a name opens it: "de Gaulle", "van der Linden"
-                if f in lex.particles and w.text.islower() and i + 1 < len(words) and (proper[i + 1] or (
-                        fold(words[i + 1].text) in lex.particles and i + 2 < len(words) and proper[i + 2])):
+                if (proper[i + 1] or proper[i + 2] and fold(words[i + 1].text) in lex.particles) and \
+                        w.text.islower() and fold(w.text) in lex.particles:
                     current.append(w)
                 continue
+            f = fold(w.text)
             # "of" joins a body's name ("Bank of Japan"), never a person's to a place ("Rep. X of Maryland")
             link = f in lex.links and not any(fold(c.text) in lex.organisation_words
                                               for c in current + self.continuation(words, proper, i + 1))
-            if not link and (f in self.joiners or w.text in ("-", "‐")) and \
-                    any(proper[j] for j in range(i + 1, min(i + 3, len(words)))):
+            if not link and (f in self.joiners or w.text in ("-", "‐")) and (proper[i + 1] or proper[i + 2]):
                 current.append(w)
                 continue
             runs.append(self._run(current, w))
@@ -259,10 +270,12 @@ class Resolver:
             words = words[:-1]
         if not words:
             return Run(words, False)
-        possessive = after is not None and POSSESSIVE.match(after.text) is not None and after.upos == "PART"
+        possessive = after is not None and after.upos == "PART" and POSSESSIVE.match(after.text) is not None
         possessive = possessive or (after is not None and after.deprel == "case" and after.text in ("'s", "’s", "'", "’"))
         possessive = possessive or words[-1].text.endswith(("'s", "’s", "'", "’"))
         run = Run(words, possessive)
+        if len(words) == 1:
+            return run
         titled = [i for i, w in enumerate(words[:-1]) if fold(w.text) in self.lex.titles]
         opening = 0  # an unknown capitalised title before a name of two words or more is a title too
         while len(words) - opening >= 3 and self.title_before_name(words[opening], words[opening + 1]):
@@ -287,12 +300,15 @@ class Resolver:
     def name_type(self, run: Run, roles: set[str]) -> tuple[str | None, str | None]:
         """(type, gender) of a name from the words around it; the gazetteer comes first elsewhere."""
         keys = [fold(w.text) for w in run.words]
-        gender = next((self.lex.gender_words[fold(w.text)] for w in run.titles
-                       if fold(w.text) in self.lex.gender_words), None)
-        gender = gender or next((self.lex.gender_words[r] for r in roles if r in self.lex.gender_words), None)
+        gender = None
+        if run.titles:
+            gender = next((self.lex.gender_words[fold(w.text)] for w in run.titles
+                           if fold(w.text) in self.lex.gender_words), None)
+        if roles and gender is None:
+            gender = next((self.lex.gender_words[r] for r in roles if r in self.lex.gender_words), None)
         if run.titles or roles & self.person_words:
             kind = "person"
-        elif any(k in self.lex.organisation_words for k in keys):
+        elif not self.lex.organisation_words.isdisjoint(keys):
             kind = "organisation"
         elif len(keys) >= 2 and keys[0] in self.lex.first_names:
             kind = "person"
@@ -313,10 +329,11 @@ class Resolver:
             before.insert(0, words[i])
             i -= 1
         appositive = self.apposition(sentence, run, text)
-        roles = {fold(w.lemma) for w in before if w.upos != "PROPN"} | {fold(w.text) for w in before}
-        parts = []
-        if shown := self.without_courtesy(before):
-            parts.append(text[shown[0].start:shown[-1].end])
+        roles, parts = set(), []
+        if before:
+            roles = {fold(w.lemma) for w in before if w.upos != "PROPN"} | {fold(w.text) for w in before}
+            if shown := self.without_courtesy(before):
+                parts.append(text[shown[0].start:shown[-1].end])
         if appositive:
             parts.append(appositive[0])
             roles |= appositive[1]
@@ -325,7 +342,8 @@ class Resolver:
     def apposition(self, sentence: Sentence, run: Run, text: str) -> tuple[str, set[str]] | None:
         """An appositive role noun phrase of the name, in either order ("X, the lawyer" / "the lawyer, X")."""
         words, inside = sentence.words, {w.index for w in run.words}
-        head = next((w for w in run.words if w.head not in inside), run.words[-1])
+        head = run.words[0] if len(run.words) == 1 else \
+            next((w for w in run.words if w.head not in inside), run.words[-1])
         children = sentence.children
         candidates = [c for c in children[head.index] if words[c].deprel == "appos" and words[c].upos == "NOUN"]
         if head.deprel == "appos" and head.head >= 0 and words[head.head].upos == "NOUN":
@@ -354,15 +372,17 @@ class Resolver:
                 continue
             for run in self.runs(sentence, sentence.words):
                 entity = self.entity_of_run(sentence, run, text, registry)
-                head = self.run_head(sentence, run)
+                head = run.head
                 if head.deprel in ("amod", "compound") and sentence.words[head.head].upos == "NOUN" and \
                         not set(entity.key) & self.lex.organisation_words:
                     continue  # a modifier ("Russian forces") names no one; a body's name does ("Fire Authority chief")
                 occurrences.append(Occurrence(entity, run.words[0].start, sentence.index,
                                               head.deprel in ("nsubj", "nsubj:pass")))
             for noun in sentence.words:
-                entity = noun.upos == "NOUN" and (self.description_entity(sentence, noun, text, registry) or
-                                                  self.body_of_description(sentence, noun, text, occurrences, registry))
+                if noun.upos != "NOUN" or not self.is_body_noun(noun):  # only a body's noun heads a description
+                    continue
+                entity = self.description_entity(sentence, noun, text, registry) or \
+                    self.body_of_description(sentence, noun, text, occurrences, registry)
                 if entity:
                     occurrences.append(Occurrence(entity, noun.start, sentence.index,
                                                   noun.deprel in ("nsubj", "nsubj:pass")))
@@ -371,21 +391,14 @@ class Resolver:
 
     def body_of_description(self, sentence: Sentence, noun: Word, text: str, occurrences: list[Occurrence],
                             registry: Registry) -> Entity | None:
-        """What a definite description of a body stands for, or the body it names ("the utility")."""
-        if not self.is_body_noun(noun):
-            return None
+        """What a definite description of a body (``noun``, a body's noun) stands for, or the body it names
+        ("the utility")."""
         first, last = phrase(sentence, sentence.children, noun.index, {"det", "amod", "compound", "nmod:poss", "case"})
         words = sentence.words[first:noun.index + 1]
         if fold(words[0].text) not in self.lex.definite_determiners or any(self.in_dateline(w) for w in words):
             return None
         return self.described(fold(noun.lemma), noun.start, sentence.index, occurrences) or \
             self.body_named(words, noun, text, registry)
-
-    def run_head(self, sentence: Sentence, run: Run) -> Word:
-        """The run's word whose head is outside the run, its titles included ("Rep." of "Rep. Ruben Gallego")."""
-        words = run.titles + run.words
-        inside = {w.index for w in words}
-        return next((w for w in words if w.head not in inside), words[-1])
 
     def entity_of_run(self, sentence: Sentence, run: Run, text: str, registry: Registry) -> Entity:
         """The entity a name run names: the gazetteer's, a fuller name already written, or a new one."""
@@ -420,7 +433,7 @@ class Resolver:
 
     def possessive_gender(self, sentence: Sentence, run: Run) -> str | None:
         """The gender a subject's clause gives it: "Wanjiru said in her ruling", "X told his supporters"."""
-        head = self.run_head(sentence, run)
+        head = run.head
         if head.deprel not in ("nsubj", "nsubj:pass") or head.head < 0:
             return None
         words = sentence.words
@@ -501,7 +514,7 @@ class Resolver:
         if all(q.speaker_span is None for q in quotes):
             return quotes  # no mention to resolve, no speaker to carry over
         self._runs = {}
-        self._dateline = dateline_span(parsed.article) or Span(0, 0, "")
+        self._dateline = parsed.article.dateline or Span(0, 0, "")
         text = parsed.article.text
         title = parsed.article.title
         skip_before = len(title) if title and text.startswith(title) else 0
@@ -657,9 +670,7 @@ class Resolver:
         return registry.setdefault(key, Entity(span.text, key, "organisation", None, None, {fold(head.lemma)}, span))
 
     def is_body_noun(self, noun: Word) -> bool:
-        lemma = fold(noun.lemma)
-        return noun.upos == "NOUN" and (lemma in self.lex.organisation_words or bool(
-            self.lex.classes([lemma]) & self.body_classes))
+        return noun.upos == "NOUN" and fold(noun.lemma) in self.body_nouns
 
     def speaker_run(self, sentence: Sentence, words: list[Word], head: Word) -> Run | None:
         """The name a mention gives its speaker: its own name, or the apposed name of its role noun."""
@@ -668,8 +679,8 @@ class Resolver:
             # "The workers' lawyer, Peter Mwangi", "club president Ana Lima": the name after the role noun;
             # "analysts at Komercni Banka", "a Halifax Transit spokesperson": no name of the speaker
             nouns = {w.index for w in words if w.upos == "NOUN"}  # "OPEC's secretary general, Haitham Al Ghais"
-            named = [r for r in runs if r.words[0].index > head.index and self.run_head(sentence, r).head in nouns
-                     and self.run_head(sentence, r).deprel in ("appos", "flat", "flat:name", "compound")]
+            named = [r for r in runs if r.words[0].index > head.index and r.head.head in nouns
+                     and r.head.deprel in ("appos", "flat", "flat:name", "compound")]
             if named:
                 return named[0]
             # "Ofwat, the industry regulator, said", however parsed
@@ -772,12 +783,17 @@ class Resolver:
         ("the club"), failing that, the body that is subject of this or the sentence before."""
         earlier = [o for o in occurrences if o.start < start and o.entity is not None]
         wanted = self.lex.classes([head])
-        body = head in self.lex.organisation_words or bool(wanted & self.body_classes)
+        body = head in self.body_nouns
+        tried: set[int] = set()  # ids of the entities tried: one mentioned again answers as before
         for o in reversed(earlier):
             entity = o.entity
+            if id(entity) in tried:
+                continue
+            tried.add(id(entity))
             if body and not self.may_be_body(entity):
                 continue
-            if head in entity.key or head in entity.roles or wanted & self.lex.classes(entity.roles | set(entity.key)):
+            if head in entity.key or head in entity.roles or (
+                    wanted and wanted & self.lex.classes(entity.roles | set(entity.key))):
                 return entity
         if head in self.lex.bodies_by_subject:
             for o in reversed(earlier):

@@ -18,7 +18,6 @@ import regex
 from ..records import ParsedArticle, Quote, Span
 from ..rulelang.rules import RuleSet
 from ..rulelang.statements import StatementRules
-from .ingest import dateline_span
 from .match import Plan, SentenceView, match_pattern
 
 MENTION_AFTER_DATELINE = 12  # words at most between a dateline and a cue that may be the speaker mention
@@ -34,7 +33,7 @@ class Screen:
         """The quotes that are statements, with channel and spans outside the dateline; ``views``: the
         matcher's views of the article's sentences, by index."""
         text = parsed.article.text
-        dateline = dateline_span(parsed.article)
+        dateline = parsed.article.dateline
         kept = []
         for quote in quotes:
             view = views.get(quote.sentence_index)
