@@ -72,6 +72,8 @@ STEPS: dict[str, Step] = {
             "reach_back_until": _words("tags where reaching back stops"),
             "subject_after": _words("words after which a subject stays itself, not reaching back "
                                     "(\"*with* the ministry announcing …\")"),
+            "subordinator_relations": _words("relations of the word before a subject that make it a subordinator, "
+                                             "not a preposition: no reaching back (\"*as* the ministry said\")"),
         }),
     "content.subtree": Step("The content kind `subtree` (see Content kinds).", {
         "possessive_marks": _words("a possessive the parser cut off a name before the content is taken in "

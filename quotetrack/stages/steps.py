@@ -117,9 +117,11 @@ def mention(view: SentenceView, head: int, cue: list[int], deprels, settings: di
     last = appositions_end(words, last, view.quoted, settings)
     # a subject never follows a preposition: the parser took the object of "behind the raid"
     # for it, so the phrase reaches back to the start of the clause ("one of two groups ...")
-    # (but "with the ministry announcing …" is a subject after "with")
+    # (but "with the ministry announcing …" is a subject after "with", and "as the ministry said …" after a
+    # subordinator)
     if first > 0 and words[first - 1].upos in settings["reach_back_after"] \
             and words[first - 1].text.lower() not in settings["subject_after"] \
+            and words[first - 1].deprel not in settings["subordinator_relations"] \
             and words[head].deprel.startswith(tuple(settings["reach_back_relations"])):
         while first > 0 and words[first - 1].upos not in settings["reach_back_until"] and first - 1 not in view.quoted:
             first -= 1
