@@ -15,6 +15,7 @@ import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import regex
@@ -407,7 +408,7 @@ def complete_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
     """Contents that start or stop inside a quotation take the whole of it, unless another quote's content or a
     cue lies in what they would take."""
     text, quotes = scene.text, scene.quotes
-    contents, cues = Contents(found), Cues(found)
+    contents, cues = Spans(found, attrgetter("content")), Spans(found, attrgetter("cue"))
     for quote in found:
         content = quote.content
         start, end = content.start, content.end
@@ -427,21 +428,8 @@ def complete_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
         quote.content = Span(start, end, text[start:end])
         quote.type = quote_type(quote.content, quotes, scene.rules.settings["quote_type"])
         quote.steps.append("complete")
-        contents.grew(quote)
+        contents.grew(quote, content.start)
     return found
-
-
-class Cues:
-    """The cues of an article's quotes, to ask in log time whether any overlaps a stretch."""
-
-    def __init__(self, found: list[Quote]):
-        self.spans = sorted((q.cue.start, q.cue.end) for q in found if q.cue)
-        self.starts = [start for start, _ in self.spans]
-        self.longest = max((end - start for start, end in self.spans), default=0)
-
-    def overlap(self, start: int, end: int) -> bool:
-        first = bisect.bisect_left(self.starts, start - self.longest)
-        return any(cue_end > start for _, cue_end in self.spans[first:bisect.bisect_left(self.starts, end)])
 
 
 def continue_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
@@ -449,7 +437,7 @@ def continue_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
     “A,” she said. “B.” and “A,” Tester said, referring to X, “B.” are one quote, A to B."""
     text, quotes = scene.text, scene.quotes
     starts = [s.start for s in scene.parsed.sentences]
-    contents = Contents(found)
+    contents = Spans(found, attrgetter("content"))
     cue_starts = sorted(q.cue.start for q in found if q.cue)
     for quote in found:
         if quote.cue is None:
@@ -469,27 +457,32 @@ def continue_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
             quote.content_parts = [*quote.parts, end]
             quote.content = Span(quote.content.start, end.end, text[quote.content.start:end.end])
             quote.steps.append("continue")
-            contents.grew(quote)
+            contents.grew(quote, quote.content.start)
     return found
 
 
-class Contents:
-    """The contents of an article's quotes by where they start, to ask in log time whether any overlaps a stretch
-    (a content may grow at its end, never at its start)."""
+class Spans:
+    """One span of each of an article's quotes (``part``: its content, or its cue) by where it started, to ask in
+    log time whether any overlaps a stretch. A span may grow at either end: say so with ``grew``."""
 
-    def __init__(self, found: list[Quote]):
-        self.quotes = sorted(found, key=lambda q: q.content.start)
-        self.starts = [q.content.start for q in self.quotes]
-        self.longest = max((q.content.end - q.content.start for q in found), default=0)
+    def __init__(self, found: list[Quote], part: Callable[[Quote], Span | None]):
+        self.part = part
+        self.quotes = sorted((q for q in found if part(q)), key=lambda q: part(q).start)
+        self.starts = [part(q).start for q in self.quotes]
+        self.longest = max((part(q).end - part(q).start for q in self.quotes), default=0)
+        self.moved_back = 0  # how far a span's start has moved before where it was indexed, at most
 
-    def grew(self, quote: Quote) -> None:
-        self.longest = max(self.longest, quote.content.end - quote.content.start)
+    def grew(self, quote: Quote, indexed_start: int) -> None:
+        span = self.part(quote)
+        self.longest = max(self.longest, span.end - span.start)
+        self.moved_back = max(self.moved_back, indexed_start - span.start)
 
     def overlap(self, start: int, end: int, besides: Quote | None = None) -> bool:
-        """Does a content (but that of ``besides``) overlap start..end?"""
-        first = bisect.bisect_left(self.starts, start - self.longest)  # one starting earlier ends before ``start``
-        return any(q is not besides and start < q.content.end
-                   for q in self.quotes[first:bisect.bisect_left(self.starts, end)])
+        """Does a span (but that of ``besides``) overlap start..end?"""
+        first = bisect.bisect_left(self.starts, start - self.longest)  # one indexed earlier ends before ``start``
+        last = bisect.bisect_left(self.starts, end + self.moved_back)
+        return any(q is not besides and self.part(q).start < end and start < self.part(q).end
+                   for q in self.quotes[first:last])
 
 
 def continues(scene: Scene, sentence_starts: list[int], clause_end: int, quotation: Span) -> bool:
@@ -519,7 +512,7 @@ def floating_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
         return found
     text, sentences = parsed.article.text, parsed.sentences
     attributed = {q.sentence_index for q in found if q.speaker_span is not None}
-    contents, starts = Contents(found), [s.start for s in sentences]
+    contents, starts = Spans(found, attrgetter("content")), [s.start for s in sentences]
     floating: list[Quote] = []
     for quote in quotes:
         if contents.overlap(quote.start, quote.end):
