@@ -428,7 +428,7 @@ def complete_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
         quote.content = Span(start, end, text[start:end])
         quote.type = quote_type(quote.content, quotes, scene.rules.settings["quote_type"])
         quote.steps.append("complete")
-        contents.grew(quote, content.start)
+        contents.grew(quote)
     return found
 
 
@@ -457,7 +457,7 @@ def continue_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
             quote.content_parts = [*quote.parts, end]
             quote.content = Span(quote.content.start, end.end, text[quote.content.start:end.end])
             quote.steps.append("continue")
-            contents.grew(quote, quote.content.start)
+            contents.grew(quote)
     return found
 
 
@@ -470,12 +470,13 @@ class Spans:
         self.quotes = sorted((q for q in found if part(q)), key=lambda q: part(q).start)
         self.starts = [part(q).start for q in self.quotes]
         self.longest = max((part(q).end - part(q).start for q in self.quotes), default=0)
+        self.indexed = {id(q): start for q, start in zip(self.quotes, self.starts)}
         self.moved_back = 0  # how far a span's start has moved before where it was indexed, at most
 
-    def grew(self, quote: Quote, indexed_start: int) -> None:
+    def grew(self, quote: Quote) -> None:
         span = self.part(quote)
         self.longest = max(self.longest, span.end - span.start)
-        self.moved_back = max(self.moved_back, indexed_start - span.start)
+        self.moved_back = max(self.moved_back, self.indexed[id(quote)] - span.start)
 
     def overlap(self, start: int, end: int, besides: Quote | None = None) -> bool:
         """Does a span (but that of ``besides``) overlap start..end?"""
