@@ -290,7 +290,7 @@ def content_quote(ctx: Context, spec: dict) -> Span | None:
         if quote is None:
             return None
         gap = text[clause.end:quote.start]
-        if ":" in gap and not gap.strip(TRIM) and text[clause.end:sentence.end].strip() == ":":  # "Cruz said:\n“…”"
+        if text[clause.end:sentence.end].strip() == ":" and introduces(text, sentence, quote):  # "Cruz said:\n“…”"
             return trimmed(quote, text)
         if quote.start >= sentence.end:  # "Graham asked. “Neither do I.”": the next sentence's
             return None
@@ -315,10 +315,14 @@ def quote_sides(sentence: Sentence, quotes: list[Span], text: str) -> set[str]:
                    or not text[quotes[before - 1].end:sentence.start].strip(TRIM)):
         sides.add("before")
     after = bisect.bisect_left(quotes, sentence.start, key=START)
-    if after < len(quotes) and (quotes[after].start < sentence.end or text[sentence.start:sentence.end].rstrip()
-                                .endswith(":") and not text[sentence.end:quotes[after].start].strip(TRIM)):
+    if after < len(quotes) and (quotes[after].start < sentence.end or introduces(text, sentence, quotes[after])):
         sides.add("after")
     return sides
+
+
+def introduces(text: str, sentence: Sentence, quote: Span) -> bool:
+    """Does ``sentence`` end with a colon that ``quote``, in the next paragraph, follows ("Cruz continued:\n“…”")?"""
+    return text[sentence.start:sentence.end].rstrip().endswith(":") and not text[sentence.end:quote.start].strip(TRIM)
 
 
 CONTENT_STEPS: dict[str, Callable[[Context, dict], Span | None]] = {
