@@ -114,6 +114,24 @@ def test_real_rules_on_a_hand_built_parse():
         ("subject-verb-clause", "Gladkov", "said", "one woman died", "indirect")]
 
 
+# the parser's two ccomps of "said": "he hoped" and "it would encourage talks", which has a subject of its own
+HOPED_TEXT = "He said he hoped it would encourage talks ."
+HOPED = sentence(HOPED_TEXT, ["he", "say", "he", "hope", "it", "would", "encourage", "talk", "."],
+                 [1, -1, 3, 1, 6, 6, 1, 6, 1], ["nsubj", "root", "nsubj", "ccomp", "nsubj", "aux", "ccomp", "obj", "punct"],
+                 ["PRON", "VERB", "PRON", "VERB", "PRON", "AUX", "VERB", "NOUN", "PUNCT"])
+# "adding" is the speaker's next act: a cue word with no subject of its own stays out
+ADDING_TEXT = "She said talks failed adding nothing ."
+ADDING = sentence(ADDING_TEXT, ["she", "say", "talk", "fail", "add", "nothing", "."], [1, -1, 3, 1, 1, 4, 1],
+                  ["nsubj", "root", "nsubj", "ccomp", "advcl", "obj", "punct"],
+                  ["PRON", "VERB", "NOUN", "VERB", "VERB", "PRON", "PUNCT"])
+
+
+@pytest.mark.parametrize("parsed,text,content", [
+    (HOPED, HOPED_TEXT, "he hoped it would encourage talks"), (ADDING, ADDING_TEXT, "talks failed")])
+def test_a_split_clause_joins_the_content_unless_it_is_the_speakers_next_act(parsed, text, content):
+    quotes = Matcher(load(RULES_DIR).attribution).sentence_quotes("a", SentenceView(parsed, []), [], text)
+    assert [q.content.text for q in quotes if q.rule_id == "subject-verb-clause" and q.cue.text == "said"] == [content]
+
 
 @pytest.mark.parametrize("text,expected", [
     ("He said: “We will win.”", ["We will win."]),

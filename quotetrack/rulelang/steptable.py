@@ -79,6 +79,9 @@ STEPS: dict[str, Step] = {
         "possessive_marks": _words("a possessive the parser cut off a name before the content is taken in "
                                    "(\"Kyiv | 's troops\")"),
         "possessor_tags": _words("tags of the name a cut-off possessive belongs to"),
+        "subject_relations": _words("relations of a subject: a sibling clause holding a cue word joins the content "
+                                    "only with a subject of its own (\"he hoped | it would encourage …\"), not "
+                                    "as the speaker's next act (\"…, adding …\")"),
     }),
     "content.left_of": Step("The content kind `left_of`: edge punctuation is skipped.", {
         "edge_tags": _words("tags of the words skipped at the content's edge (punctuation), among which "

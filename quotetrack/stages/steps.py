@@ -176,10 +176,13 @@ def content_subtree(ctx: Context, spec: dict) -> Span | None:
     view, words, bound = ctx.view, ctx.view.sentence.words, ctx.bound
     node = bound[spec["subtree"]]
     first, last, join = view.left[node], view.right[node], spec.get("join", [words[node].deprel])
-    # the parser splits long clauses into sibling clauses of the same relation: join them
+    subjects = ctx.settings["subject_relations"]
+    # the parser splits long clauses into sibling clauses of the same relation: join them, unless the sibling is the
+    # speaker's next act ("…, adding …", "… and called …": a cue word with no subject of its own)
     for sibling in view.related(node, "$++"):
-        if words[sibling].deprel in join and view.left[sibling] == last + 1 \
-                and not ctx.rules.cue_word(words[sibling].lemma):
+        if words[sibling].deprel in join and view.left[sibling] == last + 1 and not (
+                ctx.rules.cue_word(words[sibling].lemma)
+                and not any(words[child].deprel in subjects for child in view.children[sibling])):
             last = view.right[sibling]
     marks, owners = ctx.settings["possessive_marks"], ctx.settings["possessor_tags"]
     while first > 0 and words[first].text in marks and words[first - 1].upos in owners:
