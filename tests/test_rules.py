@@ -118,6 +118,13 @@ def test_docs_name_every_key_step_relation_and_code():
         assert word in text, word
 
 
+@pytest.mark.parametrize("form,lemma,expected", [
+    ("echoed", "echoe", "echo"), ("pledged", "pledg", "pledge"), ("Decried", "decried", None),
+    ("said", "say", None), ("planned", "plann", None), ("verified", "verifie", None)])
+def test_a_verbs_form_is_read_as_the_cue_word_its_tagger_lemma_missed(form, lemma, expected):
+    assert load(RULES_DIR).attribution.cue_lemma(form, lemma) == expected
+
+
 def test_a_pattern_setting_overrides_defaults_yml(pipeline, rules_copy):
     """A threshold lives in YAML: quote_type.direct_share decides direct vs mixed, per pattern."""
     from quotetrack.run.pipeline import Pipeline

@@ -77,7 +77,7 @@ def explain(pipeline: Pipeline, text: str, line: int | None = None, rule_id: str
     marks = pipeline.matcher.marks.find(text)  # the article's quotations, as the matcher finds them
     patterns = [p for p in pipeline.rules.attribution.patterns if rule_id in (None, p.id)]
     explanations = []
-    for sentence in sentences:
+    for sentence in map(pipeline.matcher.cue_lemmas, sentences):  # the lemmas the patterns see
         view = SentenceView(sentence, marks)
         found = [q for q in quotes if q.sentence_index == sentence.index]
         anchored = {p for _, bits in pipeline.matcher.anchored(sentence) for p in range(bits.bit_length())

@@ -21,6 +21,7 @@ from .yamlfile import LocatedDict, line_of
 
 REGEX_TIMEOUT = 0.05  # seconds per call of a user-written regular expression (patterns, channels, boilerplate)
 CHANNEL_MEMORY = 100_000  # phrases whose first channel is remembered
+LEMMA_MEMORY = 100_000  # (form, lemma) pairs whose cue lemma is remembered
 
 
 @dataclass
@@ -135,6 +136,7 @@ class RuleSet:
     cue_deprels: frozenset[str]
     cue_words: frozenset[str]
     cue_deprels_after: frozenset[str]
+    inflections: tuple[tuple[str, str], ...]  # (form ending, lemma ending): "echoed" → echo
     patterns: list[Pattern]
     floating: FloatingRule | None
     speakers: list[Speaker]
@@ -146,12 +148,27 @@ class RuleSet:
     article_steps: list[str]
     # phrase → the position in ``channels`` of the first channel found in it (len(channels): none)
     channel_found: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # (form, tagger's lemma) → the cue word's lemma ``cue_lemma`` reads instead, or None
+    cue_lemmas: dict[tuple[str, str], str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def cue_word(self, lemma: str) -> CueWord | None:
         for words in self.lexicons.values():
             if lemma in words:
                 return words[lemma]
         return None
+
+    def cue_lemma(self, form: str, lemma: str) -> str | None:
+        """The lemma of a cue word that ``form`` inflects when the tagger's ``lemma`` is no cue word
+        ("echoed", lemma "echoe" → echo; "warning" → warn), by the ``inflections`` of cues.yml; else None."""
+        key = form, lemma
+        if key not in self.cue_lemmas:
+            if len(self.cue_lemmas) >= LEMMA_MEMORY:
+                self.cue_lemmas.clear()
+            lower = form.lower()
+            self.cue_lemmas[key] = None if self.cue_word(lemma) else next(
+                (stem + ending for suffix, ending in self.inflections if lower.endswith(suffix)
+                 and len(stem := lower[:len(lower) - len(suffix)]) > 2 and self.cue_word(stem + ending)), None)
+        return self.cue_lemmas[key]
 
     def channel_in(self, phrases: Iterable[str]) -> str | None:
         """The name of the first channel whose pattern is found in one of ``phrases``."""
@@ -386,6 +403,7 @@ def attribution_rules(paths: dict[str, Path], documents: dict[str, dict]) -> Rul
         cue_deprels=frozenset(cues["cue_span"]["deprels"]),
         cue_words=frozenset(w.lower() for w in cues["cue_span"]["words"]),
         cue_deprels_after=frozenset(cues["cue_span"]["deprels_after"]),
+        inflections=tuple((str(suffix), str(ending)) for suffix, ending in cues["inflections"]),
         patterns=patterns,
         floating=_floating(paths["patterns.yml"], patterns_data.get("floating"), seen_ids),
         speakers=_speakers(speakers["speakers"]),

@@ -191,6 +191,11 @@ SCHEMAS = {
             "words": _words("words right before the cue that join it whatever their relation (\"also\", \"not\")"),
             "deprels_after": _words("relations of the cue's children right after it that join it (\"pointed out\")"),
         }, ("deprels", "words", "deprels_after"), "which words next to a cue verb belong to the cue"),
+        "inflections": {"type": "array", "items": {"type": "array", "items": {"type": "string"}, "minItems": 2,
+                                                    "maxItems": 2},
+                        "description": "[form ending, lemma ending] pairs, tried in order, by which a verb's form is "
+                                       "read as a cue word when the tagger's lemma is none (\"echoed\", lemma "
+                                       "\"echoe\": [ed, \"\"] → echo)"},
         "lexicons": {"type": "object", "propertyNames": {"pattern": "^[a-z][a-z0-9_-]*$"},
                      "additionalProperties": {"type": "array", "items": LEXICON_ENTRY},
                      "description": "named lists of cue words that patterns refer to as `@name`"},
@@ -200,7 +205,7 @@ SCHEMAS = {
                          "name": _text("the channel as stored"),
                          "pattern": _text("a case-insensitive regular expression searched in the cue's modifiers"),
                      }, ("name", "pattern"))},
-    }, ("cue_span", "lexicons", "channels"), "cue words, their lexicons and channels"),
+    }, ("cue_span", "inflections", "lexicons", "channels"), "cue words, their lexicons and channels"),
 
     "patterns.yml": _closed({
         "templates": {"type": "object", "additionalProperties": TEMPLATE,

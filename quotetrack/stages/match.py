@@ -8,6 +8,7 @@ names the cue words, the speaker's head word and how to take the content span.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from collections.abc import Iterable
 from operator import attrgetter
 
@@ -127,6 +128,16 @@ class Matcher:
             maybe = sorted(through)
         return [(i, bits) for i in maybe if (bits := self.anchors(words[i]))]
 
+    def cue_lemmas(self, sentence: Sentence) -> Sentence:
+        """``sentence``, or a copy whose verbs the tagger gave a lemma that is no word ("echoed" → "echoe") read as
+        the cue words they inflect (``RuleSet.cue_lemma``)."""
+        lemmas = {word.index: lemma for word in sentence.words
+                  if word.upos == "VERB" and (lemma := self.rules.cue_lemma(word.text, word.lemma))}
+        if not lemmas:
+            return sentence
+        words = [replace(word, lemma=lemmas[word.index]) if word.index in lemmas else word for word in sentence.words]
+        return Sentence(sentence.index, sentence.start, sentence.end, sentence.paragraph, words)
+
     def cue_words(self, view: SentenceView, indexes: list[int]) -> list[int]:
         """The cue's words plus the auxiliaries and adverbs right before it ("has also said") and the
         particle right after it ("pointed out") that belong to it."""
@@ -228,6 +239,7 @@ class Matcher:
         quotes = self.marks.find(text)
         found = []
         views = {} if views is None else views
+        parsed = replace(parsed, sentences=[self.cue_lemmas(sentence) for sentence in parsed.sentences])
         for sentence in parsed.sentences:
             view = views[sentence.index] = SentenceView(sentence, quotes)
             found.extend(self.sentence_quotes(parsed.article.id, view, quotes, text))
