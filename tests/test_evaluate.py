@@ -193,6 +193,18 @@ def test_predicted_offsets_are_mapped_to_the_source_file():
         assert prf(report, field, "exact") == (1.0, 1.0)
 
 
+def test_a_floating_quotation_is_a_further_fragment_of_the_attribution_it_continues():
+    text = '"The dam held," Smith said.\n"We will rebuild the bridge."\n"Not this year."'
+    said, floating = quote("said", "The dam held", "Smith", text=text), quote(None, "We will rebuild the bridge", text=text)
+    after = quote(None, "Not this year", text=text)
+    floating.sentence_index, after.sentence_index = 1, 2
+    gold_one = gold("E1", "said", ["The dam held", "We will rebuild the bridge", "Not this year"], "Smith", text=text)
+    assert attribution_prf(score([gold_one], [said, floating, after], text=text)) == (1.0, 1.0)
+    alone = replace(floating, sentence_index=3)  # nothing attributed right before it: a quote of its own, no cue
+    gold_said = gold("E1", "said", "The dam held", "Smith", text=text)
+    assert attribution_prf(score([gold_said], [said, alone], text=text)) == (0.5, 1.0)
+
+
 def test_reports_render_and_errors_are_readable(tmp_path):
     attributions = [gold("E1", "said", "the plan would fail", "Smith"),
                     gold("E2", "believe", "the vote was fair", "Officials")]

@@ -12,6 +12,9 @@ absent). Choices the README leaves open:
 - A predicted content is its parts (an interrupted quotation's quoted parts:
   ``"A," he said, "B"`` scores as the two fragments PolNeAR annotates), less the
   quote's own cue and speaker spans (gold content never overlaps its own cue or source).
+  A floating quotation (a paragraph continuing the speaker of the sentence before it,
+  stored as a quote of its own without a cue) is, as PolNeAR annotates it, a further
+  content fragment of the attribution it continues (``predicted_attributions``).
 - One-to-one matching, per article: candidate (gold, predicted) pairs are taken
   greedily by decreasing weight, each gold and each prediction at most once. Exact:
   pairs of equal trimmed spans. Overlap: pairs sharing tokens, weighed by shared
@@ -33,7 +36,7 @@ import bisect
 import json
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +205,26 @@ def _scorable(text: _Text, attribution: Attribution, speech_cues: Collection[str
     cue_text = " ".join(text.text[start:end] for start, end in attribution.cue)
     speech = any(word in speech_cues for word in cue_words(cue_text))
     return _Scorable(attribution, exact, {name: text.tokens(exact[name]) for name in FIELDS}, speech)
+
+
+def predicted_attributions(article: Article, quotes: list[Quote]) -> list[Attribution]:
+    """``quotes`` in PolNeAR's scheme, in reading order. A quote without a cue (a floating quotation: a paragraph
+    continuing the speaker of the sentence before it) is PolNeAR's further content fragment of the attribution it
+    continues, that of the last quote with a speaker in the sentence before it; with none, it stays a quote."""
+    attributions: list[Attribution] = []
+    continued: dict[int, int] = {}  # sentence index → the attribution a floating quotation there continues
+    for quote in sorted(quotes, key=lambda q: q.sentence_index):
+        attribution = predicted_attribution(article, quote)
+        owner = continued.get(quote.sentence_index - 1) if quote.cue is None else None
+        if owner is not None:
+            whole = attributions[owner]
+            attributions[owner] = replace(whole, content=tuple(sorted(whole.content + attribution.content)))
+            continued[quote.sentence_index] = owner
+            continue
+        attributions.append(attribution)
+        if quote.speaker_span is not None:
+            continued[quote.sentence_index] = len(attributions) - 1
+    return attributions
 
 
 def predicted_attribution(article: Article, quote: Quote) -> Attribution:
@@ -436,7 +459,8 @@ def score_brat(
         text = _Text(doc.text)
         parsed, quotes = predictions.get(doc.id) or (_unparsed(doc), [])
         gold = [_scorable(text, attribution, speech_cues) for attribution in doc.attributions]
-        predicted = [_scorable(text, predicted_attribution(parsed.article, quote), speech_cues) for quote in quotes]
+        predicted = [_scorable(text, attribution, speech_cues)
+                     for attribution in predicted_attributions(parsed.article, quotes)]
         pairs = _score_subset(subsets["ALL"], gold, predicted)
         speech_gold, speech_predicted = ([item for item in items if item.speech] for items in (gold, predicted))
         _score_subset(subsets["SPEECH"], speech_gold, speech_predicted)

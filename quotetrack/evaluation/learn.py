@@ -41,6 +41,7 @@ from .evaluate import (
     GoldDocument,
     attribution_matches,
     predicted_attribution,
+    predicted_attributions,
     read_brat,
     read_gold_yaml,
 )
@@ -156,7 +157,7 @@ def read_corpus(pipeline: Pipeline, gold_paths: Iterable[Path], cache_path: Path
         for parsed_article, quotes in pipeline.predict(wanted, cache_path, progress).values():
             parsed[parsed_article.article.id] = parsed_article
             doc = next(d for d in gold if d.id == parsed_article.article.id)
-            predicted = [predicted_attribution(parsed_article.article, quote) for quote in quotes]
+            predicted = predicted_attributions(parsed_article.article, quotes)
             cues[doc.id] = {quote.cue.start for quote in quotes if quote.cue}
             found[doc.id] = {g for g, _ in attribution_matches(doc.text, doc.attributions, predicted,
                                                                one_to_one=True)}
