@@ -79,7 +79,7 @@ quotation marks of defaults.yml. A match then goes through the engine's steps, i
 2. **speaker** — the `speaker` node's word, widened to the mention as written by the
    `mention` step (below); it never holds its own cue.
 3. **content** — the content kind the pattern names (below), with its options; content
-   shorter than `min_words` words, or overlapping the speaker (but for `around`), is dropped.
+   shorter than `min_words` words, or overlapping the speaker (but for `around` and `relative`, which hold it), is dropped.
    A cue word is used by the first pattern (in file order) that matches it.
 4. **quote type** — `direct`, `mixed` or `indirect` by the share of the content inside
    quotation marks (`quote_type`).

@@ -114,6 +114,8 @@ CONTENT_KINDS = {
               ("skip",)),
     "around": ("the whole sentence, when speaker and cue sit inside it set off by commas "
                "(\"The museum, she said, would …\")", ()),
+    "relative": ("from the noun a relative clause is about to the end of the node's subtree, speaker and cue "
+                 "inside (\"Clinton's vote, which she has said was a mistake\")", ()),
     "quote": ("`before`: the quotation that opens the sentence right before speaker and cue; `after`: the one "
               "right after them, closing the sentence or after a colon", ()),
 }

@@ -106,6 +106,11 @@ STEPS: dict[str, Step] = {
                         "(\"she said *on Tuesday*\")"),
         "set_off_by": {"type": "string", "description": "the punctuation on both sides of the parenthetical"},
     }),
+    "content.relative": Step("The content kind `relative`: the noun the cue's relative clause is about joins what "
+                             "the clause says of it.", {
+        "left_out": _words("relations of the words at the noun phrase's start that stay out (\"on | what he said "
+                           "were failures\")"),
+    }),
     "content.quote": Step("The content kind `quote`.", {
         "handover": {"type": "string", "description": "`before`: a regular expression the quotation's end (up to "
                                                       "the cue) must match — the punctuation that hands it over"},

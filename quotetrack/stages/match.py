@@ -198,7 +198,7 @@ class Matcher:
                     content = steps.CONTENT_STEPS[kind](context, spec)
                     overlaps = speaker and content and content.start < speaker.end and speaker.start < content.end
                     if content is not None and len(content.text.split()) >= pattern.min_words and not (
-                            overlaps and kind != "around"):
+                            overlaps and kind not in steps.HOLDS_ATTRIBUTION):
                         break
                 else:
                     continue

@@ -248,6 +248,19 @@ def content_around(ctx: Context, spec: dict) -> Span | None:
     return view.span(0, len(words) - 1, ctx.text)
 
 
+def content_relative(ctx: Context, spec: dict) -> Span | None:
+    # "Clinton's Iraq war vote, which she has repeatedly said was a mistake": what she said is of the vote
+    view, words = ctx.view, ctx.view.sentence.words
+    cue = ctx.bound[ctx.pattern.cue[0]]
+    about, last = words[cue].head, view.right[ctx.bound[spec["relative"]]]
+    if about < 0:
+        return None
+    first, left_out = view.left[about], ctx.settings["left_out"]
+    while first < about and words[first].deprel in left_out:
+        first += 1
+    return view.span(first, last, ctx.text)
+
+
 def content_after(ctx: Context, spec: dict) -> Span | None:
     view, words = ctx.view, ctx.view.sentence.words
     node = ctx.bound[spec["after"]]
@@ -334,8 +347,10 @@ CONTENT_STEPS: dict[str, Callable[[Context, dict], Span | None]] = {
     "right_of": content_right_of,
     "after": content_after,
     "around": content_around,
+    "relative": content_relative,
     "quote": content_quote,
 }
+HOLDS_ATTRIBUTION = frozenset({"around", "relative"})  # content kinds whose content holds speaker and cue
 
 
 # ------------------------------------------------------------------ after the match
