@@ -132,9 +132,13 @@ STEPS: dict[str, Step] = {
                     }),
     "untangle": Step("Settles cues inside each other's content in one sentence: of two quotes holding each "
                      "other's cue the longer stays; a content before its cue that holds another's trailing "
-                     "attribution goes; a content running into a second cue of its speaker is cut before it.", {
+                     "attribution goes, unless its cue reports others' words; a content running into a second cue "
+                     "of its speaker is cut before it.", {
                          "conjunctions": _words("words cut with the content's end before the second cue "
                                                 "(\"said … *but* claimed …\")"),
+                         "reporting_cues": _words("cues (lemmas, or words as written) whose content may hold "
+                                                  "another attribution whole: \"“…,” he told Flake, *according to* "
+                                                  "officials\" (the officials report what he said)"),
                      }, stage="article"),
     "complete": Step("A content that starts or stops inside a quotation takes the whole quotation, up to its "
                      "marks, when no other quote holds the rest: \"he wrote that Trump “has built … movement. Such "

@@ -396,14 +396,16 @@ def untangle(scene: Scene, found: list[Quote]) -> list[Quote]:
 
     Two quotes holding each other's cue come from a misparse: keep the longer content.
     A content before its cue that holds another attribution's trailing "…, the spokesman added"
-    is not reported speech; one that holds a whole attribution ("Putin has pledged to …, he
-    said") nests it. A content running on into a second cue that shares its speaker
-    ("said … but claimed …") ends before that cue, and before the ``conjunctions`` that join them.
+    is not reported speech, unless its cue is one of ``reporting_cues`` ("“…,” he told Flake, according to
+    officials"); one that holds a whole attribution ("Putin has pledged to …, he said") nests it. A content
+    running on into a second cue that shares its speaker ("said … but claimed …") ends before that cue, and
+    before the ``conjunctions`` that join them.
     """
     def inside(span: Span | None, outer: Span) -> bool:
         return span is not None and outer.start <= span.start and span.end <= outer.end
 
     text, settings = scene.text, scene.rules.settings["untangle"]
+    reporting = frozenset(settings["reporting_cues"])
     joining = regex.compile(r"(?:\W|\b(?:" + "|".join(map(regex.escape, settings["conjunctions"])) + r")\b)*$")
     dropped: set[int] = set()
     by_sentence: dict[int, list[int]] = {}  # only quotes of one sentence are compared: linear in the article
@@ -416,7 +418,7 @@ def untangle(scene: Scene, found: list[Quote]) -> list[Quote]:
         if inside(r.cue, q.content) and inside(q.cue, r.content):
             dropped.add(i if len(q.content.text) < len(r.content.text) else j)
         elif inside(r.cue, q.content) and q.cue and q.content.end <= q.cue.start and r.cue \
-                and r.content.end <= r.cue.start:
+                and r.content.end <= r.cue.start and q.cue_lemma not in reporting:
             dropped.add(i)  # "“…,” the spokesman added, with the channel claiming …": not q's words
         elif inside(r.cue, q.content) and r.content.start > r.cue.start and not inside(r.speaker_span, q.content):
             cut = joining.sub("", text[q.content.start:r.cue.start])
