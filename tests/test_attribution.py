@@ -27,6 +27,8 @@ def attribute(pipeline):
         "later-cue": "“We will rebuild the school,” said Ana Ruiz. Her neighbour Tom Reed warned against haste. "
                      "“Nobody here will stay for long.”",
         "scare": "“We will rebuild the school,” said Ana Ruiz. The plan is only “a start” for the town.",
+        "reported-then-quoted": "Residents said the water was still unsafe. “We boil everything twice before we "
+                                "drink it.”",
     }
     articles = [Article(name, name, text, hashlib.sha256(text.encode()).hexdigest()) for name, text in texts.items()]
     return {parsed.article.id: (parsed, quotes) for parsed, quotes in pipeline.run(articles)}
@@ -95,6 +97,9 @@ def test_a_stray_opening_mark_hides_no_attribution_after_it(pipeline):
 
 
 def test_a_later_quotation_of_the_paragraph_goes_on_the_quote_when_no_cue_comes_between(attribute):
+    _, quotes = attribute["reported-then-quoted"]  # reported speech, then a quotation: the quote is mixed
+    assert [([part.text for part in q.parts], q.type) for q in quotes] == [
+        (["the water was still unsafe", "We boil everything twice before we drink it"], "mixed")]
     _, quotes = attribute["later"]
     assert [[part.text for part in q.parts] for q in quotes] == [
         ["We will rebuild the school", "Nobody here will give up on this town"]]

@@ -213,7 +213,7 @@ class Matcher:
                     article_id=article_id,
                     sentence_index=view.sentence.index,
                     rule_id=pattern.id,
-                    type=steps.quote_type(content, quotes, settings["quote_type"]),
+                    type=steps.quote_type([content], quotes, settings["quote_type"]),
                     cue=cue,
                     cue_lemma=cue_lemma,
                     content=content,

@@ -355,12 +355,12 @@ HOLDS_ATTRIBUTION = frozenset({"around", "relative"})  # content kinds whose con
 
 # ------------------------------------------------------------------ after the match
 
-def quote_type(content: Span, quotes: list[Span], settings: dict) -> str:
-    """``direct`` when at least ``direct_share`` of the content is inside quotation marks, ``mixed``
+def quote_type(parts: list[Span], quotes: list[Span], settings: dict) -> str:
+    """``direct`` when at least ``direct_share`` of the content's parts is inside quotation marks, ``mixed``
     when some is, else ``indirect``."""
-    quoted = sum(min(q.end, content.end) - max(q.start, content.start)
-                 for q in overlapping(quotes, content.start, content.end))
-    if quoted >= settings["direct_share"] * (content.end - content.start):
+    quoted = sum(min(q.end, part.end) - max(q.start, part.start)
+                 for part in parts for q in overlapping(quotes, part.start, part.end))
+    if quoted >= settings["direct_share"] * sum(part.end - part.start for part in parts):
         return "direct"
     return "mixed" if quoted else "indirect"
 
@@ -450,7 +450,7 @@ def complete_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
         parts[-1] = Span(parts[-1].start, end, text[parts[-1].start:end])
         quote.content_parts = parts if len(parts) > 1 else []
         quote.content = Span(start, end, text[start:end])
-        quote.type = quote_type(quote.content, quotes, scene.rules.settings["quote_type"])
+        quote.type = quote_type(quote.parts, quotes, scene.rules.settings["quote_type"])
         quote.steps.append("complete")
         contents.grew(quote)
     return found
@@ -480,6 +480,7 @@ def continue_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
                 break
             quote.content_parts = [*quote.parts, end]
             quote.content = Span(quote.content.start, end.end, text[quote.content.start:end.end])
+            quote.type = quote_type(quote.parts, quotes, scene.rules.settings["quote_type"])
             quote.steps.append("continue")
             contents.grew(quote)
     return found
