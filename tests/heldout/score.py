@@ -19,7 +19,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 STORIES = HERE / "stories"
 EXPECTED = HERE / "expected.yml"
-SETS = {"round1": HERE, "round2": HERE / "round2", "recall": HERE / "recall"}  # each: stories/ and expected.yml
+SETS = {"round1": HERE, "round2": HERE / "round2", "recall": HERE / "recall", "round3": HERE / "round3"}  # each: stories/ and expected.yml
 
 
 def predicted_kind(quote) -> str | None:
