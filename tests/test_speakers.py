@@ -62,6 +62,9 @@ STORIES = {
     "body-subject": "Celtic appointed a new manager on Friday, the club said in a statement.",
     "they-generic": "Firefighters said the blaze was under control. They said two homes were destroyed.",
     "they-body": "The Liberal Democrats said the tax was unfair. They said they would vote against it.",
+    "company-verb": "Samsung Electronics said it welcomed the measures. Tata Steel said output had risen.",
+    "split-hyphen": "South Korea will spend 26 trillion won supporting its semiconductor industry, Finance Minister "
+                    "Choi Sang-mok said on Wednesday, as the country races to keep pace with the United States.",
     "hyphen-particle": "Economist Khalid al-Amiri said oil revenue had dropped. "
                        "Al-Amiri said the deficit would widen.",
 }
@@ -114,6 +117,9 @@ EXPECTED = [
     ("body-subject", "appointed a new manager", "Celtic", "organisation"),
     ("they-generic", "two homes were destroyed", None, "generic"),
     ("they-body", "would vote against it", "Liberal Democrats", "organisation"),
+    ("company-verb", "welcomed the measures", "Samsung Electronics", "organisation"),  # "Samsung" tagged a verb
+    ("company-verb", "output had risen", "Tata Steel", "organisation"),
+    ("split-hyphen", "will spend 26 trillion won", "Choi Sang-mok", "person"),  # tokenized "Sang- | mok"
     ("hyphen-particle", "oil revenue had dropped", "Khalid al-Amiri", "person"),
     ("hyphen-particle", "deficit would widen", "Khalid al-Amiri", "person"),
 ]

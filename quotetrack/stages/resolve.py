@@ -226,6 +226,9 @@ class Resolver:
                         w.text.islower() and fold(w.text) in lex.particles:
                     current.append(w)
                 continue
+            if w.start == current[-1].end and current[-1].text.endswith(("-", "‐")):
+                current.append(w)  # the rest of a hyphenated name the tokenizer split ("Sang- | mok")
+                continue
             f = fold(w.text)
             # "of" joins a body's name ("Bank of Japan"), never a person's to a place ("Rep. X of Maryland")
             link = f in lex.links and not any(fold(c.text) in lex.organisation_words
@@ -259,6 +262,9 @@ class Resolver:
         if w.upos == "ADJ":  # "Saudi Arabia", "Digital Affairs Minister": before a proper noun, wherever it stands
             following = sentence.words[w.index + 1] if w.index + 1 < len(sentence.words) else None
             return following is not None and following.upos == "PROPN"
+        if w.upos == "VERB" and w.deprel == "compound" and w.head == w.index + 1 \
+                and sentence.words[w.head].upos == "PROPN":
+            return True  # a name the tagger read as a verb, before the name it is part of ("Samsung Electronics")
         if w.index == 0 or sentence.words[w.index - 1].text in ('"', "“", "‘", "'", "(", "-", "—", ":"):
             return False  # capitalised because it opens the sentence
         if w.deprel in ("flat", "flat:name") and w.upos not in ("PUNCT", "NUM"):
