@@ -29,6 +29,9 @@ def attribute(pipeline):
         "scare": "“We will rebuild the school,” said Ana Ruiz. The plan is only “a start” for the town.",
         "reported-then-quoted": "Residents said the water was still unsafe. “We boil everything twice before we "
                                 "drink it.”",
+        "relative-then-symbol": "The RVC published video footage late on Monday showing what it said was a fighter "
+                                "inspecting a captured armoured vehicle, putting a sticker with the group’s logo over "
+                                "the “Z” symbol used to identify Russian forces.",
     }
     articles = [Article(name, name, text, hashlib.sha256(text.encode()).hexdigest()) for name, text in texts.items()]
     return {parsed.article.id: (parsed, quotes) for parsed, quotes in pipeline.run(articles)}
@@ -100,6 +103,8 @@ def test_a_later_quotation_of_the_paragraph_goes_on_the_quote_when_no_cue_comes_
     _, quotes = attribute["reported-then-quoted"]  # reported speech, then a quotation: the quote is mixed
     assert [([part.text for part in q.parts], q.type) for q in quotes] == [
         (["the water was still unsafe", "We boil everything twice before we drink it"], "mixed")]
+    _, quotes = attribute["relative-then-symbol"]  # a content holding its attribution takes no later “Z”
+    assert quotes and not any(part.text == "Z" for q in quotes for part in q.parts)
     _, quotes = attribute["later"]
     assert [[part.text for part in q.parts] for q in quotes] == [
         ["We will rebuild the school", "Nobody here will give up on this town"]]

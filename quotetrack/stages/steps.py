@@ -471,7 +471,7 @@ def continue_quotes(scene: Scene, found: list[Quote]) -> list[Quote]:
             next_index = bisect.bisect_left(quotes, clause_end, key=START)
             following = quotes[next_index] if next_index < len(quotes) else None
             # another quote's content holds the quotation, or another cue comes first
-            if following is None or not continues(scene, starts, clause_end, following) or contents.overlap(
+            if following is None or not continues(scene, starts, quote, clause_end, following) or contents.overlap(
                     following.start, following.end, quote) or bisect.bisect_left(cue_starts, clause_end) \
                     < bisect.bisect_left(cue_starts, following.start):
                 break
@@ -511,9 +511,11 @@ class Spans:
                    for q in self.quotes[first:last])
 
 
-def continues(scene: Scene, sentence_starts: list[int], clause_end: int, quotation: Span) -> bool:
-    """Does ``quotation`` go on the one attributed up to ``clause_end``? In the same paragraph, with no quotation
-    mark between, it is in the attribution sentence (", referring to the excuse, “…”"), opens the next one, or
+def continues(scene: Scene, sentence_starts: list[int], quote: Quote, clause_end: int, quotation: Span) -> bool:
+    """Does ``quotation`` go on ``quote``, attributed up to ``clause_end``? In the same paragraph, with no quotation
+    mark between, it is in the attribution sentence (", referring to the excuse, “…”"; not when the content
+    holds its attribution and so the sentence's words: "what it said was a fighter … over the “Z” symbol"), opens
+    the next one, or
     holds at least ``later_words`` words in a later one; and no sentence from the attribution's to the
     quotation's has a cue word of its own (", an economist at the institute. She has advised three governors.
     “…”")."""
@@ -524,7 +526,7 @@ def continues(scene: Scene, sentence_starts: list[int], clause_end: int, quotati
     attribution = bisect.bisect_right(sentence_starts, clause_end - 1) - 1
     following = bisect.bisect_right(sentence_starts, quotation.start) - 1
     if following == attribution:
-        return True
+        return not any(step.removeprefix("content.") in HOLDS_ATTRIBUTION for step in quote.steps)
     opens_next = following == attribution + 1 and not text[sentence_starts[following]:quotation.start].strip(TRIM)
     return (opens_next or len(quotation.text.split()) >= scene.rules.settings["continue"]["later_words"]) and not any(
         has_own_cue(sentence, scene.quotes, scene.rules)
