@@ -149,7 +149,8 @@ class RuleSet:
     # phrase → the position in ``channels`` of the first channel found in it (len(channels): none)
     channel_found: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
     # (form, tagger's lemma) → the cue word's lemma ``cue_lemma`` reads instead, or None
-    cue_lemmas: dict[tuple[str, str], str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    cue_lemma_found: dict[tuple[str, str], str | None] = field(default_factory=dict, init=False, repr=False,
+                                                               compare=False)
 
     def cue_word(self, lemma: str) -> CueWord | None:
         for words in self.lexicons.values():
@@ -159,16 +160,17 @@ class RuleSet:
 
     def cue_lemma(self, form: str, lemma: str) -> str | None:
         """The lemma of a cue word that ``form`` inflects when the tagger's ``lemma`` is no cue word
-        ("echoed", lemma "echoe" → echo; "warning" → warn), by the ``inflections`` of cues.yml; else None."""
+        ("echoed", lemma "echoe" → echo; "pledged", lemma "pledg" → pledge), by the ``inflections`` of cues.yml;
+        else None."""
         key = form, lemma
-        if key not in self.cue_lemmas:
-            if len(self.cue_lemmas) >= LEMMA_MEMORY:
-                self.cue_lemmas.clear()
+        if key not in self.cue_lemma_found:
+            if len(self.cue_lemma_found) >= LEMMA_MEMORY:
+                self.cue_lemma_found.clear()
             lower = form.lower()
-            self.cue_lemmas[key] = None if self.cue_word(lemma) else next(
+            self.cue_lemma_found[key] = None if self.cue_word(lemma) else next(
                 (stem + ending for suffix, ending in self.inflections if lower.endswith(suffix)
                  and len(stem := lower[:len(lower) - len(suffix)]) > 2 and self.cue_word(stem + ending)), None)
-        return self.cue_lemmas[key]
+        return self.cue_lemma_found[key]
 
     def channel_in(self, phrases: Iterable[str]) -> str | None:
         """The name of the first channel whose pattern is found in one of ``phrases``."""

@@ -8,8 +8,8 @@ names the cue words, the speaker's head word and how to take the content span.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from collections.abc import Iterable
+from dataclasses import replace
 from operator import attrgetter
 
 from ..records import ParsedArticle, Quote, Sentence, Span, Word

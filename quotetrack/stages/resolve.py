@@ -138,11 +138,15 @@ class Run:
     @property
     def head(self) -> Word:
         """The word whose head is outside the run, its titles included ("Rep." of "Rep. Ruben Gallego")."""
-        if not self.titles and len(self.words) == 1:
-            return self.words[0]
-        words = self.titles + self.words
-        inside = {w.index for w in words}
-        return next((w for w in words if w.head not in inside), words[-1])
+        return outer_word(self.titles + self.words if self.titles else self.words)
+
+
+def outer_word(words: list[Word]) -> Word:
+    """The word of ``words`` (contiguous) whose head is outside them, else the last."""
+    if len(words) == 1:
+        return words[0]
+    inside = {w.index for w in words}
+    return next((w for w in words if w.head not in inside), words[-1])
 
 
 @dataclass
@@ -347,9 +351,7 @@ class Resolver:
 
     def apposition(self, sentence: Sentence, run: Run, text: str) -> tuple[str, set[str]] | None:
         """An appositive role noun phrase of the name, in either order ("X, the lawyer" / "the lawyer, X")."""
-        words, inside = sentence.words, {w.index for w in run.words}
-        head = run.words[0] if len(run.words) == 1 else \
-            next((w for w in run.words if w.head not in inside), run.words[-1])
+        words, inside, head = sentence.words, {w.index for w in run.words}, outer_word(run.words)
         children = sentence.children
         candidates = [c for c in children[head.index] if words[c].deprel == "appos" and words[c].upos == "NOUN"]
         if head.deprel == "appos" and head.head >= 0 and words[head.head].upos == "NOUN":

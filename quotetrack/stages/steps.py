@@ -353,6 +353,11 @@ CONTENT_STEPS: dict[str, Callable[[Context, dict], Span | None]] = {
 HOLDS_ATTRIBUTION = frozenset({"around", "relative"})  # content kinds whose content holds speaker and cue
 
 
+def holds_attribution(quote: Quote) -> bool:
+    """Was the quote's content taken by a kind that holds its speaker and cue (its ``content.<kind>`` step)?"""
+    return any(step.removeprefix("content.") in HOLDS_ATTRIBUTION for step in quote.steps)
+
+
 # ------------------------------------------------------------------ after the match
 
 def quote_type(parts: list[Span], quotes: list[Span], settings: dict) -> str:
@@ -514,10 +519,9 @@ class Spans:
 def continues(scene: Scene, sentence_starts: list[int], quote: Quote, clause_end: int, quotation: Span) -> bool:
     """Does ``quotation`` go on ``quote``, attributed up to ``clause_end``? In the same paragraph, with no quotation
     mark between, it is in the attribution sentence (", referring to the excuse, “…”"; not when the content
-    holds its attribution and so the sentence's words: "what it said was a fighter … over the “Z” symbol"), opens
-    the next one, or
-    holds at least ``later_words`` words in a later one; and no sentence from the attribution's to the
-    quotation's has a cue word of its own (", an economist at the institute. She has advised three governors.
+    holds its attribution, and so its sentence: "what it said was a fighter … over the “Z” symbol"), opens the
+    next one, or holds at least ``later_words`` words in a later one; and no sentence from the attribution's to
+    the quotation's has a cue word of its own (", an economist at the institute. She has advised three governors.
     “…”")."""
     text = scene.text
     gap = text[clause_end:quotation.start]
@@ -526,7 +530,7 @@ def continues(scene: Scene, sentence_starts: list[int], quote: Quote, clause_end
     attribution = bisect.bisect_right(sentence_starts, clause_end - 1) - 1
     following = bisect.bisect_right(sentence_starts, quotation.start) - 1
     if following == attribution:
-        return not any(step.removeprefix("content.") in HOLDS_ATTRIBUTION for step in quote.steps)
+        return not holds_attribution(quote)
     opens_next = following == attribution + 1 and not text[sentence_starts[following]:quotation.start].strip(TRIM)
     return (opens_next or len(quotation.text.split()) >= scene.rules.settings["continue"]["later_words"]) and not any(
         has_own_cue(sentence, scene.quotes, scene.rules)
