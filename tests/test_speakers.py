@@ -65,6 +65,8 @@ STORIES = {
     "company-verb": "Samsung Electronics said it welcomed the measures. Tata Steel said output had risen.",
     "split-hyphen": "South Korea will spend 26 trillion won supporting its semiconductor industry, Finance Minister "
                     "Choi Sang-mok said on Wednesday, as the country races to keep pace with the United States.",
+    "weekday": "The Russian Volunteer Corps said it had joined the raid. The group published video late on Monday "
+               "showing what it said was a fighter inspecting a captured vehicle.",
     "hyphen-particle": "Economist Khalid al-Amiri said oil revenue had dropped. "
                        "Al-Amiri said the deficit would widen.",
 }
@@ -120,6 +122,7 @@ EXPECTED = [
     ("company-verb", "welcomed the measures", "Samsung Electronics", "organisation"),  # "Samsung" tagged a verb
     ("company-verb", "output had risen", "Tata Steel", "organisation"),
     ("split-hyphen", "will spend 26 trillion won", "Choi Sang-mok", "person"),  # tokenized "Sang- | mok"
+    ("weekday", "what it said was a fighter", "Russian Volunteer Corps", "organisation"),  # "it" is not Monday
     ("hyphen-particle", "oil revenue had dropped", "Khalid al-Amiri", "person"),
     ("hyphen-particle", "deficit would widen", "Khalid al-Amiri", "person"),
 ]

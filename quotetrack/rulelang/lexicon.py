@@ -31,6 +31,7 @@ class SpeakerLexicon:
     links: frozenset[str]
     organisation_words: frozenset[str]
     generic_names: frozenset[str]
+    time_names: frozenset[str]
     definite_determiners: frozenset[str]
     anonymous_words: frozenset[str]
     anonymous_phrases: tuple[str, ...]
@@ -119,6 +120,7 @@ def speaker_lexicon(path: Path, data: dict, first_names: dict) -> SpeakerLexicon
         links=_words(data["name_links"]),
         organisation_words=_words(data["organisation_words"]),
         generic_names=_words(data["generic_names"]),
+        time_names=_words(data["time_names"]),
         definite_determiners=_words(data["definite_determiners"]),
         anonymous_words=_words(data["anonymous"]["words"]),
         anonymous_phrases=tuple(sorted(_words(data["anonymous"]["phrases"]))),

@@ -245,6 +245,7 @@ SCHEMAS = {
         "name_links": _words("words that join two runs of proper nouns into one name (\"Bank *of* England\")"),
         "organisation_words": _words("head words that make a name an organisation"),
         "generic_names": _words("plural or collective nouns that are generic sources on their own (\"officials\")"),
+        "time_names": _words("days and months: a name run of these words only names no one (\"on *Monday*\")"),
         "definite_determiners": _words("determiners of a definite description resolved to a named antecedent "
                                        "(\"*the* ministry\")"),
         "anonymous": _closed({
@@ -304,7 +305,7 @@ SCHEMAS = {
                                                             "joins spellings of one full name (Zelensky / Zelenskiy)",
                             "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}},
     }, ("mentions", "pronouns", "person_nouns", "speakers", "titles", "gendered", "name_particles", "name_links",
-        "organisation_words", "generic_names", "definite_determiners", "anonymous", "descriptions", "roles", "sieve"),
+        "organisation_words", "generic_names", "time_names", "definite_determiners", "anonymous", "descriptions", "roles", "sieve"),
         "who can speak, and how speaker mentions are read"),
 
     "first_names.yml": _closed({

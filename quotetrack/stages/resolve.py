@@ -244,7 +244,7 @@ class Resolver:
             current = []
         if current:
             runs.append(self._run(current, None))
-        return [r for r in runs if r.words]
+        return [r for r in runs if r.words and not all(fold(w.text) in lex.time_names for w in r.words)]
 
     def continuation(self, words: list[Word], proper: list[bool], start: int) -> list[Word]:
         """The name words from ``start`` on, across particles and links."""
