@@ -82,6 +82,10 @@ STEPS: dict[str, Step] = {
         "subject_relations": _words("relations of a subject: a sibling clause holding a cue word joins the content "
                                     "only with a subject of its own (\"he hoped | it would encourage …\"), not "
                                     "as the speaker's next act (\"…, adding …\")"),
+        "other_attribution_relations": _words("relations of a sibling clause that, with a cue word and a named "
+                                              "subject, is another attribution, never the content (\"…, but Kyiv "
+                                              "has denied …\", \"…, which Kyiv denied\")"),
+        "named_subject_tags": _words("tags of a subject that names someone (`other_attribution_relations`)"),
     }),
     "content.left_of": Step("The content kind `left_of`: edge punctuation is skipped.", {
         "edge_tags": _words("tags of the words skipped at the content's edge (punctuation), among which "

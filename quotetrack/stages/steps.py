@@ -176,14 +176,19 @@ def content_subtree(ctx: Context, spec: dict) -> Span | None:
     view, words, bound = ctx.view, ctx.view.sentence.words, ctx.bound
     node = bound[spec["subtree"]]
     first, last, join = view.left[node], view.right[node], spec.get("join", [words[node].deprel])
-    subjects = ctx.settings["subject_relations"]
-    # the parser splits long clauses into sibling clauses of the same relation: join them, unless the sibling is the
-    # speaker's next act ("…, adding …", "… and called …": a cue word with no subject of its own)
+    subjects, others = ctx.settings["subject_relations"], ctx.settings["other_attribution_relations"]
+    named = set(ctx.settings["named_subject_tags"])
+    # the parser splits long clauses into sibling clauses: join them, unless the sibling holds a cue word and is the
+    # speaker's next act ("…, adding …", "… and called …": no subject of its own) or someone named's attribution
+    # ("…, but Kyiv has denied any involvement", "…, which Kyiv denied")
     for sibling in view.related(node, "$++"):
-        if words[sibling].deprel in join and view.left[sibling] == last + 1 and not (
-                ctx.rules.cue_word(words[sibling].lemma)
-                and not any(words[child].deprel in subjects for child in view.children[sibling])):
-            last = view.right[sibling]
+        if words[sibling].deprel not in join or view.left[sibling] != last + 1:
+            continue
+        if ctx.rules.cue_word(words[sibling].lemma):
+            own = [words[child].upos for child in view.children[sibling] if words[child].deprel in subjects]
+            if not own or words[sibling].deprel in others and not named.isdisjoint(own):
+                continue
+        last = view.right[sibling]
     marks, owners = ctx.settings["possessive_marks"], ctx.settings["possessor_tags"]
     while first > 0 and words[first].text in marks and words[first - 1].upos in owners:
         first -= 1  # a possessive the parser cut off: "Kyiv | 's troops"
